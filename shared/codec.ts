@@ -1,0 +1,205 @@
+/**
+ * The wire codec. Avro in Confluent Schema Registry framing (magic byte 0, big-endian int32 schema id,
+ * Avro binary) so standard Avro serializers interoperate; JSON accepted too, told apart by the
+ * `content-type: application/json` header or a leading `{`. Every decoded record is validated with
+ * the zod contract. Expected failures are data (`DecodeResult`), never exceptions.
+ *
+ * Schema ids come from schemas/registry.json. A reader resolves any registered writer version of its
+ * record to the newest version it knows (Avro schema resolution), so old and new producers and
+ * consumers interoperate while fields are added with defaults.
+ */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import avro from 'avsc'
+import type { z } from 'zod'
+import { LIMITS, TOPICS, type RecordName, type RecordOf } from './contract.js'
+import { SCHEMAS_DIR } from './paths.js'
+
+type AvroType = avro.Type
+export const MAGIC_BYTE = 0
+export const JSON_CONTENT_TYPE = 'application/json'
+
+export type DecodeErrorCode =
+  | 'DECODE_EMPTY'
+  | 'DECODE_TOO_LARGE'
+  | 'DECODE_UNKNOWN_FORMAT'
+  | 'DECODE_UNKNOWN_SCHEMA_ID'
+  | 'DECODE_SCHEMA_MISMATCH'
+  | 'DECODE_AVRO'
+  | 'DECODE_JSON'
+  | 'DECODE_INVALID_UTF8'
+  | 'VALIDATION'
+
+export type DecodeResult<T> =
+  | { ok: true; value: T; format: 'avro' | 'json'; schemaId: number | null }
+  | { ok: false; code: DecodeErrorCode; reason: string }
+
+interface RegistryFile {
+  subjects: Record<string, { version: number; id: number; file: string }[]>
+}
+
+interface SchemaEntry {
+  id: number
+  subject: string
+  version: number
+  record: RecordName
+  type: AvroType
+}
+
+const RECORD_SCHEMAS = Object.fromEntries(
+  Object.values(TOPICS)
+    .filter((t) => t.record !== null)
+    .map((t) => [t.record, t.schema]),
+) as unknown as Record<RecordName, z.ZodType>
+
+export interface CodecOptions {
+  /** Directory holding registry.json and the .avsc files. */
+  schemasDir?: string
+  /** Largest accepted payload in bytes. */
+  maxBytes?: number
+}
+
+export class Codec {
+  private readonly byId = new Map<number, SchemaEntry>()
+  /** Newest version per record: the reader schema and the id new messages are written with. */
+  private readonly latest = new Map<RecordName, SchemaEntry>()
+  private readonly resolvers = new Map<string, avro.Resolver>()
+  private readonly maxBytes: number
+
+  constructor(entries: SchemaEntry[], opts: { maxBytes?: number } = {}) {
+    this.maxBytes = opts.maxBytes ?? LIMITS.maxEventBytes
+    for (const e of entries) {
+      if (this.byId.has(e.id)) throw new Error(`schema id ${e.id} is registered twice`)
+      this.byId.set(e.id, e)
+      const cur = this.latest.get(e.record)
+      if (!cur || e.version > cur.version) this.latest.set(e.record, e)
+    }
+  }
+
+  /** Loads schemas/registry.json (cached per directory). */
+  static load(opts: CodecOptions = {}): Codec {
+    const dir = opts.schemasDir ?? SCHEMAS_DIR
+    const reg = JSON.parse(readFileSync(path.join(dir, 'registry.json'), 'utf8')) as RegistryFile
+    const entries: SchemaEntry[] = []
+    for (const [subject, versions] of Object.entries(reg.subjects)) {
+      for (const v of versions) {
+        const schema = JSON.parse(readFileSync(path.join(dir, v.file), 'utf8')) as { name: string }
+        entries.push({ id: v.id, subject, version: v.version, record: schema.name as RecordName, type: avro.Type.forSchema(schema as avro.Schema) })
+      }
+    }
+    return new Codec(entries, opts.maxBytes === undefined ? {} : { maxBytes: opts.maxBytes })
+  }
+
+  /** The Avro type new messages of `record` are written with. */
+  typeOf(record: RecordName): AvroType {
+    return this.entry(record).type
+  }
+
+  schemaIdOf(record: RecordName): number {
+    return this.entry(record).id
+  }
+
+  /** Avro binary in Confluent framing. Throws on a value that does not fit the schema (a bug, not input). */
+  encode<R extends RecordName>(record: R, value: RecordOf<R>, schemaId?: number): Buffer {
+    const entry = schemaId === undefined ? this.entry(record) : this.byId.get(schemaId)
+    if (!entry) throw new Error(`unknown schema id ${schemaId}`)
+    const body = entry.type.toBuffer(value)
+    const out = Buffer.allocUnsafe(5 + body.length)
+    out[0] = MAGIC_BYTE
+    out.writeInt32BE(entry.id, 1)
+    body.copy(out, 5)
+    return out
+  }
+
+  encodeJson(value: unknown): Buffer {
+    return Buffer.from(JSON.stringify(value), 'utf8')
+  }
+
+  /** Decodes and validates; never throws. */
+  decode<R extends RecordName>(record: R, buf: Buffer | null | undefined, headers?: Record<string, unknown>): DecodeResult<RecordOf<R>> {
+    if (!buf || buf.length === 0) return { ok: false, code: 'DECODE_EMPTY', reason: 'empty message value' }
+    if (buf.length > this.maxBytes) {
+      return { ok: false, code: 'DECODE_TOO_LARGE', reason: `message is ${buf.length} bytes; the limit is ${this.maxBytes}` }
+    }
+    const contentType = headerString(headers?.['content-type'])
+    if (contentType?.startsWith(JSON_CONTENT_TYPE) || (contentType === undefined && buf[0] === 0x7b)) {
+      return this.decodeJson(record, buf)
+    }
+    if (buf[0] !== MAGIC_BYTE || buf.length < 5) {
+      return { ok: false, code: 'DECODE_UNKNOWN_FORMAT', reason: `neither Confluent-framed Avro (magic byte 0) nor JSON: first byte 0x${buf[0]!.toString(16).padStart(2, '0')}` }
+    }
+    const id = buf.readInt32BE(1)
+    const writer = this.byId.get(id)
+    if (!writer) return { ok: false, code: 'DECODE_UNKNOWN_SCHEMA_ID', reason: `unknown schema id ${id}` }
+    const reader = this.entry(record)
+    if (writer.record !== reader.record) {
+      return { ok: false, code: 'DECODE_SCHEMA_MISMATCH', reason: `schema id ${id} is a ${writer.record}, expected ${reader.record}` }
+    }
+    let value: unknown
+    try {
+      const body = buf.subarray(5)
+      if (writer.id === reader.id) value = reader.type.fromBuffer(body)
+      else value = reader.type.fromBuffer(body, this.resolver(reader, writer), true)
+    } catch (err) {
+      return { ok: false, code: 'DECODE_AVRO', reason: `Avro decode failed with schema id ${id}: ${(err as Error).message}` }
+    }
+    // Avro strings decode invalid UTF-8 to U+FFFD silently; catch that without a full scan in the common case.
+    if (containsReplacementChar(value) && writer.type.toBuffer(value).length !== buf.length - 5) {
+      return { ok: false, code: 'DECODE_INVALID_UTF8', reason: 'a string field is not valid UTF-8' }
+    }
+    return this.validate(record, value, 'avro', id)
+  }
+
+  private decodeJson<R extends RecordName>(record: R, buf: Buffer): DecodeResult<RecordOf<R>> {
+    let text: string
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(buf)
+    } catch {
+      return { ok: false, code: 'DECODE_INVALID_UTF8', reason: 'JSON payload is not valid UTF-8' }
+    }
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch (err) {
+      return { ok: false, code: 'DECODE_JSON', reason: `invalid JSON: ${(err as Error).message}` }
+    }
+    return this.validate(record, value, 'json', null)
+  }
+
+  private validate<R extends RecordName>(record: R, value: unknown, format: 'avro' | 'json', schemaId: number | null): DecodeResult<RecordOf<R>> {
+    const parsed = RECORD_SCHEMAS[record].safeParse(value)
+    if (parsed.success) return { ok: true, value: parsed.data as RecordOf<R>, format, schemaId }
+    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    return { ok: false, code: 'VALIDATION', reason: `invalid ${record}: ${issues.join('; ')}` }
+  }
+
+  private entry(record: RecordName): SchemaEntry {
+    const e = this.latest.get(record)
+    if (!e) throw new Error(`no schema registered for record ${record}`)
+    return e
+  }
+
+  private resolver(reader: SchemaEntry, writer: SchemaEntry): avro.Resolver {
+    const key = `${reader.id}:${writer.id}`
+    let r = this.resolvers.get(key)
+    if (!r) {
+      r = reader.type.createResolver(writer.type)
+      this.resolvers.set(key, r)
+    }
+    return r
+  }
+}
+
+function headerString(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined
+  if (Buffer.isBuffer(v)) return v.toString('utf8').toLowerCase()
+  if (Array.isArray(v)) return headerString(v[0])
+  return String(v).toLowerCase()
+}
+
+function containsReplacementChar(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('\uFFFD')
+  if (Array.isArray(v)) return v.some(containsReplacementChar)
+  if (v !== null && typeof v === 'object') return Object.values(v).some(containsReplacementChar)
+  return false
+}

@@ -1,0 +1,17 @@
+/** One root pino logger writing JSON to stdout; services and modules take child loggers. */
+import { pino, type Logger } from 'pino'
+
+export type { Logger }
+
+const root = pino({
+  level: process.env.LOG_LEVEL ?? 'info',
+  base: { pid: process.pid },
+  timestamp: pino.stdTimeFunctions.isoTime,
+})
+
+export function createLogger(service: string, bindings: Record<string, unknown> = {}): Logger {
+  return root.child({ service, ...bindings })
+}
+
+/** A logger that discards everything (quiet CLI paths and tests). */
+export const silentLogger: Logger = pino({ level: 'silent' })
