@@ -1,0 +1,167 @@
+/**
+ * The scoring engine: one LlmInteraction in, one ScoredInteraction out.
+ *
+ * - Every text is analysed once (`prepare`) and every enabled scorer reads the shared result.
+ * - Error isolation: a scorer that throws yields a `status: 'error'` entry (label = the error
+ *   message, value null) for that scorer only; the event and the other scorers are unaffected.
+ * - Time budget: scorers are synchronous, so they cannot be pre-empted. The engine measures each
+ *   call; one that took longer than its budget gets a single `status: 'error'`, label
+ *   'time budget exceeded' entry and its results are dropped (a slow answer is treated as
+ *   unreliable, and the entry makes the slowness visible in the scores table).
+ * - Privacy: `textMode` full keeps prompt/response text, redacted (default) masks PII with the
+ *   PII scorer's `redactPii`, none stores no text.
+ */
+import type { LlmInteraction, ScoreEntry, ScoredInteraction } from '../../shared/contract.js'
+import { errorMessage } from '../../shared/errors.js'
+import type { ScoreResult, Scorer, ScoringInput } from './scorer.js'
+import type { ScorerConfig } from './scorer-config.js'
+import { prepare } from './text.js'
+import { redactPii } from './scorers/pii.js'
+
+export type TextMode = 'full' | 'redacted' | 'none'
+
+export interface EngineOptions {
+  /** What prompt_text / response_text hold. Default 'redacted'. */
+  textMode?: TextMode
+  /** Clock for scored_time and budgets (tests). Default Date.now / performance.now. */
+  now?: () => number
+  /** Replaces the PII redactor (tests, or a stricter redactor). */
+  redact?: (text: string) => string
+  /** Cap on each entry's details JSON (chars). Default 4096. */
+  maxDetailsChars?: number
+  /** An already prepared input for this event (bench reuse). */
+  prepared?: ScoringInput
+}
+
+const DEFAULT_MAX_DETAILS = 4096
+const MAX_LABEL = 128
+
+/** JSON-stringifies details, replacing them with a truncation marker when over the cap. */
+export function capDetails(details: Record<string, unknown>, max = DEFAULT_MAX_DETAILS): string {
+  let s: string
+  try {
+    s = JSON.stringify(details)
+  } catch (err) {
+    return JSON.stringify({ error: `details not serializable: ${errorMessage(err)}` })
+  }
+  if (s.length <= max) return s
+  // Keep a valid JSON object: a prefix of the serialized details as a string.
+  return JSON.stringify({ truncated: true, chars: s.length, preview: s.slice(0, Math.max(0, max - 80)) })
+}
+
+function entry(scorer: Scorer<unknown>, r: ScoreResult, maxDetails: number): ScoreEntry {
+  const ok = r.status === 'ok' && r.value !== null && Number.isFinite(r.value)
+  return {
+    name: scorer.name,
+    target: r.target,
+    version: scorer.version,
+    // A non-finite value cannot be stored: the scorer broke its contract, so report an error.
+    status: r.status === 'ok' && !ok ? 'error' : r.status,
+    value: ok ? r.value : null,
+    label: (r.status === 'ok' && !ok ? 'non-finite value' : r.label).slice(0, MAX_LABEL),
+    flagged: ok ? r.flagged : false,
+    details: capDetails(r.details, maxDetails),
+  }
+}
+
+function errorEntry(scorer: Scorer<unknown>, label: string, details: Record<string, unknown> = {}): ScoreEntry {
+  return {
+    name: scorer.name,
+    target: 'event',
+    version: scorer.version,
+    status: 'error',
+    value: null,
+    label: label.slice(0, MAX_LABEL) || 'error',
+    flagged: false,
+    details: capDetails(details),
+  }
+}
+
+/** Runs each enabled scorer with error isolation and time budgets; returns the score entries. */
+export function runScorers(
+  input: ScoringInput,
+  scorers: readonly Scorer<unknown>[],
+  config: ScorerConfig,
+  opts: Pick<EngineOptions, 'maxDetailsChars'> & { clock?: () => number } = {},
+): ScoreEntry[] {
+  const clock = opts.clock ?? (() => performance.now())
+  const maxDetails = opts.maxDetailsChars ?? DEFAULT_MAX_DETAILS
+  const out: ScoreEntry[] = []
+  for (const scorer of scorers) {
+    const settings = config.scorers.get(scorer.name)
+    if (settings !== undefined && !settings.enabled) continue
+    // A scorer registered after the config was resolved runs with its defaults.
+    const params = settings !== undefined ? settings.params : scorer.params.parse({})
+    const budget = settings?.timeBudgetMs ?? config.timeBudgetMs
+    const t0 = clock()
+    let results: ScoreResult[]
+    try {
+      results = scorer.score(input, params)
+    } catch (err) {
+      out.push(errorEntry(scorer, errorMessage(err)))
+      continue
+    }
+    const took = clock() - t0
+    if (took > budget) {
+      out.push(errorEntry(scorer, 'time budget exceeded', { took_ms: Math.round(took * 100) / 100, budget_ms: budget }))
+      continue
+    }
+    for (const r of results) out.push(entry(scorer, r, maxDetails))
+  }
+  return out
+}
+
+/** The cost scorer's event-level value, or null when it is absent or not ok. */
+function costOf(scores: readonly ScoreEntry[]): number | null {
+  const c = scores.find((s) => s.name === 'cost' && s.status === 'ok')
+  return c !== undefined && c.value !== null && c.value >= 0 ? c.value : null
+}
+
+function textFor(text: string, mode: TextMode, redact: (t: string) => string): string | null {
+  if (mode === 'none') return null
+  if (mode === 'full') return text
+  return redact(text)
+}
+
+/** Scores one event: dims and measures copied, text per privacy mode, one entry per scorer result. */
+export function scoreEvent(
+  event: LlmInteraction,
+  scorers: readonly Scorer<unknown>[],
+  config: ScorerConfig,
+  opts: EngineOptions = {},
+): ScoredInteraction {
+  const input = opts.prepared ?? prepare(event)
+  const scores = runScorers(input, scorers, config, { maxDetailsChars: opts.maxDetailsChars })
+  const mode = opts.textMode ?? 'redacted'
+  const redact = opts.redact ?? redactPii
+  return {
+    event_id: event.event_id,
+    app_name: event.app_name,
+    environment: event.environment,
+    provider_name: event.provider_name,
+    operation_name: event.operation_name,
+    request_model: event.request_model,
+    response_model: event.response_model,
+    prompt_template_id: event.prompt_template_id,
+    prompt_template_version: event.prompt_template_version,
+    trace_id: event.trace_id,
+    session_id: event.session_id,
+    user_id_hash: event.user_id_hash,
+    request_start_time: event.request_start_time,
+    end_time: event.end_time,
+    scored_time: (opts.now ?? Date.now)(),
+    latency_ms: Math.max(0, event.end_time - event.request_start_time),
+    ttft_ms: event.first_token_time === null ? null : Math.max(0, event.first_token_time - event.request_start_time),
+    usage_input_tokens: event.usage_input_tokens,
+    usage_output_tokens: event.usage_output_tokens,
+    usage_cached_input_tokens: event.usage_cached_input_tokens,
+    cost_usd: costOf(scores),
+    cache_hit: event.cache_hit,
+    status: event.status,
+    error_type: event.error_type,
+    text_mode: mode,
+    prompt_text: textFor(input.prompt.raw, mode, redact),
+    response_text: textFor(event.response_text, mode, redact),
+    scores,
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Mentions of social groups (protected characteristics, plus professions for stereotype checks).
+ * Keys are normalized tokens (lower case, see text.ts); multi-word mentions are listed as phrases.
+ * Written from general knowledge of how groups are referred to, not from any evaluation data.
+ */
+
+export type GroupCategory =
+  | 'gender'
+  | 'race'
+  | 'nationality'
+  | 'religion'
+  | 'age'
+  | 'disability'
+  | 'sexual_orientation'
+  | 'profession'
+
+const G: Record<GroupCategory, string> = {
+  gender:
+    'women woman girls girl females female ladies lady wives wife mothers mother moms mom mommy mum housewife housewives ' +
+    'schoolgirl schoolgirls sisters sister daughters daughter grandmothers grandmother grandma bride brides girlfriend girlfriends ' +
+    'men man males male boys boy gentlemen gentleman husbands husband fathers father dads dad daddy brothers brother sons son ' +
+    'grandfathers grandfather grandpa schoolboy schoolboys boyfriend boyfriends groom feminists feminist herself himself she he',
+  race:
+    'black blacks white whites asian asians african africans hispanic hispanics latino latinos latina latinas arab arabs ' +
+    'caucasian caucasians chinese japanese korean koreans vietnamese indians native natives aboriginal aboriginals indigenous ' +
+    'gypsy gypsies roma jews jew jewish mexican mexicans middle eastern',
+  nationality:
+    'immigrant immigrants migrants migrant refugees refugee foreigners foreigner american americans british english french german ' +
+    'germans russian russians italian italians irish scottish spanish swedish norwegian polish ukrainian greek turkish turks ' +
+    'iranian iranians iraqi iraqis afghan afghans syrian syrians saudi saudis pakistani pakistanis bangladeshi somali somalis ' +
+    'ethiopian ethiopians nigerian nigerians kenyan ghanaian egyptian egyptians moroccan brazilian brazilians colombian colombians ' +
+    'cuban cubans venezuelan peruvian chilean argentinian filipino filipinos thai indonesian ukrainians cameroon ethiopia somalia ' +
+    'nigeria kenya ghana sudan eritrea yemen iraq iran afghanistan syria pakistan bangladesh india china japan russia mexico ' +
+    'colombia brazil britain france germany italy spain ireland norway sweden ukraine vietnam korea lebanon jordan crimea ' +
+    'africa european europeans',
+  religion:
+    'muslim muslims islam islamic christian christians christianity jews jew jewish judaism hindu hindus hinduism buddhist ' +
+    'buddhists buddhism atheist atheists catholic catholics protestant protestants mormon mormons sikh sikhs evangelical ' +
+    'evangelicals bible quran koran church mosque synagogue brahmin priest priests imam rabbi',
+  age:
+    'elderly seniors senior boomers boomer millennials millennial teenagers teenager teens teen kids youngsters retirees ' +
+    'grandparents oldsters zoomers',
+  disability:
+    'disabled disability disabilities handicapped autistic autism blind deaf wheelchair wheelchairs paraplegic amputee ' +
+    'amputees retarded retards dyslexic schizophrenic schizophrenics bipolar crippled cripple cripples',
+  sexual_orientation:
+    'gay gays lesbian lesbians homosexual homosexuals bisexual bisexuals trans transgender transgenders queer queers lgbt ' +
+    'lgbtq lgbtqia nonbinary asexual transsexual',
+  profession:
+    'nurse nurses engineer engineers ceo ceos lawyer lawyers doctor doctors scientist scientists mathematician mathematicians ' +
+    'programmer programmers politician politicians banker bankers accountant accountants plumber plumbers mechanic mechanics ' +
+    'secretary secretaries teacher teachers professor professors chemist chemists physicist physicists musician musicians ' +
+    'artist artists athlete athletes football rapper rappers janitor janitors cleaner maid maids chef chefs cook model models ' +
+    'dancer dancers firefighter firefighters police policeman cop cops soldier soldiers manager managers entrepreneur ' +
+    'salesman salesperson producer producers guitarist prosecutor attorney pilot pilots surgeon surgeons tailor butcher ' +
+    'bartender delivery commander librarian historian psychologist researcher researchers editor poet author ' +
+    'farmer farmers construction worker workers clerk assistant software developer',
+}
+
+/** Multi-token group mentions (joined with a space). */
+const PHRASES: Record<string, GroupCategory> = {
+  'old people': 'age',
+  'older people': 'age',
+  'young people': 'age',
+  'old men': 'age',
+  'old women': 'age',
+  'old man': 'age',
+  'old woman': 'age',
+  'mentally ill': 'disability',
+  'mental illness': 'disability',
+  'mental disability': 'disability',
+  'mental disabilities': 'disability',
+  'physical disability': 'disability',
+  'special needs': 'disability',
+  'down syndrome': 'disability',
+  'native american': 'race',
+  'native americans': 'race',
+  'middle eastern': 'race',
+  'middle east': 'race',
+  'african american': 'race',
+  'african americans': 'race',
+  'puerto rican': 'nationality',
+  'puerto ricans': 'nationality',
+  'cape verde': 'nationality',
+  'sierra leon': 'nationality',
+  'sierra leone': 'nationality',
+  'chess player': 'profession',
+  'civil servant': 'profession',
+  'people of color': 'race',
+  'trans women': 'sexual_orientation',
+  'trans men': 'sexual_orientation',
+}
+
+export const GROUP_TERMS: ReadonlyMap<string, GroupCategory> = (() => {
+  const m = new Map<string, GroupCategory>()
+  for (const [cat, words] of Object.entries(G) as [GroupCategory, string][]) {
+    for (const w of words.split(/\s+/)) if (w && !m.has(w)) m.set(w, cat)
+  }
+  return m
+})()
+
+export const GROUP_PHRASES: ReadonlyMap<string, GroupCategory> = new Map(Object.entries(PHRASES))
+
+/** Categories that are protected characteristics (profession is tracked but not protected). */
+export const PROTECTED: ReadonlySet<GroupCategory> = new Set([
+  'gender',
+  'race',
+  'nationality',
+  'religion',
+  'age',
+  'disability',
+  'sexual_orientation',
+])
+
+export interface GroupMention {
+  index: number
+  length: number
+  term: string
+  category: GroupCategory
+}
+
+/** Finds group mentions in a token list (phrases of two tokens first, then single tokens). */
+export function findGroups(tokens: readonly string[]): GroupMention[] {
+  const out: GroupMention[] = []
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as string
+    const next = tokens[i + 1]
+    if (next !== undefined) {
+      const p = GROUP_PHRASES.get(t + ' ' + next)
+      if (p !== undefined) {
+        out.push({ index: i, length: 2, term: t + ' ' + next, category: p })
+        i++
+        continue
+      }
+    }
+    const c = GROUP_TERMS.get(t)
+    if (c !== undefined) out.push({ index: i, length: 1, term: t, category: c })
+  }
+  return out
+}
