@@ -16,6 +16,8 @@ import { LIMITS, TOPICS, type RecordName, type RecordOf } from './contract.js'
 import { SCHEMAS_DIR } from './paths.js'
 
 type AvroType = avro.Type
+/** Plain objects for records (no prototype methods), so strict validation sees only the fields. */
+export const avroOpts = (): Partial<avro.ForSchemaOptions> => ({ omitRecordMethods: true }) // fresh object: avsc stores its registry in it
 export const MAGIC_BYTE = 0
 export const JSON_CONTENT_TYPE = 'application/json'
 
@@ -84,7 +86,7 @@ export class Codec {
     for (const [subject, versions] of Object.entries(reg.subjects)) {
       for (const v of versions) {
         const schema = JSON.parse(readFileSync(path.join(dir, v.file), 'utf8')) as { name: string }
-        entries.push({ id: v.id, subject, version: v.version, record: schema.name as RecordName, type: avro.Type.forSchema(schema as avro.Schema) })
+        entries.push({ id: v.id, subject, version: v.version, record: schema.name as RecordName, type: avro.Type.forSchema(schema as avro.Schema, avroOpts()) })
       }
     }
     return new Codec(entries, opts.maxBytes === undefined ? {} : { maxBytes: opts.maxBytes })

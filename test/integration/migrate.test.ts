@@ -1,17 +1,16 @@
-import { mkdtemp, writeFile, mkdir, cp } from 'node:fs/promises'
-import os from 'node:os'
+import { writeFile, mkdir, cp, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { createClient, type ClickHouseClient } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
+import type { ClickHouseClient } from '../../shared/clickhouse.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tempDir, testClickHouse } from '../helpers.js'
 import { applyRetention, migrate, MIGRATIONS_DIR, splitStatements, type Retention } from '../../shared/migrate.js'
 
 let client: ClickHouseClient
 let dir: string
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'llmwatch-migrate-'))
-  client = createClient({ connection: createChdbConnection({ path: path.join(dir, 'ch') }) })
+  dir = tempDir('llmwatch-migrate-')
+  client = await testClickHouse('m0')
 })
 afterAll(async () => {
   await client.close()
@@ -46,8 +45,8 @@ describe('migrate', () => {
   it('re-applies a half-applied migration without error (statements are idempotent)', async () => {
     // Simulate a crash after the first statement of 0001: the table exists, nothing is recorded.
     await client.command({ query: 'CREATE DATABASE IF NOT EXISTS m2' })
-    const sql = (await import('node:fs/promises')).readFile(path.join(MIGRATIONS_DIR, '0001_raw_tables.sql'), 'utf8')
-    const first = splitStatements(await sql)[0]!
+    const sql = await readFile(path.join(MIGRATIONS_DIR, '0001_raw_tables.sql'), 'utf8')
+    const first = splitStatements(sql)[0]!
     await client.command({ query: first.replaceAll('{{database}}', 'm2') })
     const res = await migrate(client, { database: 'm2' })
     expect(res.applied.map((m) => m.version)).toEqual([1, 2, 3])

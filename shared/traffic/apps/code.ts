@@ -99,7 +99,8 @@ export const codeAssistant: AppSpec = {
         templateId: 'code.fim',
         templateVersion: '2',
         streaming: false,
-        attributes: { 'app.topic': 'inline_completion', 'code.file': i.file, 'app.model_override': 'codestral-latest' },
+        attributes: { 'app.topic': 'inline_completion', 'code.file': i.file },
+        model: 'codestral-latest',
       }
     }
     const t = rng.pick(TASKS)

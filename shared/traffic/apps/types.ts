@@ -23,6 +23,8 @@ export interface Draft {
   /** Streaming calls report first_token_time. */
   streaming: boolean
   attributes: Record<string, string>
+  /** Overrides the app's model routing for this call (e.g. inline completions on a small model). */
+  model?: ModelId
 }
 
 export interface BuildOptions {
