@@ -41,7 +41,7 @@ const SCENARIOS: readonly Scenario[] = [
   {
     id: 'latency_check',
     ask: (r, s) => r.pick([`Is ${s.svc} slow right now in ${s.region}?`, `p99 for ${s.svc} over the last ${s.window} minutes?`, `customers report errors at checkout, can you check ${s.svc}`]),
-    call: (s) => ({ name: 'query_metrics', args: { service: s.svc, metric: 'latency_p99_ms,error_rate', window: `${s.window}m` } }),
+    call: (s) => ({ name: 'query_metrics', args: { service: s.svc, region: s.region, metric: 'latency_p99_ms,error_rate', window: `${s.window}m`, end: `${s.month} ${s.day}` } }),
     result: (s) => ({ service: s.svc, region: s.region, window_minutes: s.window, latency_p99_ms: s.p99, error_rate_pct: s.errRate, slo_p99_ms: 800 }),
     answer: (r, s) => `${s.p99 > 800 ? `${s.svc} is slower than its SLO in ${s.region}` : `${s.svc} looks healthy in ${s.region}`}: p99 latency over the last ${s.window} minutes is ${s.p99} ms against an SLO of 800 ms, with ${s.errRate}% errors.\n- p99: ${s.p99} ms\n- Error rate: ${s.errRate}%\n- Window: ${s.window} minutes\n${s.p99 > 800 || s.errRate > 2 ? r.pick(['I suggest paging the owning team; I can open a ticket with these numbers.', 'This is worth an incident ticket; the runbook recommends checking recent deploys first.']) : 'No action needed right now.'}`,
   },

@@ -6,11 +6,22 @@ import type { Rng } from '../prng.js'
 import { FILES, NOUNS, VERBS } from '../words.js'
 import type { AppSpec, Draft } from './types.js'
 
-interface Ids { fn: string; noun: string; lower: string; n: number; ms: number; file: string; line: number }
+interface Ids {
+  fn: string; noun: string; lower: string; n: number; ms: number; file: string; line: number
+  /** A numeric column/field, a grouping key and a timestamp column. */
+  col: string; key: string; ts: string; field: string
+}
 
 function ids(r: Rng): Ids {
   const noun = r.pick(NOUNS)
-  return { fn: `${r.pick(VERBS)}${noun}${r.pick(['', 's', 'ById', 'Batch'])}`, noun, lower: noun.toLowerCase(), n: r.int(2, 10), ms: r.pick([100, 250, 300, 500, 1000]), file: r.pick(FILES), line: r.int(12, 480) }
+  return {
+    fn: `${r.pick(VERBS)}${noun}${r.pick(['', 's', 'ById', 'Batch', 'ForTenant', 'Page'])}`, noun, lower: noun.toLowerCase(),
+    n: r.int(2, 25), ms: r.pick([100, 200, 250, 300, 500, 750, 1000, 2000]), file: r.pick(FILES), line: r.int(12, 480),
+    col: r.pick(['amount', 'total', 'price', 'duration_ms', 'score', 'quantity', 'net_value', 'weight_kg']),
+    key: r.pick(['customer_id', 'account_id', 'user_id', 'tenant_id', 'region', 'merchant_id', 'project_id']),
+    ts: r.pick(['created_at', 'updated_at', 'event_time', 'processed_at', 'inserted_at']),
+    field: r.pick(['items', 'results', 'data', 'rows', 'entries', 'records']),
+  }
 }
 
 interface CodeTask {
@@ -31,18 +42,18 @@ const TASKS: readonly CodeTask[] = [
   {
     id: 'python_group_by',
     ask: (r, i) => r.pick([
-      `In pandas, how can I get the top ${i.n} ${i.lower}s per customer by amount?`,
-      `python: group a list of ${i.lower} dicts by customer_id and sum the totals`,
+      `In pandas, how can I get the top ${i.n} ${i.lower}s per ${i.key} by ${i.col}?`,
+      `python: group a list of ${i.lower} dicts by ${i.key} and sum the ${i.col}`,
     ]),
-    answer: (r, i) => `${r.pick(['Sort first, then take the head of each group:', 'With pandas this is a sort followed by a grouped head():'])}\n\n\`\`\`python\nimport pandas as pd\n\ndf = pd.DataFrame(${i.lower}s)\ntop = (\n    df.sort_values("amount", ascending=False)\n      .groupby("customer_id", as_index=False)\n      .head(${i.n})\n)\ntotals = df.groupby("customer_id")["amount"].sum().reset_index(name="total")\n\`\`\`\n\n\`head(${i.n})\` keeps the first ${i.n} rows of each group in the sorted order. If you only need totals, the second expression is enough and avoids the sort, which matters once the frame has millions of rows.`,
+    answer: (r, i) => `${r.pick(['Sort first, then take the head of each group:', 'With pandas this is a sort followed by a grouped head():'])}\n\n\`\`\`python\nimport pandas as pd\n\ndf = pd.DataFrame(${i.lower}s)\ntop = (\n    df.sort_values("${i.col}", ascending=False)\n      .groupby("${i.key}", as_index=False)\n      .head(${i.n})\n)\ntotals = df.groupby("${i.key}")["${i.col}"].sum().reset_index(name="total_${i.col}")\n\`\`\`\n\n\`head(${i.n})\` keeps the first ${i.n} rows of each group in the sorted order. If you only need totals, the second expression is enough and avoids the sort, which matters once the frame has millions of rows.`,
   },
   {
     id: 'sql_window',
     ask: (r, i) => r.pick([
-      `SQL question: latest ${i.lower} per account, PostgreSQL. I tried GROUP BY but I lose the other columns.`,
+      `SQL question: latest ${i.lower} per ${i.key}, PostgreSQL. I tried GROUP BY but I lose the other columns.`,
       `how to select the most recent row per group in postgres`,
     ]),
-    answer: (r, i) => `${r.pick(['Use a window function or DISTINCT ON.', 'GROUP BY collapses rows, so you need a window function instead.'])}\n\n\`\`\`sql\nSELECT *\nFROM (\n  SELECT t.*, row_number() OVER (PARTITION BY account_id ORDER BY created_at DESC) AS rn\n  FROM ${i.lower}s t\n) ranked\nWHERE rn = 1;\n\n-- PostgreSQL only, usually faster with an index on (account_id, created_at DESC):\nSELECT DISTINCT ON (account_id) *\nFROM ${i.lower}s\nORDER BY account_id, created_at DESC;\n\`\`\`\n\nChange \`rn = 1\` to \`rn <= ${i.n}\` if you want the latest ${i.n} per account.`,
+    answer: (r, i) => `${r.pick(['Use a window function or DISTINCT ON.', 'GROUP BY collapses rows, so you need a window function instead.'])}\n\n\`\`\`sql\nSELECT *\nFROM (\n  SELECT t.*, row_number() OVER (PARTITION BY ${i.key} ORDER BY ${i.ts} DESC) AS rn\n  FROM ${i.lower}s t\n) ranked\nWHERE rn = 1;\n\n-- PostgreSQL only, usually faster with an index on (${i.key}, ${i.ts} DESC):\nSELECT DISTINCT ON (${i.key}) *\nFROM ${i.lower}s\nORDER BY ${i.key}, ${i.ts} DESC;\n\`\`\`\n\nChange \`rn = 1\` to \`rn <= ${i.n}\` if you want the latest ${i.n} per ${i.key}.`,
   },
   {
     id: 'ts_undefined_error',
@@ -50,7 +61,7 @@ const TASKS: readonly CodeTask[] = [
       `Getting "TypeError: Cannot read properties of undefined (reading 'map')" at ${i.file}:${i.line}. The ${i.lower}s come from an API call.`,
       `why is ${i.lower}s undefined here? crash on first render in ${i.file} line ${i.line}`,
     ]),
-    answer: (r, i) => `${r.pick(['The array is not there yet when the code runs:', 'This error means the value is still undefined at that point:'])} the request for ${i.lower}s has not resolved on the first render (or the API returned an object without the field).\n\n\`\`\`ts\nconst [${i.lower}s, set${i.noun}s] = useState<${i.noun}[]>([])\n\nuseEffect(() => {\n  ${i.fn}().then((res) => set${i.noun}s(res.items ?? []))\n}, [])\n\nreturn <ul>{${i.lower}s.map((x) => <li key={x.id}>{x.name}</li>)}</ul>\n\`\`\`\n\nInitialising the state with an empty array and defaulting \`res.items\` removes the crash. If the API can legitimately return no field, validate the response shape (for example with zod) instead of trusting it.`,
+    answer: (r, i) => `${r.pick(['The array is not there yet when the code runs:', 'This error means the value is still undefined at that point:'])} the request for ${i.lower}s has not resolved on the first render (or the API returned an object without the field).\n\n\`\`\`ts\nconst [${i.lower}s, set${i.noun}s] = useState<${i.noun}[]>([])\n\nuseEffect(() => {\n  ${i.fn}().then((res) => set${i.noun}s(res.${i.field} ?? []))\n}, [])\n\nreturn <ul>{${i.lower}s.map((x) => <li key={x.id}>{x.name}</li>)}</ul>\n\`\`\`\n\nInitialising the state with an empty array and defaulting \`res.${i.field}\` removes the crash. If the API can legitimately return no field, validate the response shape (for example with zod) instead of trusting it.`,
   },
   {
     id: 'go_context_timeout',
@@ -71,11 +82,11 @@ const TASKS: readonly CodeTask[] = [
 ]
 
 const COMPLETIONS: readonly ((r: Rng, i: Ids) => [string, string])[] = [
-  (_r, i) => [`export function ${i.fn}(items: ${i.noun}[]): number {\n  `, `return items.reduce((sum, item) => sum + item.total, 0)\n}`],
-  (_r, i) => [`def ${i.fn.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())}(rows):\n    `, `return [row for row in rows if row.get("status") == "active"][:${i.n}]`],
-  (_r, i) => [`func (s *Store) ${i.noun}Count(ctx context.Context) (int, error) {\n\t`, `var n int\n\terr := s.db.QueryRowContext(ctx, "SELECT count(*) FROM ${i.lower}s").Scan(&n)\n\treturn n, err\n}`],
-  (_r, i) => [`const ${i.lower}ById = new Map<string, ${i.noun}>()\nfor (const x of ${i.lower}s) `, `${i.lower}ById.set(x.id, x)`],
-  (_r, i) => [`it('${i.fn} returns ${i.n} items', async () => {\n  `, `const result = await ${i.fn}({ limit: ${i.n} })\n  expect(result).toHaveLength(${i.n})\n})`],
+  (_r, i) => [`export function ${i.fn}(items: ${i.noun}[]): number {\n  `, `return items.reduce((sum, item) => sum + item.${i.col}, 0) / ${i.n}\n}`],
+  (_r, i) => [`def ${i.fn.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())}(rows):\n    `, `return [row for row in rows if row.get("${i.col}", 0) > ${i.ms}][:${i.n}]`],
+  (_r, i) => [`func (s *Store) ${i.noun}Count(ctx context.Context) (int, error) {\n\t`, `var n int\n\terr := s.db.QueryRowContext(ctx, "SELECT count(*) FROM ${i.lower}s WHERE ${i.ts} > now() - interval '${i.n} days'").Scan(&n)\n\treturn n, err\n}`],
+  (_r, i) => [`const ${i.lower}ById = new Map<string, ${i.noun}>()\nfor (const x of ${i.lower}s) `, `if (x.${i.col} > ${i.ms}) ${i.lower}ById.set(x.${i.key.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}, x)`],
+  (_r, i) => [`it('${i.fn} returns ${i.n} items', async () => {\n  `, `const result = await ${i.fn}({ limit: ${i.n}, timeoutMs: ${i.ms} })\n  expect(result.${i.field}).toHaveLength(${i.n})\n})`],
 ]
 
 const SYSTEM = `You are a senior software engineer helping a colleague inside their editor. Give correct, idiomatic code with a short explanation. Prefer the standard library. Point out pitfalls briefly. Use fenced code blocks with a language tag.`

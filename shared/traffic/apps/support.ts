@@ -139,8 +139,10 @@ const HISTORY_OPENERS = [
 ] as const
 
 function render(rng: Rng, t: Topic<unknown>, v: unknown, user: SimUser, greet: boolean): string {
-  const hello = greet ? rng.pick([`Hi ${user.first}! `, `Hello ${user.first}, `, '', '']) : ''
-  return `${hello}${t.answer(rng, v)}\n\n${rng.pick(CLOSINGS)}`.trim()
+  const hello = greet ? rng.pick([`Hi ${user.first}! `, `Hello ${user.first}, `, `Thanks for reaching out, ${user.first}. `, '']) : ''
+  // Support tools stamp a case reference on most replies.
+  const ref = rng.chance(0.7) ? `\n\n${rng.pick(['Case reference', 'Ticket', 'Reference'])}: LUM-${rng.int(100000, 999999)}` : ''
+  return `${hello}${t.answer(rng, v)}${ref}\n\n${rng.pick(CLOSINGS)}`.trim()
 }
 
 export const supportBot: AppSpec = {
