@@ -1,0 +1,26 @@
+/** Sink configuration from the environment (validated once, then passed in). */
+import { z } from 'zod'
+import { baseEnvSchema, loadEnv } from '../../shared/config.js'
+import { retentionEnvSchema } from '../../shared/migrate.js'
+
+export const TEXT_MODES = ['none', 'redacted', 'full'] as const
+export type TextMode = (typeof TEXT_MODES)[number]
+
+export const sinkEnvSchema = baseEnvSchema.extend(retentionEnvSchema.shape).extend({
+  /** Flush when this many rows (all tables together) are buffered... */
+  SINK_BATCH_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+  /** ...or when the oldest buffered row has waited this long, whichever comes first. */
+  SINK_FLUSH_MS: z.coerce.number().int().min(1).max(600_000).default(1_000),
+  /** Most text the sink will store: the stricter of this and the event's own text_mode wins. */
+  SINK_TEXT_MODE: z.enum(TEXT_MODES).default('redacted'),
+  /** How long one flush retries an unreachable ClickHouse before handing the batch back to the runner. */
+  SINK_RETRY_BUDGET_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+  /** Partition batches processed at once per topic: more means bigger inserts. */
+  SINK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
+  SINK_GROUP_ID: z.string().min(1).default('llmwatch-sink'),
+})
+export type SinkEnv = z.infer<typeof sinkEnvSchema>
+
+export function loadSinkEnv(env: Record<string, string | undefined> = process.env): SinkEnv {
+  return loadEnv(sinkEnvSchema, env)
+}

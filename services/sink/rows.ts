@@ -1,0 +1,121 @@
+/**
+ * Kafka records to ClickHouse rows. One ScoredInteraction gives one `interactions` row and one
+ * `scores` row per score entry; one Alert gives one `alerts` row. Every row carries its source
+ * topic/partition/offset (the dedup key, see writer.ts). Text is stored at the stricter of the
+ * event's own text_mode and SINK_TEXT_MODE; 'redacted' re-applies the PII scorer's redaction here
+ * too (defence in depth: raw PII must never reach ClickHouse even if a producer mislabels its mode).
+ */
+import type { Alert, ScoredInteraction } from '../../shared/contract.js'
+import { redactPii } from '../scorer/scorers/pii.js'
+import type { TextMode } from './config.js'
+import type { Unit } from './writer.js'
+
+export const TABLES = { interactions: 'interactions', scores: 'scores', alerts: 'alerts' } as const
+
+const STRICTNESS: Record<TextMode, number> = { none: 0, redacted: 1, full: 2 }
+
+/** The stricter of two text modes. */
+export function effectiveTextMode(eventMode: TextMode, sinkMode: TextMode): TextMode {
+  return STRICTNESS[eventMode] <= STRICTNESS[sinkMode] ? eventMode : sinkMode
+}
+
+function storedText(text: string | null, mode: TextMode): string {
+  if (text === null || mode === 'none') return ''
+  return mode === 'redacted' ? redactPii(text) : text
+}
+
+export interface Source {
+  topic: string
+  partition: number
+  offset: string
+}
+
+/** Rows for one ScoredInteraction. */
+export function scoredUnit(v: ScoredInteraction, src: Source, sinkMode: TextMode): Unit {
+  const mode = effectiveTextMode(v.text_mode, sinkMode)
+  const meta = { _topic: src.topic, _partition: src.partition, _offset: src.offset }
+  const flagged = [...new Set(v.scores.filter((s) => s.flagged).map((s) => s.name))].sort()
+  const interaction = {
+    event_id: v.event_id,
+    event_time: v.request_start_time,
+    end_time: v.end_time,
+    scored_time: v.scored_time,
+    app_name: v.app_name,
+    environment: v.environment,
+    provider_name: v.provider_name,
+    operation_name: v.operation_name,
+    request_model: v.request_model,
+    response_model: v.response_model ?? '',
+    prompt_template_id: v.prompt_template_id ?? '',
+    prompt_template_version: v.prompt_template_version ?? '',
+    trace_id: v.trace_id ?? '',
+    session_id: v.session_id ?? '',
+    user_id_hash: v.user_id_hash ?? '',
+    latency_ms: v.latency_ms,
+    ttft_ms: v.ttft_ms,
+    input_tokens: v.usage_input_tokens,
+    output_tokens: v.usage_output_tokens,
+    cached_input_tokens: v.usage_cached_input_tokens,
+    cost_usd: v.cost_usd,
+    status: v.status,
+    error_type: v.error_type ?? '',
+    cache_hit: v.cache_hit,
+    text_mode: mode,
+    prompt_text: storedText(v.prompt_text, mode),
+    response_text: storedText(v.response_text, mode),
+    flagged_scorers: flagged,
+    ...meta,
+  }
+  const scores = v.scores.map((s) => ({
+    event_id: v.event_id,
+    event_time: v.request_start_time,
+    app_name: v.app_name,
+    environment: v.environment,
+    provider_name: v.provider_name,
+    request_model: v.request_model,
+    prompt_template_version: v.prompt_template_version ?? '',
+    scorer: s.name,
+    target: s.target,
+    version: s.version,
+    status: s.status,
+    value: s.value,
+    label: s.label,
+    flagged: s.flagged,
+    // Scorer evidence may quote the text: it follows the same privacy mode.
+    details: mode === 'none' ? '{}' : mode === 'redacted' ? redactPii(s.details) : s.details,
+    ...meta,
+  }))
+  return {
+    topic: src.topic,
+    partition: src.partition,
+    offset: BigInt(src.offset),
+    rows: { [TABLES.interactions]: [interaction], [TABLES.scores]: scores },
+  }
+}
+
+/** Rows for one Alert. */
+export function alertUnit(a: Alert, src: Source): Unit {
+  const row = {
+    alert_id: a.alert_id,
+    rule: a.rule,
+    kind: a.kind,
+    severity: a.severity,
+    state: a.state,
+    reminder: a.reminder,
+    labels: a.labels,
+    dedup_key: a.dedup_key,
+    value: a.value,
+    threshold: a.threshold,
+    window_seconds: a.window_seconds,
+    started_time: a.started_time,
+    ended_time: a.ended_time,
+    emitted_time: a.emitted_time,
+    summary: a.summary,
+    runbook_url: a.runbook_url ?? '',
+    example_event_ids: a.example_event_ids,
+    _topic: src.topic,
+    _partition: src.partition,
+    _offset: src.offset,
+  }
+  return { topic: src.topic, partition: src.partition, offset: BigInt(src.offset), rows: { [TABLES.alerts]: [row] } }
+}
