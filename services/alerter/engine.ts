@@ -195,6 +195,11 @@ export class AlertEngine {
     return { ...this.stats, groups, firing }
   }
 
+  /** Whether the engine tracks the group of this dedup key (it saw events of it). */
+  hasGroup(rule: string, key: string): boolean {
+    return this.groups.get(rule)?.has(key) ?? false
+  }
+
   /** Dedup keys currently firing (announced or not). */
   firingKeys(): string[] {
     const out: string[] = []

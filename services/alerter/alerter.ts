@@ -1,0 +1,298 @@
+/**
+ * The alerting service: consumes llm.scores through a consumer group, feeds the pure AlertEngine,
+ * publishes Alert records (Avro) to llm.alerts keyed by dedup key, and optionally posts them to a
+ * webhook.
+ *
+ * Ordering and durability: alerts go through one outbox that publishes in order and retries until
+ * Kafka accepts them; a batch handler resolves (and the runner commits its offsets) only after the
+ * alerts it caused are durable. Publishing never throws into the runner, so a batch is never
+ * observed twice by the engine.
+ *
+ * Restarts and rebalances: on every assignment the engine is rebuilt for the assigned partitions by
+ * replaying llm.scores from (now - the longest rule span) by timestamp, then adopting the firing set
+ * read from llm.alerts (latest record per dedup key). Live messages at offsets the replay already
+ * saw are skipped, so nothing is counted twice. See docs/ALERTING.md for the partitioning caveats.
+ */
+import type { Codec } from '../../shared/codec.js'
+import type { Alert, ScoredInteraction } from '../../shared/contract.js'
+import { errorMessage } from '../../shared/errors.js'
+import type { KafkaHandle, Producer } from '../../shared/kafka.js'
+import type { Logger } from '../../shared/logger.js'
+import { metrics, prom, registry } from '../../shared/metrics.js'
+import { startConsumer, type ConsumerBatch, type ConsumerHandle } from '../../shared/runner.js'
+import { AlertEngine, type EngineOptions } from './engine.js'
+import type { Rule } from './rules.js'
+import type { WebhookNotifier } from './webhook.js'
+
+export const SERVICE = 'alerter'
+
+export interface AlerterConfig {
+  groupId: string
+  scoresTopic: string
+  alertsTopic: string
+  tickMs: number
+  /** Rebuild state from the topics on assignment (default true). */
+  replay?: boolean
+}
+
+export interface AlerterDeps {
+  kafka: KafkaHandle
+  codec: Codec
+  logger: Logger
+  rules: Rule[]
+  config: AlerterConfig
+  webhook?: WebhookNotifier | null
+  engineOptions?: EngineOptions
+  /** Wall clock (tests may shift it). */
+  now?: () => number
+  onFatal?: (err: Error) => void
+  /** Called with every alert once it is durable on the topic (tests, benchmarks). */
+  onPublished?: (alerts: Alert[]) => void
+}
+
+export interface AlerterHandle {
+  stop(): Promise<void>
+  /** Resolves when the current (re)build is done and live consumption has started. */
+  ready(): Promise<void>
+  health(): { ok: boolean; ready: boolean; partitions: number[]; outbox: number; firing: number; degraded: boolean }
+  engine(): AlertEngine
+}
+
+function getMetric<T>(name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make()
+}
+const alertsCounter = getMetric(
+  'llmwatch_alerts_published_total',
+  () => new prom.Counter({ name: 'llmwatch_alerts_published_total', help: 'Alert records published', labelNames: ['rule', 'state', 'reminder'], registers: [registry] }),
+)
+const firingGauge = getMetric('llmwatch_alerts_firing', () => new prom.Gauge({ name: 'llmwatch_alerts_firing', help: 'Alerts currently firing on this instance', registers: [registry] }))
+const lateCounter = getMetric(
+  'llmwatch_alerter_late_events_total',
+  () => new prom.Counter({ name: 'llmwatch_alerter_late_events_total', help: 'Events too old for a rule window, dropped', registers: [registry] }),
+)
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/** Publishes alerts in order, retrying with backoff until Kafka accepts them or the outbox closes. */
+class Outbox {
+  private chain: Promise<void> = Promise.resolve()
+  private pending = 0
+  private closed = false
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly codec: Codec,
+    private readonly topic: string,
+    private readonly log: Logger,
+    private readonly onDurable: (alerts: Alert[]) => void,
+  ) {}
+
+  size(): number {
+    return this.pending
+  }
+
+  publish(alerts: Alert[]): Promise<void> {
+    if (alerts.length === 0) return Promise.resolve()
+    this.pending += alerts.length
+    const messages = alerts.map((a) => ({ key: a.dedup_key, value: this.codec.encode('Alert', a), timestamp: String(a.emitted_time) }))
+    this.chain = this.chain.then(async () => {
+      let delay = 100
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.producer.send(this.topic, messages)
+          break
+        } catch (err) {
+          if (this.closed) {
+            this.log.error({ err: errorMessage(err), alerts: alerts.length }, 'outbox closed with unpublished alerts; a restart re-announces them from the replay')
+            this.pending -= alerts.length
+            return
+          }
+          this.log.warn({ err: errorMessage(err), attempt, delayMs: delay }, 'publishing alerts failed; retrying')
+          await sleep(delay)
+          delay = Math.min(10_000, delay * 2)
+        }
+      }
+      this.pending -= alerts.length
+      metrics.produced.inc({ service: SERVICE, topic: this.topic }, alerts.length)
+      this.onDurable(alerts)
+    })
+    return this.chain
+  }
+
+  async close(timeoutMs: number): Promise<void> {
+    await Promise.race([this.chain, sleep(timeoutMs)])
+    this.closed = true
+  }
+}
+
+/** Latest record per dedup key in the alerts topic. */
+async function readLatestAlerts(kafka: KafkaHandle, codec: Codec, topic: string, log: Logger): Promise<Alert[]> {
+  const latest = new Map<string, Alert>()
+  let bad = 0
+  await kafka.readRange({
+    topic,
+    onMessage: (m) => {
+      const res = codec.decode('Alert', m.value)
+      if (!res.ok) {
+        bad++
+        return
+      }
+      const prev = latest.get(res.value.dedup_key)
+      if (!prev || prev.emitted_time <= res.value.emitted_time) latest.set(res.value.dedup_key, res.value)
+    },
+  })
+  if (bad > 0) log.warn({ topic, bad }, 'undecodable records in the alerts topic were ignored')
+  return [...latest.values()]
+}
+
+export async function startAlerter(deps: AlerterDeps): Promise<AlerterHandle> {
+  const { kafka, codec, config } = deps
+  const log = deps.logger.child({ component: 'alerter' })
+  const now = deps.now ?? Date.now
+  const replay = config.replay ?? true
+  await kafka.ensureTopics([{ name: config.scoresTopic }, { name: config.alertsTopic }])
+  const producer = await kafka.producer()
+  const outbox = new Outbox(producer, codec, config.alertsTopic, log, (alerts) => {
+    for (const a of alerts) {
+      alertsCounter.inc({ rule: a.rule, state: a.state, reminder: String(a.reminder) })
+      log.info({ rule: a.rule, state: a.state, reminder: a.reminder, dedup_key: a.dedup_key, value: a.value }, a.summary)
+    }
+    deps.webhook?.notify(alerts)
+    deps.onPublished?.(alerts)
+  })
+
+  let engine = new AlertEngine(deps.rules, deps.engineOptions)
+  let assigned: number[] = []
+  /** Per partition, the last offset the replay fed to the engine: live messages up to it are skipped. */
+  let replayedUpTo = new Map<number, bigint>()
+  let generation = 0
+  let building: Promise<void> = Promise.resolve()
+  let isReady = false
+  let stopped = false
+
+  const rebuild = async (partitions: number[], gen: number): Promise<void> => {
+    const started = now()
+    const fresh = new AlertEngine(deps.rules, deps.engineOptions)
+    const upTo = new Map<number, bigint>()
+    const mine = new Set(partitions)
+    let observed = 0
+    if (replay && partitions.length > 0) {
+      fresh.beginReplay()
+      const from = started - fresh.replaySpanMs()
+      await kafka.readRange({
+        topic: config.scoresTopic,
+        fromTimestamp: from,
+        onMessage: (m) => {
+          if (!mine.has(m.partition)) return
+          const res = codec.decode('ScoredInteraction', m.value)
+          if (!res.ok) return // the live runner dead-letters it
+          fresh.observe(res.value, now())
+          upTo.set(m.partition, BigInt(m.offset))
+          if (++observed % 500 === 0) fresh.evaluateDirty()
+        },
+      })
+      fresh.evaluateDirty()
+      const published = await readLatestAlerts(kafka, codec, config.alertsTopic, log)
+      // Adopt the alerts of groups this instance saw; alerts of groups nobody saw in the replay
+      // (e.g. an app silent for longer than the replay span) go to the owner of partition 0.
+      const owned = published.filter((a) => fresh.hasGroup(a.rule, a.dedup_key) || mine.has(0))
+      const { alerts, unknown } = fresh.endReplay(owned, now())
+      for (const a of unknown) log.warn({ rule: a.rule, dedup_key: a.dedup_key }, 'firing alert of a rule that no longer exists; left as is')
+      if (gen !== generation) return
+      void outbox.publish(alerts)
+    }
+    if (gen !== generation) return // a newer assignment superseded this build
+    engine = fresh
+    replayedUpTo = upTo
+    isReady = true
+    log.info({ partitions, replayed: observed, ms: now() - started, firing: engine.firingKeys().length }, 'alert state rebuilt')
+  }
+
+  const handle = async (batch: ConsumerBatch<ScoredInteraction>): Promise<void> => {
+    // Wait for the rebuild of this assignment, heartbeating so the group does not evict us.
+    let done = false
+    void building.then(() => {
+      done = true
+    })
+    while (!done) {
+      await Promise.race([building, sleep(1000)])
+      if (!done) await batch.heartbeat()
+    }
+    // A failed rebuild leaves the batch unprocessed: the runner retries it (and onFatal restarts us).
+    if (!isReady) throw new Error('alert state is not rebuilt')
+    const skipUpTo = replayedUpTo.get(batch.partition)
+    const events: ScoredInteraction[] = []
+    for (const m of batch.messages) if (skipUpTo === undefined || BigInt(m.offset) > skipUpTo) events.push(m.value)
+    const late = engine.stats.lateDropped
+    const alerts = engine.ingest(events, now())
+    if (engine.stats.lateDropped > late) lateCounter.inc(engine.stats.lateDropped - late)
+    const durable = outbox.publish(alerts)
+    // Hold the commit until the alerts are on the topic; heartbeat while Kafka is slow.
+    let published = false
+    void durable.then(() => {
+      published = true
+    })
+    while (!published) {
+      await Promise.race([durable, sleep(1000)])
+      if (!published) await batch.heartbeat()
+    }
+  }
+
+  const consumer: ConsumerHandle = await startConsumer({
+    kafka,
+    codec,
+    logger: deps.logger,
+    service: SERVICE,
+    groupId: config.groupId,
+    topic: config.scoresTopic,
+    record: 'ScoredInteraction',
+    handle,
+    fromBeginning: false,
+    onAssignment: (partitions) => {
+      assigned = partitions
+      isReady = false
+      const gen = ++generation
+      building = rebuild(partitions, gen).catch((err: unknown) => {
+        // Without a rebuilt state the alerter could re-fire or miss alerts: let the service restart.
+        log.error({ err: errorMessage(err) }, 'rebuilding alert state failed')
+        deps.onFatal?.(err instanceof Error ? err : new Error(String(err)))
+      })
+    },
+    ...(deps.onFatal ? { onFatal: deps.onFatal } : {}),
+  })
+
+  const timer = setInterval(() => {
+    if (!isReady || stopped) return
+    const alerts = engine.tick(now())
+    firingGauge.set(engine.firingKeys().length)
+    void outbox.publish(alerts)
+  }, config.tickMs)
+
+  return {
+    engine: () => engine,
+    ready: async () => {
+      while (!isReady) {
+        if (stopped) throw new Error('alerter stopped')
+        await building.catch(() => undefined)
+        if (!isReady) await sleep(50)
+      }
+    },
+    health: () => ({
+      ok: !stopped && (isReady || assigned.length === 0) && !consumer.degraded(),
+      ready: isReady,
+      partitions: assigned,
+      outbox: outbox.size(),
+      firing: engine.firingKeys().length,
+      degraded: consumer.degraded(),
+    }),
+    stop: async () => {
+      if (stopped) return
+      stopped = true
+      clearInterval(timer)
+      await consumer.stop()
+      await outbox.close(10_000)
+      await deps.webhook?.close(5000)
+      await producer.disconnect()
+    },
+  }
+}
