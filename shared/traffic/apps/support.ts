@@ -138,6 +138,20 @@ const HISTORY_OPENERS = [
   ['are you a bot?', 'I’m Lumi, an AI assistant for Lumora. I can answer most questions, and I can bring in a human agent whenever you like.'],
 ] as const
 
+/** Details customers add to a question: who they are, how urgent it is. */
+function userDetail(rng: Rng): string {
+  return rng.pick([
+    () => `We're on the ${rng.pick(PLANS)} plan with ${rng.int(2, 300)} users.`,
+    () => `Workspace: ${rng.pick(['acme', 'bluefin', 'orbit', 'kestrel', 'nimbus', 'tandem', 'quarry'])}-${rng.int(10, 999)}.`,
+    () => `This is urgent, we have a client demo at ${rng.int(1, 5)}pm.`,
+    () => `I already tried logging out and back in on ${rng.pick(BROWSERS)}.`,
+    () => `It started ${rng.int(2, 11)} days ago.`,
+    () => `Thanks in advance!`,
+    () => `(sent from ${rng.pick(BROWSERS)})`,
+    () => `I've been a customer since ${rng.int(2016, 2024)}.`,
+  ])()
+}
+
 function render(rng: Rng, t: Topic<unknown>, v: unknown, user: SimUser, greet: boolean): string {
   const hello = greet ? rng.pick([`Hi ${user.first}! `, `Hello ${user.first}, `, `Thanks for reaching out, ${user.first}. `, '']) : ''
   // Support tools stamp a case reference on most replies.
@@ -159,7 +173,7 @@ export const supportBot: AppSpec = {
       const [u, a] = rng.pick(HISTORY_OPENERS)
       messages.push({ role: 'user', content: u }, { role: 'assistant', content: a })
     }
-    messages.push({ role: 'user', content: t.ask(rng, v) })
+    messages.push({ role: 'user', content: t.ask(rng, v) + (rng.chance(0.6) ? ` ${userDetail(rng)}` : '') })
     const greet = messages.length === 2
     const response = render(rng, t, v, user, greet)
     const samples = opts.withSamples ? Array.from({ length: rng.int(3, 5) }, () => render(rng, t, v, user, greet)) : []
