@@ -1,0 +1,302 @@
+/**
+ * Hallucination scorer ('hallucination', target 'response'). Two reference-free-of-models checks,
+ * chosen by what the event carries:
+ *
+ * (a) Grounding, when retrieved_context is present. The response is split into claims (sentences).
+ *     Each claim's checkable content is extracted: numbers (weight 3), names, i.e. capitalized
+ *     words that do not start the sentence (weight 2), and other content words without stopwords
+ *     (weight 1). An item is supported when it occurs in the context (or in the user's prompt when
+ *     `allowPromptWords` is on; off by default), after light stemming and number
+ *     normalization ("5,300" = "5300", "two" = "2"). A claim's unsupportedness is the weighted share
+ *     of its items not found; the event value is the mean over claims that have checkable items,
+ *     in [0, 1]. Flagged at `groundingThreshold`.
+ *
+ * (b) Consistency, when sampled_responses are present and there is no context: SelfCheckGPT's
+ *     unigram variant (Manakul et al. 2023). A unigram model with add-one smoothing is built from
+ *     the samples plus the response; each response sentence scores the max (or average) negative log
+ *     probability of its tokens. To make events comparable, a sentence score is divided by the
+ *     largest possible value, -log P(unseen) = log(N + V) (N tokens, V vocabulary size), so it lies
+ *     in (0, 1]; the event value is the mean over sentences. Flagged at `consistencyThreshold`.
+ *
+ * (c) Neither: status 'not_applicable', value null.
+ */
+import { z } from 'zod'
+import type { ScoreResult, Scorer, ScoringInput } from '../scorer.js'
+
+// ---------------------------------------------------------------------------------------------
+// Tokens for grounding
+
+/** Function words and conversational fillers that carry no checkable content. */
+const STOPWORDS = new Set(
+  (
+    'a an the and or but nor so yet if then else than that this these those there here where when while what which who whom whose why how ' +
+    'i me my mine myself we us our ours ourselves you your yours yourself yourselves he him his himself she her hers herself it its itself ' +
+    'they them their theirs themselves one ones someone something anyone anything everyone everything nobody nothing ' +
+    'am is are was were be been being have has had having do does did doing done will would shall should can could may might must ' +
+    'not no yes yeah yep ok okay oh ah well also too very really just quite rather much many more most some any all each every both ' +
+    'either neither other another such own same only even still already again ever never always often sometimes ' +
+    'of in on at by for with about against between into through during before after above below to from up down out off over under ' +
+    'as like unlike until since because though although whether ' +
+    'get got gets getting go goes went going gone make made makes say said says know knew known think thought ' +
+    'lot lots thing things way ways kind sort bit pretty sure maybe probably actually definitely ' +
+    's t d ll re ve m don didn doesn isn aren wasn weren haven hasn hadn won wouldn couldn shouldn can\'t'
+  ).split(/\s+/),
+)
+
+const NUMBER_WORDS: Record<string, string> = {
+  zero: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9', ten: '10',
+  eleven: '11', twelve: '12', thirteen: '13', fourteen: '14', fifteen: '15', sixteen: '16', seventeen: '17', eighteen: '18',
+  nineteen: '19', twenty: '20', thirty: '30', forty: '40', fifty: '50', sixty: '60', seventy: '70', eighty: '80', ninety: '90',
+  hundred: '100', thousand: '1000', million: '1000000', billion: '1000000000', first: '1', second: '2', third: '3',
+}
+
+/** Numbers (with thousands separators or decimals) or words (letters, inner apostrophes/hyphens). */
+const TOKEN_RE = /\d+(?:[.,]\d+)*|[\p{L}\p{M}]+(?:['’][\p{L}]+)?/gu
+
+/** Light suffix stripping so "founded"/"founding"/"founds", "cities"/"city" meet. */
+export function stem(w: string): string {
+  if (w.length <= 3) return w
+  if (w.endsWith("'s") || w.endsWith('’s')) w = w.slice(0, -2)
+  if (w.length > 4 && w.endsWith('ies')) return `${w.slice(0, -3)}y`
+  if (w.length > 5 && w.endsWith('ing')) return w.slice(0, -3)
+  if (w.length > 4 && w.endsWith('ed')) return w.slice(0, -2)
+  if (w.length > 4 && w.endsWith('es')) return w.slice(0, -2)
+  if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss')) return w.slice(0, -1)
+  return w
+}
+
+function normNumber(n: string): string {
+  // "5,300" -> "5300"; "1.5" stays; a trailing ".0" is dropped.
+  const s = /^\d{1,3}(?:,\d{3})+$/.test(n) ? n.replace(/,/g, '') : n.replace(',', '.')
+  return s.replace(/\.0+$/, '')
+}
+
+interface Item {
+  key: string
+  weight: number
+  text: string
+}
+
+export const WEIGHTS = { number: 3, entity: 2, content: 1 } as const
+
+/** The checkable items of one claim. */
+export function claimItems(sentence: string): Item[] {
+  const items: Item[] = []
+  let first = true
+  TOKEN_RE.lastIndex = 0
+  for (let m = TOKEN_RE.exec(sentence); m !== null; m = TOKEN_RE.exec(sentence)) {
+    const tok = m[0]
+    const c = tok.charCodeAt(0)
+    if (c >= 48 && c <= 57) {
+      items.push({ key: `#${normNumber(tok)}`, weight: WEIGHTS.number, text: tok })
+      first = false
+      continue
+    }
+    const lower = tok.toLowerCase()
+    const num = NUMBER_WORDS[lower]
+    if (num !== undefined) {
+      items.push({ key: `#${num}`, weight: WEIGHTS.number, text: tok })
+    } else if (!STOPWORDS.has(lower) && lower.length >= 2) {
+      const capitalized = tok !== lower && tok[0] === tok[0]?.toUpperCase()
+      items.push({ key: stem(lower), weight: capitalized && !first ? WEIGHTS.entity : WEIGHTS.content, text: tok })
+    }
+    first = false
+  }
+  return items
+}
+
+/** Adds the stems / numbers of a text to a support set. */
+export function addSupport(text: string, into: Set<string>): void {
+  TOKEN_RE.lastIndex = 0
+  for (let m = TOKEN_RE.exec(text); m !== null; m = TOKEN_RE.exec(text)) {
+    const tok = m[0]
+    const c = tok.charCodeAt(0)
+    if (c >= 48 && c <= 57) {
+      into.add(`#${normNumber(tok)}`)
+      continue
+    }
+    const lower = tok.toLowerCase()
+    const num = NUMBER_WORDS[lower]
+    if (num !== undefined) into.add(`#${num}`)
+    into.add(stem(lower))
+  }
+}
+
+export interface ClaimResult {
+  sentence: string
+  /** Weighted share of unsupported items, in [0, 1]; null when the claim has no checkable item. */
+  unsupported: number | null
+  missing: string[]
+}
+
+/** Grounding of each sentence against a support set. */
+export function groundClaims(sentences: readonly string[], support: ReadonlySet<string>): ClaimResult[] {
+  return sentences.map((sentence) => {
+    const items = claimItems(sentence)
+    if (items.length === 0) return { sentence, unsupported: null, missing: [] }
+    let total = 0
+    let miss = 0
+    const missing: string[] = []
+    for (const it of items) {
+      total += it.weight
+      if (!support.has(it.key)) {
+        miss += it.weight
+        if (missing.length < 8) missing.push(it.text)
+      }
+    }
+    return { sentence, unsupported: miss / total, missing }
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// SelfCheckGPT unigram
+
+const WORD_RE = /[\p{L}\p{N}]+/gu
+
+export interface SentenceConsistency {
+  sentence: string
+  /** Mean and max of -log P(token) under the unigram model (natural log). */
+  avgNll: number
+  maxNll: number
+  /** maxNll (or avgNll, per aggregate) / log(N + V): in (0, 1]. */
+  normalized: number
+}
+
+/**
+ * SelfCheckGPT-Unigram: counts from the samples plus the response, add-one smoothing
+ * P(w) = (c(w) + 1) / (N + V). Sentences are tokenized like the texts (lower-cased words).
+ */
+export function selfCheckUnigram(
+  sentences: readonly string[],
+  responseTokens: readonly string[],
+  sampleTokens: readonly (readonly string[])[],
+  aggregate: 'max' | 'avg' = 'max',
+): SentenceConsistency[] {
+  const counts = new Map<string, number>()
+  let n = 0
+  const add = (toks: readonly string[]) => {
+    for (const t of toks) counts.set(t, (counts.get(t) ?? 0) + 1)
+    n += toks.length
+  }
+  add(responseTokens)
+  for (const s of sampleTokens) add(s)
+  const denom = Math.log(n + counts.size)
+  const out: SentenceConsistency[] = []
+  for (const sentence of sentences) {
+    const toks = sentence.toLowerCase().match(WORD_RE) ?? []
+    if (toks.length === 0) continue
+    let sum = 0
+    let max = 0
+    for (const t of toks) {
+      const nll = denom - Math.log((counts.get(t) ?? 0) + 1)
+      sum += nll
+      if (nll > max) max = nll
+    }
+    const avg = sum / toks.length
+    out.push({ sentence, avgNll: avg, maxNll: max, normalized: denom > 0 ? (aggregate === 'max' ? max : avg) / denom : 0 })
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scorer
+
+export const HallucinationParamsSchema = z.object({
+  /** Grounding: flag when the mean claim unsupportedness reaches this. */
+  groundingThreshold: z.number().min(0).max(1).default(0.3),
+  /**
+   * Grounding: words of the user's prompt count as support. Off by default: a question can carry a
+   * false premise, and restating it is not grounding (dev set: ROC-AUC 0.89 with, 0.92 without).
+   */
+  allowPromptWords: z.boolean().default(false),
+  /** Consistency: sentence aggregate of token -log P ('max' is SelfCheckGPT's best unigram variant). */
+  consistencyAggregate: z.enum(['max', 'avg']).default('max'),
+  /** Consistency: flag when the mean normalized sentence score reaches this. */
+  consistencyThreshold: z.number().min(0).max(1).default(0.85),
+  /** How many worst sentences are listed in details, and their length cap. */
+  maxListed: z.number().int().positive().default(3),
+  maxSentenceChars: z.number().int().positive().default(160),
+})
+export type HallucinationParams = z.infer<typeof HallucinationParamsSchema>
+
+function cut(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`
+}
+
+function round(x: number): number {
+  return Math.round(x * 10_000) / 10_000
+}
+
+function grounding(input: ScoringInput, p: HallucinationParams): ScoreResult {
+  const support = new Set<string>()
+  for (const c of input.context) addSupport(c.raw, support)
+  if (p.allowPromptWords) addSupport(input.prompt.raw, support)
+  const claims = groundClaims(input.response.sentences, support)
+  const checked = claims.filter((c): c is ClaimResult & { unsupported: number } => c.unsupported !== null)
+  if (checked.length === 0) {
+    // Nothing checkable (e.g. "Thanks!"): no claim can be unsupported.
+    return { target: 'response', status: 'ok', value: 0, label: 'no_claims', flagged: false, details: { method: 'grounding', claims: 0 } }
+  }
+  const value = checked.reduce((a, c) => a + c.unsupported, 0) / checked.length
+  const worst = [...checked].sort((a, b) => b.unsupported - a.unsupported).filter((c) => c.unsupported > 0)
+  const flagged = value >= p.groundingThreshold
+  return {
+    target: 'response',
+    status: 'ok',
+    value: round(value),
+    label: flagged ? 'unsupported' : 'supported',
+    flagged,
+    details: {
+      method: 'grounding',
+      claims: checked.length,
+      unsupported_claims: checked.filter((c) => c.unsupported >= p.groundingThreshold).length,
+      worst: worst.slice(0, p.maxListed).map((c) => ({ sentence: cut(c.sentence, p.maxSentenceChars), unsupported: round(c.unsupported), missing: c.missing })),
+    },
+  }
+}
+
+function consistency(input: ScoringInput, p: HallucinationParams): ScoreResult {
+  const sents = selfCheckUnigram(
+    input.response.sentences,
+    input.response.tokens,
+    input.samples.map((s) => s.tokens),
+    p.consistencyAggregate,
+  )
+  if (sents.length === 0) {
+    return { target: 'response', status: 'not_applicable', value: null, label: 'empty_response', flagged: false, details: { method: 'consistency' } }
+  }
+  const value = sents.reduce((a, s) => a + s.normalized, 0) / sents.length
+  const flagged = value >= p.consistencyThreshold
+  return {
+    target: 'response',
+    status: 'ok',
+    value: round(value),
+    label: flagged ? 'inconsistent' : 'consistent',
+    flagged,
+    details: {
+      method: 'consistency',
+      aggregate: p.consistencyAggregate,
+      samples: input.samples.length,
+      sentences: sents.length,
+      worst: [...sents]
+        .sort((a, b) => b.normalized - a.normalized)
+        .slice(0, p.maxListed)
+        .map((s) => ({ sentence: cut(s.sentence, p.maxSentenceChars), score: round(s.normalized), max_nll: round(s.maxNll), avg_nll: round(s.avgNll) })),
+    },
+  }
+}
+
+export const hallucinationScorer: Scorer<HallucinationParams> = {
+  name: 'hallucination',
+  version: '1.0.0',
+  reads: ['response_text', 'retrieved_context', 'sampled_responses', 'messages'],
+  params: HallucinationParamsSchema,
+  score(input: ScoringInput, params: HallucinationParams): ScoreResult[] {
+    const hasContext = input.context.some((c) => c.raw.trim().length > 0)
+    const hasSamples = input.samples.some((s) => s.raw.trim().length > 0)
+    if (input.response.raw.trim().length === 0 || (!hasContext && !hasSamples)) {
+      return [{ target: 'response', status: 'not_applicable', value: null, label: hasContext || hasSamples ? 'empty_response' : 'no_reference', flagged: false, details: {} }]
+    }
+    return [hasContext ? grounding(input, params) : consistency(input, params)]
+  },
+}
