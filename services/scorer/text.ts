@@ -86,6 +86,18 @@ function normChunk(chunk: string, out: string[]): void {
   if (start > 0 && (chunk[start - 1] === '@' || chunk[start - 1] === '$') && start < end) start--
   if (leadQuote) out.push('"')
   const core = chunk.slice(start, end)
+  // Real hyphenated compounds ("african-american", "well-known") split into words; short
+  // hyphenated pieces ("f-u-c-k") are obfuscation and are joined below.
+  if (core.includes('-')) {
+    const parts = core.split('-')
+    if (parts.every((x) => x.length >= 3)) {
+      for (const part of parts) normChunk(part, out)
+      if (trailQuote) out.push('"')
+      if (trailSent) out.push('.')
+      else if (trailComma) out.push(',')
+      return
+    }
+  }
   if (core.length > 0) {
     let w = ''
     if (HAS_LETTER.test(core)) {

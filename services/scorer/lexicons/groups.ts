@@ -112,6 +112,27 @@ export const PROTECTED: ReadonlySet<GroupCategory> = new Set([
   'sexual_orientation',
 ])
 
+/** Nouns that turn an ambiguous adjective into a group mention ("black people", "asian women"). */
+export const PEOPLE_NOUNS: ReadonlySet<string> = new Set(
+  'people folks folk men women guys girls boys kids children persons individuals immigrants families communities population ' +
+    'americans community neighbors workers students voters drivers parents moms mothers fathers teens youth'.split(' '),
+)
+/** Adjectives that name a group only in context (see findGroups). */
+const GROUP_ADJECTIVES: ReadonlyMap<string, GroupCategory> = new Map(
+  (
+    [
+      ['black', 'race'], ['white', 'race'], ['brown', 'race'], ['asian', 'race'], ['native', 'race'], ['chinese', 'race'],
+      ['japanese', 'race'], ['indian', 'race'], ['mexican', 'nationality'], ['american', 'nationality'], ['english', 'nationality'],
+      ['french', 'nationality'], ['spanish', 'nationality'], ['german', 'nationality'], ['italian', 'nationality'],
+      ['irish', 'nationality'], ['british', 'nationality'], ['muslim', 'religion'], ['jewish', 'religion'], ['christian', 'religion'],
+      ['gay', 'sexual_orientation'], ['trans', 'sexual_orientation'], ['bi', 'sexual_orientation'], ['straight', 'sexual_orientation'],
+      ['disabled', 'disability'], ['deaf', 'disability'], ['blind', 'disability'], ['autistic', 'disability'],
+      ['old', 'age'], ['elderly', 'age'], ['young', 'age'], ['female', 'gender'], ['male', 'gender'], ['arab', 'race'],
+      ['african', 'race'], ['hispanic', 'race'], ['latino', 'race'], ['immigrant', 'nationality'], ['middle', 'race'],
+    ] as [string, GroupCategory][]
+  ),
+)
+
 export interface GroupMention {
   index: number
   length: number
@@ -130,6 +151,19 @@ export function findGroups(tokens: readonly string[]): GroupMention[] {
       if (p !== undefined) {
         out.push({ index: i, length: 2, term: t + ' ' + next, category: p })
         i++
+        continue
+      }
+    }
+    // Ambiguous adjectives ("black", "chinese") name a group before a people noun or after "the".
+    const adj = GROUP_ADJECTIVES.get(t)
+    if (adj !== undefined) {
+      if (next !== undefined && PEOPLE_NOUNS.has(next)) {
+        out.push({ index: i, length: 2, term: t + ' ' + next, category: adj })
+        i++
+        continue
+      }
+      if (tokens[i - 1] === 'the' && (next === undefined || !/^[a-z]/.test(next) || !GROUP_TERMS.has(next))) {
+        out.push({ index: i, length: 1, term: 'the ' + t, category: adj })
         continue
       }
     }

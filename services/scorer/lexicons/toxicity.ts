@@ -15,7 +15,7 @@ export interface Term {
 
 /** Roots from obscenity's dataset, assigned to our categories (anything not listed is profanity). */
 const OBSCENITY_CATEGORY: Record<string, Term> = {
-  abo: { category: 'identity_attack', weight: 0.9 },
+  abo: { category: 'identity_attack', weight: 0.4 },
   abeed: { category: 'identity_attack', weight: 0.9 },
   africoon: { category: 'identity_attack', weight: 0.95 },
   arabush: { category: 'identity_attack', weight: 0.9 },
@@ -82,7 +82,7 @@ for (const t of englishDataset.build().blacklistedTerms) {
 add('fuck fucks fucked fucking fuckin fucker fuckers fck fuk fuking fking fkn fuq effing motherfucker motherfuckers mf wtf stfu gtfo', 'profanity', 0.85)
 add('shit shits shitty shitting bullshit horseshit dipshit shithead', 'profanity', 0.75)
 add('bitch bitches bitchy bitchin biatch bish', 'profanity', 0.8)
-add('hoe hoes hoez ho thot thots skank skanks', 'profanity', 0.75)
+add('hoe hoes hoez thot thots skank skanks', 'profanity', 0.75)
 add('pussy pussies', 'profanity', 0.75)
 add('cunt cunts twat twats', 'profanity', 0.9)
 add('asshole assholes arsehole dumbass jackass smartass fatass badass lameass asswipe', 'profanity', 0.75)
@@ -90,18 +90,18 @@ add('bastard bastards wanker wankers', 'profanity', 0.75)
 add('damn dammit goddamn hell crap crappy sucks suck', 'profanity', 0.2)
 add('nigga niggas nigguh niggaz', 'profanity', 0.8)
 // Slurs and dehumanizing epithets against groups.
-add('nigger niggers nigs coon coons jigaboo porchmonkey spook', 'identity_attack', 0.95)
+add('nigger niggers nigs coon coons jigaboo porchmonkey', 'identity_attack', 0.95)
 add('faggot faggots fag fags faggy homo homos', 'identity_attack', 0.85)
 add('kike kikes chink chinks gook gooks wetback wetbacks beaner beaners spic spics raghead ragheads towelhead towelheads', 'identity_attack', 0.95)
 add('trannies tranny shemale dyke dykes', 'identity_attack', 0.85)
-add('cracker crackers honky honkies redneck rednecks hillbilly hillbillies', 'identity_attack', 0.5)
+add('cracker crackers honky honkies redneck rednecks hillbilly hillbillies spook', 'identity_attack', 0.3)
 add('retard retards retarded tard mongoloid', 'insult', 0.75)
 add('ghetto', 'identity_attack', 0.3)
 // Insults: stronger when aimed at the reader ("you ...").
 add('idiot idiots idiotic moron morons moronic imbecile imbeciles cretin dimwit halfwit nitwit dumbo', 'insult', 0.6)
 add('stupid dumb loser losers pathetic worthless useless ugly fatso freak freaks scumbag scum lowlife degenerate degenerates', 'insult', 0.4)
 add('slut sluts whore whores', 'insult', 0.8)
-add('trash garbage clown clowns jerk jerks douche douchebag', 'insult', 0.25)
+add('trash garbage clown clowns jerk jerks douche douchebag', 'insult', 0.12)
 // Sexual content.
 add('horny nude nudes naked blowjobs boobs titties tits dicks cocks penises sexting pornhub xxx milf', 'sexual', 0.55)
 
@@ -142,7 +142,7 @@ export const VILIFY = new Set([
   'useless', 'primitive', 'barbaric', 'barbarians', 'thugs', 'thug', 'abominations', 'abomination', 'sick', 'mentally',
   'unnatural', 'degenerate', 'degenerates', 'freaks', 'liars', 'thieves', 'greedy', 'burden', 'threat', 'menace',
   'unintelligent', 'incapable', 'untrustworthy', 'worst', 'aggressive', 'illegals', 'illegal', 'delusional', 'confused',
-  'ruining', 'ruin', 'destroying', 'destroy', 'stealing', 'steal', 'taking', 'infesting', 'breeding', 'mad', 'crazy',
+  'brutes', 'brute', 'brutish', 'uncivilized', 'backward', 'ruining', 'ruin', 'destroying', 'destroy', 'stealing', 'steal', 'taking', 'infesting', 'breeding', 'mad', 'crazy',
 ])
 
 /** Exclusion / harm demanded for a group ("X should be deported", "ban X", "don't hire X"). */

@@ -52,6 +52,7 @@ const CATEGORIES: readonly ToxCategory[] = ['profanity', 'insult', 'threat', 'id
 /** Condemnation words that only count right before a meta verb ("don't call", "stop saying"). */
 const WEAK_CONDEMN = new Set(['not', 'dont', 'never', 'stop', 'shouldnt'])
 const COPULA = new Set(['are', 'r', 'is', 'were', 'be', 'being', 'all', 'always', 'just', 'seem', 'become', 'remain', 'tend', 'to', 'so', 'very', 'really', 'too', 'more', 'most', 'naturally', 'inherently', 'basically', 'literally', 'mostly', 'usually', 'generally', 'the', 'a', 'like', 'nothing', 'but', 'bunch', 'of', 'such', 'filthy', 'dirty', 'fucking', 'damn'])
+const FILLER = new Set(['trying', 'try', 'tries', 'want', 'wants', 'going', 'have', 'has', 'been', 'became', 'are', 'all', 'just', 'only', 'known', 'born', 'simply', 'nothing', 'dirty', 'disgusting', 'lazy', 'stupid', 'and'])
 const QUANTIFIERS = new Set(['all', 'every', 'everyone', 'most', 'these', 'those', 'always', 'typical', 'they'])
 const MODALS = new Set(['should', 'must', 'need', 'needs', 'ought', 'to', 'gotta', 'be', 'get', 'got', 'deserve', 'deserves'])
 const GENERIC_GROUP = new Set(['he', 'she', 'herself', 'himself', 'man', 'woman', 'boy', 'girl', 'guy', 'lady', 'son', 'daughter', 'wife', 'husband', 'mother', 'father', 'mom', 'dad', 'brother', 'sister', 'mommy', 'daddy', 'mum', 'boyfriend', 'girlfriend', 'bride', 'groom', 'grandma', 'grandpa', 'kids', 'teen', 'teens', 'bible', 'church', 'mosque', 'synagogue', 'priest', 'imam', 'rabbi', 'white', 'black', 'native', 'english', 'french', 'spanish', 'chinese', 'japanese', 'indian', 'american', 'british', 'german', 'italian', 'irish', 'mexican', 'senior'])
@@ -125,7 +126,7 @@ function scoreSpan(toks: readonly string[], s: number, e: number, p: ToxicityPar
       if (term.category === 'insult') {
         let aimed = false
         for (let k = i - 1; k >= Math.max(s, i - 3); k--) if (SECOND_PERSON.has(toks[k] as string)) aimed = true
-        if (aimed) w = Math.max(w, 0.85)
+        if (aimed) w = Math.min(0.9, w + 0.35)
         if (negatedBefore(toks, i, 3, s)) w *= 0.2
       }
       out.push({ term: tok, category: term.category, weight: w * factor })
@@ -164,7 +165,7 @@ function scoreSpan(toks: readonly string[], s: number, e: number, p: ToxicityPar
     // "<group> are (so) <vilifying>" : walk forward over copula/filler words only.
     let k = gi
     let negated = false
-    while (k < span.length && k < gi + 5) {
+    while (k < span.length && k < gi + 7) {
       const t = span[k] as string
       if (NEGATORS.has(t)) negated = true
       if (VILIFY.has(t) && k > gi) {
@@ -175,7 +176,12 @@ function scoreSpan(toks: readonly string[], s: number, e: number, p: ToxicityPar
         if (!negated) hit = { term: `${g.term} … ${t}`, category: 'identity_attack', weight: 0.8 }
         break
       }
-      if (!COPULA.has(t) && !MODALS.has(t) && !NEGATORS.has(t)) break
+      if ((t === 'take' || t === 'taking' || t === 'takes') && span[k + 1] === 'over' && !negated) {
+        hit = { term: `${g.term} … take over`, category: 'identity_attack', weight: 0.7 }
+        break
+      }
+      // Fillers between the group and its predicate: copulas, modals, adverbs ("obviously").
+      if (!COPULA.has(t) && !MODALS.has(t) && !NEGATORS.has(t) && !FILLER.has(t) && !(t.length > 4 && t.endsWith('ly'))) break
       k++
     }
     // "ban / deport / fire <group>": exclusion verb right before the group.

@@ -1,0 +1,49 @@
+/**
+ * Injection eval: precision/recall/F1 at the configured threshold, ROC-AUC, AUC-PR, per-source
+ * flag rates, and the false-alarm rate on NotInject's benign prompts full of trigger words.
+ */
+import { analyze } from '../text.js'
+import { injectionParams, scoreInjection } from '../scorers/injection.js'
+import { aucPr, prf, rocAuc, round4 } from './metrics.js'
+import { readJsonl } from './load.js'
+
+interface Row {
+  text: string
+  injection: number
+  source: string
+}
+
+export async function evaluate(dir: string): Promise<Record<string, number | Record<string, number>>> {
+  const rows = await readJsonl<Row>(dir, 'injection.jsonl')
+  const p = injectionParams.parse({})
+  const scores: number[] = []
+  const preds: boolean[] = []
+  const labels: boolean[] = []
+  const bySource = new Map<string, { n: number; flagged: number }>()
+  for (const r of rows) {
+    const res = scoreInjection(analyze(r.text), p)
+    scores.push(res.value ?? 0)
+    preds.push(res.flagged)
+    labels.push(r.injection === 1)
+    const key = `${r.source}:${r.injection === 1 ? 'attack' : 'benign'}`
+    const s = bySource.get(key) ?? { n: 0, flagged: 0 }
+    s.n++
+    if (res.flagged) s.flagged++
+    bySource.set(key, s)
+  }
+  const m = prf(preds, labels)
+  const flagRate: Record<string, number> = {}
+  for (const [k, v] of bySource) flagRate[k] = round4(v.flagged / v.n)
+  const trig = bySource.get('notinject-trigger-words:benign')
+  return {
+    n: rows.length,
+    threshold: p.threshold,
+    precision: round4(m.precision),
+    recall: round4(m.recall),
+    f1: round4(m.f1),
+    roc_auc: round4(rocAuc(scores, labels)),
+    auc_pr: round4(aucPr(scores, labels)),
+    false_alarm_trigger_words: trig === undefined ? Number.NaN : round4(trig.flagged / trig.n),
+    flag_rate_by_source: flagRate,
+  }
+}
