@@ -1,0 +1,116 @@
+/**
+ * The llmwatch command line: one dispatcher, each command a module with `main(argv) -> exit code`.
+ * Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
+ */
+import { existsSync } from 'node:fs'
+import { repoPath } from '../shared/paths.js'
+
+type Main = (argv: string[]) => Promise<number | void>
+
+interface Command {
+  summary: string
+  usage: string
+  load: () => Promise<Main>
+}
+
+const SERVICES = ['scorer', 'sink', 'alerter'] as const
+
+const COMMANDS: Record<string, Command> = {
+  demo: {
+    summary: 'Run the whole pipeline on local Kafka + embedded ClickHouse with demo traffic and incidents',
+    usage: 'llmwatch demo [--duration 3m] [--rate 200] [--keep]',
+    load: async () => (await import('../services/demo/demo.js')).main,
+  },
+  produce: {
+    summary: 'Generate realistic LLM interaction traffic (with incidents) to Kafka',
+    usage: 'llmwatch produce [--rate N] [--duration 60s] [--format avro|json] [--incidents default|none]',
+    load: async () => (await import('../services/producer/produce.js')).main,
+  },
+  score: {
+    summary: 'Score LlmInteraction JSON lines offline (file or stdin) to ScoredInteraction JSON lines',
+    usage: 'llmwatch score [file]',
+    load: async () => (await import('../services/scorer/offline.js')).main,
+  },
+  sql: {
+    summary: 'Run SQL against the configured ClickHouse (embedded or server)',
+    usage: 'llmwatch sql "<query>" [--format table|json|csv]',
+    load: async () => (await import('../services/sink/sql-cli.js')).main,
+  },
+  migrate: {
+    summary: 'Apply the ClickHouse schema migrations',
+    usage: 'llmwatch migrate',
+    load: async () => (await import('../services/sink/migrate-cli.js')).main,
+  },
+  alerts: {
+    summary: 'Alerts: `llmwatch alerts tail` prints alerts from llm.alerts as they come',
+    usage: 'llmwatch alerts tail [--from-beginning] [--json]',
+    load: async () => (await import('../services/alerter/tail-cli.js')).main,
+  },
+  run: {
+    summary: `Run one service in the foreground: ${SERVICES.join(', ')}`,
+    usage: `llmwatch run <${SERVICES.join('|')}>`,
+    load: async () => async (argv: string[]) => {
+      const name = argv[0]
+      if (!name || !(SERVICES as readonly string[]).includes(name)) {
+        process.stderr.write(`llmwatch run: expected one of ${SERVICES.join(', ')}; got ${name ?? 'nothing'}\n`)
+        return 2
+      }
+      const mod = (await import(`../services/${name}/main.js`)) as { main: () => Promise<void> }
+      await mod.main()
+      return undefined
+    },
+  },
+  infra: {
+    summary: 'Start, stop or report the local infrastructure (Kafka broker, ClickHouse mode and path)',
+    usage: 'llmwatch infra up|down|status',
+    load: async () => (await import('./infra-cli.js')).main,
+  },
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length))
+  return [
+    'llmwatch: a streaming monitor for LLM applications',
+    '',
+    'Usage: llmwatch <command> [options]   (llmwatch <command> --help for details)',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Configuration comes from the environment (KAFKA_BROKERS, CLICKHOUSE_URL, ...; see README.md).',
+  ].join('\n')
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help() + '\n')
+    return name ? 0 : 2
+  }
+  const cmd = COMMANDS[name]
+  if (!cmd) {
+    process.stderr.write(`llmwatch: unknown command "${name}"\n\n${help()}\n`)
+    return 2
+  }
+  if (rest[0] === '--help' || rest[0] === '-h') {
+    process.stdout.write(`${cmd.summary}\n\nUsage: ${cmd.usage}\n`)
+    if (name !== 'run' && name !== 'infra') return (await (await cmd.load())(['--help'])) ?? 0
+    return 0
+  }
+  try {
+    const main = await cmd.load()
+    const code = await main(rest)
+    return code ?? 0
+  } catch (err) {
+    const e = err as Error & { code?: string }
+    if (e.code === 'CONFIG_INVALID') {
+      process.stderr.write(`llmwatch ${name}: ${e.message}\n`)
+      return 2
+    }
+    process.stderr.write(`llmwatch ${name}: ${e.stack ?? e.message}\n`)
+    return 1
+  }
+}
+
+// Keep the repository root discoverable for commands that read config/ and schemas/.
+if (!existsSync(repoPath('schemas', 'registry.json'))) process.stderr.write('llmwatch: schemas/registry.json not found\n')

@@ -1,0 +1,16 @@
+/** The scorer service's environment, validated once at start-up. */
+import { z } from 'zod'
+import { baseEnvSchema, envBool } from '../../shared/config.js'
+
+export const scorerEnvSchema = baseEnvSchema.extend({
+  SCORER_GROUP_ID: z.string().min(1).default('llmwatch-scorer'),
+  /** JSON file with scorer enabling, thresholds and parameters (see docs/SCORERS.md). */
+  SCORER_CONFIG_FILE: z.string().default('config/scorers.json'),
+  /** What text llm.scores (and so ClickHouse) carries: full, redacted (PII masked) or none. */
+  SCORER_TEXT_MODE: z.enum(['full', 'redacted', 'none']).default('redacted'),
+  /** Kafka transactions from llm.interactions to llm.scores: each batch's scores and its offsets commit atomically. */
+  SCORER_EXACTLY_ONCE: envBool.default(true),
+  /** Partitions processed concurrently by one instance. */
+  SCORER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
+})
+export type ScorerEnv = z.infer<typeof scorerEnvSchema>

@@ -1,0 +1,125 @@
+/**
+ * The scorer service: consumes llm.interactions as one consumer group, runs every enabled scorer on
+ * each event, and publishes one ScoredInteraction per event to llm.scores, keyed by app+model so
+ * that one app+model's scores stay on one partition (the alerter relies on it). Order within a
+ * partition is kept: a partition batch is scored and produced in offset order.
+ *
+ * Delivery: with exactly-once (default) each batch's scores and its consumer offset commit in one
+ * Kafka transaction, so a crash or rebalance never yields a duplicate score downstream
+ * (consumers read committed). Without it, scores are produced (acks=all) before the offset commit:
+ * at-least-once.
+ */
+import os from 'node:os'
+import type { Codec } from '../../shared/codec.js'
+import { TOPICS, type LlmInteraction, type ScoredInteraction } from '../../shared/contract.js'
+import type { KafkaHandle, OutMessage, Producer } from '../../shared/kafka.js'
+import type { Logger } from '../../shared/logger.js'
+import { metrics } from '../../shared/metrics.js'
+import { startConsumer, type ConsumerHandle } from '../../shared/runner.js'
+import { scoreEvent, type TextMode } from './engine.js'
+import type { Scorer } from './scorer.js'
+import type { ScorerConfig } from './scorer-config.js'
+
+export interface ScorerDeps {
+  kafka: KafkaHandle
+  codec: Codec
+  logger: Logger
+  scorers: readonly Scorer<unknown>[]
+  config: ScorerConfig
+  groupId?: string
+  textMode?: TextMode
+  exactlyOnce?: boolean
+  concurrency?: number
+  inputTopic?: string
+  outputTopic?: string
+  dlqTopic?: string
+  /** Transactional id; must be unique per live instance. Default: group-host-pid. */
+  transactionalId?: string
+}
+
+export interface ScorerService {
+  consumer: ConsumerHandle
+  stats(): { scored: number; batches: number }
+  stop(): Promise<void>
+}
+
+/** The partition key of a scored event: one app+model stays on one partition. */
+export const scoreKey = (e: Pick<LlmInteraction, 'app_name' | 'request_model'>): string => `${e.app_name}|${e.request_model}`
+
+/** Scores a batch, yielding to the event loop every few milliseconds so Kafka I/O stays responsive. */
+export async function scoreBatch(events: readonly LlmInteraction[], deps: Pick<ScorerDeps, 'scorers' | 'config' | 'textMode'>): Promise<ScoredInteraction[]> {
+  const out: ScoredInteraction[] = []
+  let slice = performance.now()
+  for (const e of events) {
+    out.push(scoreEvent(e, deps.scorers, deps.config, { textMode: deps.textMode ?? 'redacted' }))
+    if (performance.now() - slice > 20) {
+      await new Promise((r) => setImmediate(r))
+      slice = performance.now()
+    }
+  }
+  return out
+}
+
+export async function startScorer(deps: ScorerDeps): Promise<ScorerService> {
+  const groupId = deps.groupId ?? 'llmwatch-scorer'
+  const inputTopic = deps.inputTopic ?? TOPICS.interactions.name
+  const outputTopic = deps.outputTopic ?? TOPICS.scores.name
+  const exactlyOnce = deps.exactlyOnce ?? true
+  const log = deps.logger.child({ component: 'scorer' })
+  const producer: Producer = await deps.kafka.producer(
+    exactlyOnce ? { transactionalId: deps.transactionalId ?? `${groupId}-${os.hostname()}-${process.pid}` } : {},
+  )
+  // One transactional producer runs one transaction at a time: serialize the hand-offs.
+  let txChain: Promise<unknown> = Promise.resolve()
+  let scored = 0
+  let batches = 0
+
+  const consumer = await startConsumer({
+    kafka: deps.kafka,
+    codec: deps.codec,
+    logger: deps.logger,
+    service: 'scorer',
+    groupId,
+    topic: inputTopic,
+    record: 'LlmInteraction',
+    ...(deps.dlqTopic ? { dlqTopic: deps.dlqTopic } : {}),
+    partitionsConsumedConcurrently: deps.concurrency ?? 3,
+    handle: async (batch) => {
+      const results = await scoreBatch(
+        batch.messages.map((m) => m.value),
+        deps,
+      )
+      const messages: OutMessage[] = results.map((s, i) => ({
+        key: scoreKey(s),
+        value: deps.codec.encode('ScoredInteraction', s),
+        headers: { 'llmwatch.source.offset': batch.messages[i]!.offset, 'llmwatch.source.partition': String(batch.partition) },
+      }))
+      if (exactlyOnce) {
+        const run = txChain.then(() =>
+          producer.sendWithOffsets(outputTopic, messages, { groupId, topic: batch.topic, partition: batch.partition, offset: batch.nextOffset }),
+        )
+        txChain = run.catch(() => {})
+        await run
+      } else {
+        await producer.send(outputTopic, messages)
+      }
+      scored += results.length
+      batches++
+      metrics.produced.inc({ service: 'scorer', topic: outputTopic }, messages.length)
+      return exactlyOnce ? 'committed' : undefined
+    },
+  })
+  log.info({ groupId, inputTopic, outputTopic, exactlyOnce, scorers: deps.scorers.map((s) => s.name) }, 'scorer started')
+  let stopping: Promise<void> | null = null
+  return {
+    consumer,
+    stats: () => ({ scored, batches }),
+    stop: () =>
+      (stopping ??= (async () => {
+        await consumer.stop()
+        await txChain
+        await producer.disconnect()
+        log.info({ scored }, 'scorer stopped')
+      })()),
+  }
+}
