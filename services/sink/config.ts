@@ -1,6 +1,7 @@
 /** Sink configuration from the environment (validated once, then passed in). */
 import { z } from 'zod'
 import { baseEnvSchema, loadEnv } from '../../shared/config.js'
+import { TOPICS } from '../../shared/contract.js'
 import { retentionEnvSchema } from '../../shared/migrate.js'
 
 export const TEXT_MODES = ['none', 'redacted', 'full'] as const
@@ -18,6 +19,9 @@ export const sinkEnvSchema = baseEnvSchema.extend(retentionEnvSchema.shape).exte
   /** Partition batches processed at once per topic: more means bigger inserts. */
   SINK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
   SINK_GROUP_ID: z.string().min(1).default('llmwatch-sink'),
+  SINK_SCORES_TOPIC: z.string().min(1).default(TOPICS.scores.name),
+  SINK_ALERTS_TOPIC: z.string().min(1).default(TOPICS.alerts.name),
+  SINK_DLQ_TOPIC: z.string().min(1).default(TOPICS.dlq.name),
 })
 export type SinkEnv = z.infer<typeof sinkEnvSchema>
 

@@ -1,0 +1,57 @@
+/**
+ * Entry point of the sink: config, ClickHouse (migrations + retention at start-up), Kafka, the
+ * sink itself, /metrics + /healthz, ordered shutdown (stop consuming, flush, close clients).
+ * Run: `npx tsx services/sink/main.ts`.
+ */
+import { createClickHouse } from '../../shared/clickhouse.js'
+import { applyRetention, migrate, retentionFromEnv } from '../../shared/migrate.js'
+import { runService } from '../../shared/service.js'
+import { sinkEnvSchema } from './config.js'
+import { SERVICE, startSink } from './sink.js'
+
+export async function main(): Promise<void> {
+  await runService(SERVICE, sinkEnvSchema, async ({ env, logger, kafka, codec, lifecycle }) => {
+    const client = await createClickHouse({
+      url: env.CLICKHOUSE_URL,
+      user: env.CLICKHOUSE_USER,
+      password: env.CLICKHOUSE_PASSWORD,
+      database: env.CLICKHOUSE_DATABASE,
+      path: env.CLICKHOUSE_PATH,
+    })
+    const migrated = await migrate(client, { database: env.CLICKHOUSE_DATABASE, log: (m) => logger.info(m) })
+    const ttlChanged = await applyRetention(client, env.CLICKHOUSE_DATABASE, retentionFromEnv(env))
+    logger.info({ applied: migrated.applied.length, ttlChanged }, 'ClickHouse schema ready')
+    const sink = await startSink({
+      kafka,
+      codec,
+      logger,
+      client,
+      config: {
+        groupId: env.SINK_GROUP_ID,
+        batchRows: env.SINK_BATCH_ROWS,
+        flushMs: env.SINK_FLUSH_MS,
+        retryBudgetMs: env.SINK_RETRY_BUDGET_MS,
+        textMode: env.SINK_TEXT_MODE,
+        concurrency: env.SINK_CONCURRENCY,
+        scoresTopic: env.SINK_SCORES_TOPIC,
+        alertsTopic: env.SINK_ALERTS_TOPIC,
+        dlqTopic: env.SINK_DLQ_TOPIC,
+      },
+      onFatal: (err) => {
+        logger.fatal({ err }, 'sink consumer failed for good')
+        void lifecycle.close().finally(() => process.exit(1))
+      },
+    })
+    return {
+      stop: async () => {
+        await sink.stop()
+        await client.close()
+      },
+      health: () => sink.health(),
+    }
+  })
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  void main()
+}

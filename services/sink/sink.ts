@@ -1,0 +1,168 @@
+/**
+ * The sink: consumes llm.scores and llm.alerts with the shared runner and writes them to ClickHouse
+ * through one BufferedWriter. A partition batch's handle() resolves only once its rows are inserted
+ * (or dead-lettered), so the runner commits offsets only after the insert. Re-delivery is harmless:
+ * the writer skips offsets ClickHouse already holds (see writer.ts and docs/ARCHITECTURE.md).
+ */
+import type { Codec } from '../../shared/codec.js'
+import type { ClickHouseClient } from '../../shared/clickhouse.js'
+import { TOPICS } from '../../shared/contract.js'
+import type { KafkaHandle, Producer } from '../../shared/kafka.js'
+import type { Logger } from '../../shared/logger.js'
+import { prom, registry } from '../../shared/metrics.js'
+import { deadLetterMessage, startConsumer, type ConsumerHandle } from '../../shared/runner.js'
+import type { TextMode } from './config.js'
+import { alertUnit, scoredUnit, TABLES } from './rows.js'
+import { BufferedWriter, type Rejected, type WriterStats } from './writer.js'
+
+export const SERVICE = 'sink'
+
+export interface SinkConfig {
+  groupId: string
+  batchRows: number
+  flushMs: number
+  retryBudgetMs: number
+  textMode: TextMode
+  concurrency: number
+  scoresTopic?: string
+  alertsTopic?: string
+  dlqTopic?: string
+  /** Runner backoff when a whole batch fails (ClickHouse down longer than retryBudgetMs). */
+  retry?: { initialMs?: number; maxMs?: number }
+}
+
+export interface SinkDeps {
+  kafka: KafkaHandle
+  codec: Codec
+  logger: Logger
+  client: Pick<ClickHouseClient, 'insert' | 'query'>
+  config: SinkConfig
+  onFatal?: (err: Error) => void
+}
+
+export interface SinkHandle {
+  stop(): Promise<void>
+  stats(): WriterStats
+  health(): { ok: boolean; degraded: boolean; assigned: Record<string, number[]> }
+}
+
+/** Sink metrics, read from the writer's counters at scrape time. */
+function registerMetrics(stats: () => WriterStats): void {
+  if (registry.getSingleMetric('llmwatch_sink_rows_inserted_total')) registry.removeSingleMetric('llmwatch_sink_rows_inserted_total')
+  if (registry.getSingleMetric('llmwatch_sink_messages_skipped_total')) registry.removeSingleMetric('llmwatch_sink_messages_skipped_total')
+  new prom.Gauge({
+    name: 'llmwatch_sink_rows_inserted_total',
+    help: 'Rows inserted into ClickHouse by this sink process, by table',
+    labelNames: ['table'],
+    registers: [registry],
+    collect() {
+      for (const [table, n] of Object.entries(stats().insertedRows)) this.set({ table }, n)
+    },
+  })
+  new prom.Gauge({
+    name: 'llmwatch_sink_messages_skipped_total',
+    help: 'Re-delivered messages skipped because ClickHouse already held them (per table)',
+    registers: [registry],
+    collect() {
+      this.set(stats().skippedUnits)
+    },
+  })
+}
+
+export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
+  const { kafka, codec, logger, config } = deps
+  const scoresTopic = config.scoresTopic ?? TOPICS.scores.name
+  const alertsTopic = config.alertsTopic ?? TOPICS.alerts.name
+  const dlqTopic = config.dlqTopic ?? TOPICS.dlq.name
+  const dlq: Producer = await kafka.producer()
+
+  const deadLetter = async (rejected: Rejected[]): Promise<void> => {
+    await dlq.send(
+      dlqTopic,
+      rejected.map((r) =>
+        deadLetterMessage(
+          {
+            topic: r.unit.topic,
+            partition: r.unit.partition,
+            offset: r.unit.offset.toString(),
+            timestamp: String(Date.now()),
+            key: null,
+            // The runner only hands over decoded records: the DLQ gets them as JSON.
+            value: codec.encodeJson(r.unit.source ?? null),
+            headers: { 'content-type': 'application/json', 'dlq.clickhouse.table': r.table },
+            code: `CLICKHOUSE_${r.code}`,
+            reason: r.reason,
+          },
+          SERVICE,
+        ),
+      ),
+    )
+  }
+
+  const writer = new BufferedWriter({
+    client: deps.client,
+    tables: [TABLES.interactions, TABLES.scores, TABLES.alerts],
+    batchRows: config.batchRows,
+    flushMs: config.flushMs,
+    retryBudgetMs: config.retryBudgetMs,
+    logger: logger.child({ component: 'writer' }),
+    deadLetter,
+  })
+  registerMetrics(() => writer.stats)
+
+  const common = {
+    kafka,
+    codec,
+    logger,
+    service: SERVICE,
+    groupId: config.groupId,
+    fromBeginning: true,
+    partitionsConsumedConcurrently: config.concurrency,
+    ...(config.retry ? { retry: config.retry } : {}),
+    ...(deps.onFatal ? { onFatal: deps.onFatal } : {}),
+  }
+  const consumers: ConsumerHandle[] = []
+  try {
+    consumers.push(
+      await startConsumer({
+        ...common,
+        topic: scoresTopic,
+        record: 'ScoredInteraction',
+        // Another instance may have written these partitions since we last owned them.
+        onAssignment: () => writer.invalidate(scoresTopic),
+        handle: (b) => writer.write(b.messages.map((m) => ({ ...scoredUnit(m.value, m, config.textMode), source: m.value }))),
+      }),
+    )
+    consumers.push(
+      await startConsumer({
+        ...common,
+        topic: alertsTopic,
+        record: 'Alert',
+        onAssignment: () => writer.invalidate(alertsTopic),
+        handle: (b) => writer.write(b.messages.map((m) => ({ ...alertUnit(m.value, m), source: m.value }))),
+      }),
+    )
+  } catch (err) {
+    for (const c of consumers) await c.stop()
+    await dlq.disconnect()
+    throw err
+  }
+  logger.info({ scoresTopic, alertsTopic, groupId: config.groupId, batchRows: config.batchRows, flushMs: config.flushMs, textMode: config.textMode }, 'sink started')
+
+  let stopping: Promise<void> | null = null
+  return {
+    stats: () => writer.stats,
+    health: () => {
+      const degraded = consumers.some((c) => c.degraded())
+      return { ok: !degraded, degraded, assigned: { [scoresTopic]: consumers[0]?.assigned() ?? [], [alertsTopic]: consumers[1]?.assigned() ?? [] } }
+    },
+    // Ordered: stop consuming (running batches finish and commit), flush the writer, close the DLQ producer.
+    stop: () =>
+      (stopping ??= (async () => {
+        await Promise.all(consumers.map((c) => c.stop()))
+        await writer.close()
+        await dlq.disconnect()
+        logger.info({ stats: writer.stats }, 'sink stopped')
+      })()),
+  }
+}
