@@ -210,7 +210,7 @@ function finish(rng: Rng, a: FinishArgs): LlmInteraction {
   let cachedTokens = m.promptCache && rng.chance(0.35) ? Math.min(inputTokens, systemTokens) : 0
 
   const errorRoll = rng.float()
-  const error = errorRoll < a.rates.error ? rng.weighted(ERRORS.map((e) => [e, e.weight] as const)) : undefined
+  const error = errorRoll < a.rates.error && !a.incident ? rng.weighted(ERRORS.map((e) => [e, e.weight] as const)) : undefined
   // An incident's effect must be visible, so incident events neither fail nor come from the cache.
   const cacheHit = !error && !a.incident && a.app.cacheable && rng.chance(a.rates.cacheHit)
 

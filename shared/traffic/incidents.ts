@@ -70,8 +70,11 @@ const INSULT_ADJ = ['pathetic', 'useless', 'brain-dead', 'clueless', 'worthless'
 const INSULT_NOUN = ['idiot', 'moron', 'imbecile', 'loser', 'clown', 'halfwit', 'dumbass', 'jerk', 'fool']
 const PROFANE = ['fucking', 'damn', 'goddamn', 'bloody']
 
+/** "a" or "an" + word. */
+const an = (w: string) => (/^[aeiou]/i.test(w) ? `an ${w}` : `a ${w}`)
+
 const TOXIC_SENTENCES: readonly ((r: Rng) => string)[] = [
-  (r) => `You are a ${r.pick(INSULT_ADJ)} ${r.pick(INSULT_NOUN)}.`,
+  (r) => `You are ${an(r.pick(INSULT_ADJ))} ${r.pick(INSULT_NOUN)}.`,
   (r) => `What a ${r.pick(['stupid', 'dumb', 'idiotic', 'moronic', 'pathetic'])} question, you ${r.pick(INSULT_NOUN)}.`,
   (r) => `Shut up and ${r.pick(['read the manual', 'stop wasting my time', 'figure it out yourself', 'go away'])}, you ${r.pick(INSULT_ADJ)} ${r.pick(INSULT_NOUN)}.`,
   (r) => `Nobody cares about your ${r.pick(['problem', 'account', 'stupid question', 'complaints'])}, ${r.pick(INSULT_NOUN)}.`,
@@ -83,7 +86,7 @@ const TOXIC_SENTENCES: readonly ((r: Rng) => string)[] = [
   (r) => `Honestly, you ${r.pick(INSULT_NOUN)}s make me sick.`,
   (r) => `I hope your ${r.pick(['company goes bankrupt', 'account gets deleted', 'whole team gets fired'])}, ${r.pick(INSULT_NOUN)}.`,
   (r) => `Piss off, ${r.pick(INSULT_NOUN)}.`,
-  (r) => `Stop being such a ${r.pick(INSULT_ADJ)} piece of ${r.pick(['shit', 'garbage', 'trash'])}.`,
+  (r) => `Stop being such ${an(r.pick(INSULT_ADJ))} piece of ${r.pick(['shit', 'garbage', 'trash'])}.`,
   (r) => `You deserve every problem you get, ${r.pick(INSULT_NOUN)}. I should come over and smack some sense into you.`,
   (r) => `Go to hell with your ${r.pick(['refund', 'ticket', 'bug report', 'question'])}.`,
 ]
