@@ -1,0 +1,265 @@
+/**
+ * The alerter against the real broker: an injected incident gives exactly one firing and one
+ * resolved record; a metric hovering at the threshold does not flap; a restart in the middle of an
+ * incident neither re-fires nor loses the window; two instances split the groups.
+ */
+import { randomUUID } from 'node:crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startAlerter, type AlerterHandle } from '../../services/alerter/alerter.js'
+import { validateRules, type Rule } from '../../services/alerter/rules.js'
+import { Codec } from '../../shared/codec.js'
+import type { Alert, ScoredInteraction } from '../../shared/contract.js'
+import type { KafkaHandle, Producer } from '../../shared/kafka.js'
+import { silentLogger } from '../../shared/logger.js'
+import { testKafka, uniqueName, waitFor } from '../helpers.js'
+
+const codec = Codec.load()
+
+function scored(flagged: boolean, app: string, model = 'm1'): ScoredInteraction {
+  const t = Date.now()
+  return {
+    event_id: randomUUID(),
+    app_name: app,
+    environment: 'production',
+    provider_name: 'openai',
+    operation_name: 'chat',
+    request_model: model,
+    response_model: null,
+    prompt_template_id: null,
+    prompt_template_version: null,
+    trace_id: null,
+    session_id: null,
+    user_id_hash: null,
+    request_start_time: t - 400,
+    end_time: t,
+    scored_time: t,
+    latency_ms: 400,
+    ttft_ms: null,
+    usage_input_tokens: 10,
+    usage_output_tokens: 10,
+    usage_cached_input_tokens: 0,
+    cost_usd: 0.0001,
+    cache_hit: false,
+    status: 'ok',
+    error_type: null,
+    text_mode: 'none',
+    prompt_text: null,
+    response_text: null,
+    scores: [{ name: 'toxicity', target: 'response', version: '1', status: 'ok', value: flagged ? 0.9 : 0.05, label: flagged ? 'toxic' : 'ok', flagged, details: '{}' }],
+  }
+}
+
+/** Produces 50 events/s per app with a settable share of flagged responses. */
+class Traffic {
+  share = 0
+  private i = 0
+  private timer: NodeJS.Timeout | null = null
+  private inflight: Promise<void> = Promise.resolve()
+  constructor(
+    private readonly producer: Producer,
+    private readonly topic: string,
+    private readonly apps: { app: string; model: string }[],
+  ) {}
+  start(): void {
+    this.timer = setInterval(() => {
+      const msgs = []
+      for (const { app, model } of this.apps) {
+        for (let k = 0; k < 5; k++) {
+          const flagged = this.i++ % 100 < this.share * 100
+          msgs.push({ key: `${app}|${model}`, value: codec.encode('ScoredInteraction', scored(flagged, app, model)) })
+        }
+      }
+      this.inflight = this.inflight.then(() => this.producer.send(this.topic, msgs))
+    }, 100)
+  }
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+    await this.inflight
+  }
+}
+
+const RULES: Rule[] = validateRules({
+  rules: [
+    {
+      name: 'toxic-it',
+      kind: 'rate',
+      select: { scorer: 'toxicity', target: 'response' },
+      group_by: ['app_name', 'request_model'],
+      window: '6s',
+      min_events: 20,
+      threshold: 0.2,
+      resolve_threshold: 0.1,
+      for: '1s',
+      annotations: { summary: '{{ app_name }}: {{ value }} toxic' },
+    },
+  ],
+})
+
+async function readAlerts(kafka: KafkaHandle, topic: string): Promise<Alert[]> {
+  const out: Alert[] = []
+  await kafka.readRange({
+    topic,
+    onMessage: (m) => {
+      const r = codec.decode('Alert', m.value)
+      if (!r.ok) throw new Error(r.reason)
+      out.push(r.value)
+    },
+  })
+  return out
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+interface Setup {
+  kafka: KafkaHandle
+  producer: Producer
+  scores: string
+  alerts: string
+  group: string
+  published: Alert[]
+  start(): Promise<AlerterHandle>
+}
+
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function setup(): Promise<Setup> {
+  const kafka = testKafka()
+  const scores = uniqueName('scores')
+  const alerts = uniqueName('alerts')
+  await kafka.ensureTopics([{ name: scores }, { name: alerts }])
+  const producer = await kafka.producer()
+  cleanups.push(async () => {
+    await producer.disconnect()
+    await kafka.close()
+  })
+  const s: Setup = {
+    kafka,
+    producer,
+    scores,
+    alerts,
+    group: uniqueName('alerter'),
+    published: [],
+    start: async () => {
+      const a = await startAlerter({
+        kafka,
+        codec,
+        logger: silentLogger,
+        rules: RULES,
+        config: { groupId: s.group, scoresTopic: scores, alertsTopic: alerts, tickMs: 200 },
+        onPublished: (al) => s.published.push(...al),
+      })
+      cleanups.push(() => a.stop())
+      await a.ready()
+      return a
+    },
+  }
+  return s
+}
+
+const count = (alerts: Alert[], state: string) => alerts.filter((a) => a.state === state && !a.reminder).length
+
+describe('alerter with a real broker', () => {
+  it('an injected incident gives exactly one firing alert, then exactly one resolved alert', async () => {
+    const s = await setup()
+    await s.start()
+    const traffic = new Traffic(s.producer, s.scores, [{ app: 'shop', model: 'm1' }])
+    traffic.start()
+    cleanups.push(() => traffic.stop())
+    await sleep(3000)
+    expect(s.published).toHaveLength(0)
+    traffic.share = 0.5
+    const incidentStart = Date.now()
+    const firing = await waitFor(() => s.published.find((a) => a.state === 'firing'), 15_000, 'firing alert')
+    // Within the rule's window (6 s) plus its `for` (1 s) of the incident start.
+    expect(firing.emitted_time - incidentStart).toBeLessThanOrEqual(7000)
+    expect(firing).toMatchObject({ rule: 'toxic-it', dedup_key: 'toxic-it{app_name="shop",request_model="m1"}', labels: { app_name: 'shop', request_model: 'm1' } })
+    await sleep(4000) // the incident goes on: no second record
+    traffic.share = 0
+    const cleared = Date.now()
+    const resolved = await waitFor(() => s.published.find((a) => a.state === 'resolved'), 20_000, 'resolved alert')
+    expect(resolved.emitted_time).toBeGreaterThan(cleared)
+    expect(resolved.started_time).toBe(firing.started_time)
+    await sleep(2000)
+    await traffic.stop()
+    const onTopic = await readAlerts(s.kafka, s.alerts)
+    expect(count(onTopic, 'firing')).toBe(1)
+    expect(count(onTopic, 'resolved')).toBe(1)
+    expect(onTopic[0]!.alert_id).toBe(firing.alert_id)
+  })
+
+  it('a metric hovering at the threshold does not flap', async () => {
+    const s = await setup()
+    await s.start()
+    const traffic = new Traffic(s.producer, s.scores, [{ app: 'wobbly', model: 'm1' }])
+    traffic.share = 0.4
+    traffic.start()
+    cleanups.push(() => traffic.stop())
+    await waitFor(() => s.published.find((a) => a.state === 'firing'), 15_000, 'firing alert')
+    // 15 s of a rate swinging 14 % .. 26 % around the 20 % threshold, above the 10 % resolve level.
+    const until = Date.now() + 15_000
+    while (Date.now() < until) {
+      traffic.share = traffic.share > 0.2 ? 0.14 : 0.26
+      await sleep(1500)
+    }
+    expect(s.published.map((a) => a.state)).toEqual(['firing'])
+    traffic.share = 0
+    await waitFor(() => s.published.find((a) => a.state === 'resolved'), 20_000, 'resolved alert')
+    await traffic.stop()
+    const onTopic = await readAlerts(s.kafka, s.alerts)
+    expect([count(onTopic, 'firing'), count(onTopic, 'resolved')]).toEqual([1, 1])
+  })
+
+  it('a restart in the middle of an incident neither re-fires nor loses the window', async () => {
+    const s = await setup()
+    const first = await s.start()
+    const traffic = new Traffic(s.producer, s.scores, [{ app: 'shop', model: 'm1' }])
+    traffic.share = 0.5
+    traffic.start()
+    cleanups.push(() => traffic.stop())
+    const firing = await waitFor(() => s.published.find((a) => a.state === 'firing'), 15_000, 'firing alert')
+    // Crash-like stop mid-incident, with a pause in traffic: if the window were lost, the new
+    // instance would see no events and resolve at its first tick.
+    await traffic.stop()
+    await first.stop()
+    const second = await s.start()
+    expect(second.engine().stats.observed).toBeGreaterThan(50) // the window was replayed
+    expect(second.engine().firingKeys()).toEqual([firing.dedup_key]) // the firing set was adopted
+    traffic.start()
+    await sleep(4000)
+    expect(s.published.map((a) => a.state)).toEqual(['firing'])
+    traffic.share = 0
+    const cleared = Date.now()
+    const resolved = await waitFor(() => s.published.find((a) => a.state === 'resolved'), 20_000, 'resolved alert')
+    expect(resolved.emitted_time).toBeGreaterThan(cleared)
+    expect(resolved.started_time).toBe(firing.started_time)
+    await traffic.stop()
+    const onTopic = await readAlerts(s.kafka, s.alerts)
+    expect([count(onTopic, 'firing'), count(onTopic, 'resolved')]).toEqual([1, 1])
+  })
+
+  it('two instances in one group split the groups: one firing alert per key overall', async () => {
+    const s = await setup()
+    const a = await s.start()
+    const b = await s.start()
+    await waitFor(() => a.health().partitions.length + b.health().partitions.length === 3 && a.health().ready && b.health().ready, 30_000, 'partitions split')
+    expect(a.health().partitions.length).toBeGreaterThan(0)
+    expect(b.health().partitions.length).toBeGreaterThan(0)
+    const apps = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'].map((app) => ({ app, model: 'm1' }))
+    const traffic = new Traffic(s.producer, s.scores, apps)
+    traffic.share = 0.5
+    traffic.start()
+    cleanups.push(() => traffic.stop())
+    await waitFor(() => new Set(s.published.filter((x) => x.state === 'firing').map((x) => x.dedup_key)).size === 6, 20_000, 'six firing alerts')
+    await sleep(2000)
+    await traffic.stop()
+    const onTopic = await readAlerts(s.kafka, s.alerts)
+    const firing = onTopic.filter((x) => x.state === 'firing')
+    expect(firing).toHaveLength(6)
+    expect(new Set(firing.map((x) => x.dedup_key)).size).toBe(6)
+    expect(a.engine().firingKeys().length + b.engine().firingKeys().length).toBe(6)
+  })
+})
