@@ -39,6 +39,7 @@ const STOPWORDS = new Set(
     'as like unlike until since because though although whether ' +
     'get got gets getting go goes went going gone make made makes say said says know knew known think thought ' +
     'lot lots thing things way ways kind sort bit pretty sure maybe probably actually definitely ' +
+    'thanks thank please hello hi hey sorry welcome glad happy help ' +
     's t d ll re ve m don didn doesn isn aren wasn weren haven hasn hadn won wouldn couldn shouldn can\'t'
   ).split(/\s+/),
 )

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest'
+import { hallucinationScorer, selfCheckUnigram } from '../../services/scorer/scorers/hallucination.js'
+import { analyze, prepare } from '../../services/scorer/text.js'
+import { interaction } from '../fixtures.js'
+
+const defaults = hallucinationScorer.params.parse({})
+const CONTEXT = [
+  'The Eiffel Tower was completed in 1889 for the World Fair in Paris. It was designed by the engineering company of Gustave Eiffel and is 330 metres tall.',
+]
+
+function score(over: Parameters<typeof interaction>[0], params = defaults) {
+  const [r] = hallucinationScorer.score(prepare(interaction(over)), params)
+  if (r === undefined) throw new Error('no result')
+  return r
+}
+
+describe('grounding (retrieved context present)', () => {
+  it('scores a supported answer low and an invented one high', () => {
+    const supported = score({ retrieved_context: CONTEXT, response_text: 'The tower was completed in 1889 and designed by the company of Gustave Eiffel.' })
+    const invented = score({ retrieved_context: CONTEXT, response_text: 'The tower was painted bright purple by Pablo Picasso during the Olympic celebrations.' })
+    expect(supported).toMatchObject({ status: 'ok', flagged: false, label: 'supported' })
+    expect(invented).toMatchObject({ status: 'ok', flagged: true, label: 'unsupported' })
+    expect(invented.value ?? 0).toBeGreaterThan((supported.value ?? 1) + 0.4)
+    expect(JSON.stringify(invented.details)).toContain('Picasso')
+  })
+
+  it('weighs a wrong number more than a missing common word', () => {
+    const wrongYear = score({ retrieved_context: CONTEXT, response_text: 'The Eiffel Tower was completed in 1925 in Paris.' })
+    const extraWord = score({ retrieved_context: CONTEXT, response_text: 'The famous Eiffel Tower was completed in 1889 in Paris.' })
+    expect(wrongYear.value ?? 0).toBeGreaterThan(extraWord.value ?? 1)
+    expect(JSON.stringify(wrongYear.details)).toContain('1925')
+  })
+
+  it('normalizes numbers and number words ("330" vs "three hundred thirty" is not claimed; "5,300" = "5300")', () => {
+    const ctx = ['The stadium has a seating capacity of 5,300 spectators and two stands.']
+    const r = score({ retrieved_context: ctx, response_text: 'The stadium seats 5300 spectators in 2 stands.' })
+    expect(r.value).toBe(0)
+  })
+
+  it('has nothing to check in a pure pleasantry', () => {
+    const r = score({ retrieved_context: CONTEXT, response_text: 'Thanks!' })
+    expect(r).toMatchObject({ status: 'ok', value: 0, label: 'no_claims', flagged: false })
+  })
+})
+
+describe('consistency (sampled responses, no context)', () => {
+  const samples = [
+    'Marie Curie was a physicist born in Warsaw. She won two Nobel Prizes.',
+    'Marie Curie, born in Warsaw, was a physicist and chemist who won two Nobel Prizes.',
+    'Born in Warsaw, Marie Curie was a chemist and physicist. She received two Nobel Prizes.',
+  ]
+  it('gives a sentence that contradicts the samples a higher score than one they agree with', () => {
+    const sentences = ['Marie Curie was a physicist born in Warsaw.', 'She later became a famous opera singer in Vienna.']
+    const response = sentences.join(' ')
+    const [agree, contradict] = selfCheckUnigram(sentences, analyze(response).tokens, samples.map((s) => analyze(s).tokens))
+    expect(contradict?.maxNll ?? 0).toBeGreaterThan(agree?.maxNll ?? Infinity)
+    expect(contradict?.normalized ?? 0).toBeLessThanOrEqual(1)
+  })
+
+  it('scores the event in [0, 1] and lists the worst sentence first', () => {
+    const r = score({ sampled_responses: samples, response_text: 'Marie Curie was a physicist born in Warsaw. She later became a famous opera singer in Vienna.' })
+    expect(r.status).toBe('ok')
+    expect(r.value ?? -1).toBeGreaterThan(0)
+    expect(r.value ?? 2).toBeLessThanOrEqual(1)
+    const worst = (r.details as { worst: { sentence: string }[] }).worst
+    expect(worst[0]?.sentence).toContain('opera')
+  })
+
+  it('prefers grounding when both context and samples are present', () => {
+    const r = score({ retrieved_context: CONTEXT, sampled_responses: samples, response_text: 'It was completed in 1889.' })
+    expect((r.details as { method: string }).method).toBe('grounding')
+  })
+})
+
+describe('not applicable', () => {
+  it('returns not_applicable with a null value when there is neither context nor samples', () => {
+    const r = score({ retrieved_context: [], sampled_responses: [] })
+    expect(r).toMatchObject({ status: 'not_applicable', value: null, flagged: false })
+  })
+  it('returns not_applicable for an empty response', () => {
+    const r = score({ retrieved_context: CONTEXT, response_text: '' })
+    expect(r).toMatchObject({ status: 'not_applicable', value: null })
+  })
+})
