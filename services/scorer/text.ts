@@ -35,7 +35,8 @@ const LEET: Record<string, string> = {
   '+': 't',
 }
 
-const WORD_RE = /[\p{L}\p{N}]+/gu
+// Letters/digits: ASCII plus the Latin-1..CJK letter ranges, without the slow unicode-property regex.
+const WORD_RE = /[a-z0-9\u00c0-\u1fff\u2c00-\ud7ff]+/g
 const HAS_LETTER = /\p{L}/u
 const PLAIN_WORD = /^[a-z]+$/
 const SENT_END = /[.!?;:]/
@@ -43,8 +44,10 @@ const QUOTES = /["“”«»„]/
 const ENTITY_RE = /&(#\d+|[a-z]+);/g
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' }
 
+const TRIPLE = /(.)\1\1/
 /** Collapses runs of 3+ identical characters to one. */
 function collapseRuns(w: string): string {
+  if (!TRIPLE.test(w)) return w
   let out = ''
   let i = 0
   while (i < w.length) {

@@ -51,15 +51,22 @@ interface Hit {
   weight: number
 }
 
+/** Rules indexed by the tokens of their first slot, so a text is scanned once for all rules. */
+const BY_FIRST = new Map<string, Rule[]>()
+for (const rule of RULES) {
+  for (const t of rule.slots[0] as ReadonlySet<string>) {
+    const list = BY_FIRST.get(t) ?? []
+    list.push(rule)
+    BY_FIRST.set(t, list)
+  }
+}
+
 function scanTokens(toks: readonly string[], hits: Map<string, Hit>): void {
-  for (const rule of RULES) {
-    if (hits.has(rule.id)) continue
-    const first = rule.slots[0] as ReadonlySet<string>
-    for (let i = 0; i < toks.length; i++) {
-      if (first.has(toks[i] as string) && matchFrom(toks, i + 1, rule, 1)) {
-        hits.set(rule.id, { id: rule.id, kind: rule.kind, weight: rule.weight })
-        break
-      }
+  for (let i = 0; i < toks.length; i++) {
+    const rules = BY_FIRST.get(toks[i] as string)
+    if (rules === undefined) continue
+    for (const rule of rules) {
+      if (!hits.has(rule.id) && matchFrom(toks, i + 1, rule, 1)) hits.set(rule.id, { id: rule.id, kind: rule.kind, weight: rule.weight })
     }
   }
 }

@@ -58,6 +58,9 @@ const MODALS = new Set(['should', 'must', 'need', 'needs', 'ought', 'to', 'gotta
 const GENERIC_GROUP = new Set(['he', 'she', 'herself', 'himself', 'man', 'woman', 'boy', 'girl', 'guy', 'lady', 'son', 'daughter', 'wife', 'husband', 'mother', 'father', 'mom', 'dad', 'brother', 'sister', 'mommy', 'daddy', 'mum', 'boyfriend', 'girlfriend', 'bride', 'groom', 'grandma', 'grandpa', 'kids', 'teen', 'teens', 'bible', 'church', 'mosque', 'synagogue', 'priest', 'imam', 'rabbi', 'white', 'black', 'native', 'english', 'french', 'spanish', 'chinese', 'japanese', 'indian', 'american', 'british', 'german', 'italian', 'irish', 'mexican', 'senior'])
 const UNWELCOME: readonly string[][] = [['go', 'back'], ['dont', 'belong'], ['not', 'welcome'], ['get', 'out'], ['send', 'them', 'back'], ['not', 'allowed'], ['shouldnt', 'be', 'allowed']]
 
+/** First tokens of the phrase lists: a cheap skip test per token. */
+const PHRASE_STARTS = new Set([...INCITE_SELF_HARM, ...SELF_HARM_PHRASES].map((q) => q[0] as string))
+
 interface Match {
   term: string
   category: ToxCategory
@@ -141,6 +144,7 @@ function scoreSpan(toks: readonly string[], s: number, e: number, p: ToxicityPar
       for (let k = i + 1; k < Math.min(e, i + 4); k++) if (HARM_OBJECTS.has(toks[k] as string)) object = true
       if (intent && object && !negatedBefore(toks, i, 4, s)) out.push({ term: tok, category: 'threat', weight: 0.9 * factor })
     }
+    if (!PHRASE_STARTS.has(tok)) continue
     for (const seq of INCITE_SELF_HARM) {
       if (tok === seq[0] && seqAt(toks, i, seq) && !negatedBefore(toks, i, 3, s)) {
         out.push({ term: seq.join(' '), category: 'threat', weight: 0.85 * factor })
