@@ -8,9 +8,8 @@ import { hallucinationScorer } from './hallucination.js'
 import { injectionScorer } from './injection.js'
 import { piiScorer } from './pii.js'
 import { toxicityScorer } from './toxicity.js'
-// S2's latency and cost scorers: enable these lines when ./latency.ts and ./cost.ts exist.
-// import { latencyScorer } from './latency.js'
-// import { costScorer } from './cost.js'
+import { latencyScorer } from './latency.js'
+import { costScorer } from './cost.js'
 
 export const SCORERS: Scorer<unknown>[] = [
   toxicityScorer as Scorer<unknown>,
@@ -18,6 +17,6 @@ export const SCORERS: Scorer<unknown>[] = [
   injectionScorer as Scorer<unknown>,
   piiScorer as Scorer<unknown>,
   hallucinationScorer as Scorer<unknown>,
-  // latencyScorer as Scorer<unknown>,
-  // costScorer as Scorer<unknown>,
+  latencyScorer as Scorer<unknown>,
+  costScorer as Scorer<unknown>,
 ]
