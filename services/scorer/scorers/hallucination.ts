@@ -93,7 +93,7 @@ export function claimItems(sentence: string): Item[] {
       first = false
       continue
     }
-    const lower = tok.toLowerCase()
+    const lower = lowerOf(tok)
     const num = NUMBER_WORDS[lower]
     if (num !== undefined) {
       items.push({ key: `#${num}`, weight: WEIGHTS.number, text: tok })
@@ -106,21 +106,27 @@ export function claimItems(sentence: string): Item[] {
   return items
 }
 
-/** Adds the stems / numbers of a text to a support set. */
-export function addSupport(text: string, into: Set<string>): void {
-  TOKEN_RE.lastIndex = 0
-  for (let m = TOKEN_RE.exec(text); m !== null; m = TOKEN_RE.exec(text)) {
-    const tok = m[0]
-    const c = tok.charCodeAt(0)
-    if (c >= 48 && c <= 57) {
-      into.add(`#${normNumber(tok)}`)
-      continue
-    }
-    const lower = tok.toLowerCase()
-    const num = NUMBER_WORDS[lower]
+const NUMBER_RE = /\d+(?:[.,]\d+)*/g
+
+/**
+ * Adds a text's support to a set: the stems of its (already lower-cased) word tokens, as text.ts
+ * produced them for every scorer, and its numbers read from the raw text (the tokens split "5,300").
+ */
+export function addSupport(text: { raw: string; tokens: readonly string[] }, into: Set<string>): void {
+  for (const t of text.tokens) {
+    into.add(stem(t))
+    const num = NUMBER_WORDS[t]
     if (num !== undefined) into.add(`#${num}`)
-    into.add(stem(lower))
   }
+  NUMBER_RE.lastIndex = 0
+  for (let m = NUMBER_RE.exec(text.raw); m !== null; m = NUMBER_RE.exec(text.raw)) into.add(`#${normNumber(m[0])}`)
+}
+
+/** Lower-cases only when needed (most tokens already are): toLowerCase allocates. */
+function lowerOf(tok: string): string {
+  const c = tok.charCodeAt(0)
+  if (c >= 97 && c <= 122 && !/[A-Z\u00C0-\uFFFF]/.test(tok)) return tok
+  return tok.toLowerCase()
 }
 
 export interface ClaimResult {
@@ -230,8 +236,8 @@ function round(x: number): number {
 
 function grounding(input: ScoringInput, p: HallucinationParams): ScoreResult {
   const support = new Set<string>()
-  for (const c of input.context) addSupport(c.raw, support)
-  if (p.allowPromptWords) addSupport(input.prompt.raw, support)
+  for (const c of input.context) addSupport(c, support)
+  if (p.allowPromptWords) addSupport(input.prompt, support)
   const claims = groundClaims(input.response.sentences, support)
   const checked = claims.filter((c): c is ClaimResult & { unsupported: number } => c.unsupported !== null)
   if (checked.length === 0) {
