@@ -83,7 +83,7 @@ const TOXIC_SENTENCES: readonly ((r: Rng) => string)[] = [
   (r) => `This is the ${r.pick(PROFANE)} dumbest thing I have read all day.`,
   (r) => `Ask me that again and I will make you regret it.`,
   (r) => `People like you are too ${r.pick(['stupid', 'dumb', 'lazy'])} to use software. Go crawl back under your rock.`,
-  (r) => `Honestly, you ${r.pick(INSULT_NOUN)}s make me sick.`,
+  (r) => `Honestly, you ${r.pick(['idiots', 'morons', 'clowns', 'losers', 'dumbasses', 'jerks', 'fools'])} make me sick.`,
   (r) => `I hope your ${r.pick(['company goes bankrupt', 'account gets deleted', 'whole team gets fired'])}, ${r.pick(INSULT_NOUN)}.`,
   (r) => `Piss off, ${r.pick(INSULT_NOUN)}.`,
   (r) => `Stop being such ${an(r.pick(INSULT_ADJ))} piece of ${r.pick(['shit', 'garbage', 'trash'])}.`,
