@@ -91,9 +91,10 @@ export function evaluateConsistency(path: string = DEFAULT_CONSISTENCY_DATA): Co
   }
 }
 
-/** Entry point for the eval harness. */
-export async function evaluate(dataDir?: string): Promise<ConsistencyEvalReport> {
-  return evaluateConsistency(dataDir !== undefined ? join(dataDir, 'consistency.jsonl') : DEFAULT_CONSISTENCY_DATA)
+/** Entry point for the eval harness (services/scorer/eval.ts): the numeric figures only. */
+export async function evaluate(dataDir?: string): Promise<Record<string, number | Record<string, number>>> {
+  const r = evaluateConsistency(dataDir !== undefined ? join(dataDir, 'consistency.jsonl') : DEFAULT_CONSISTENCY_DATA)
+  return { passages: r.passages, sentences: r.sentences, randomBaselineAucPr: r.randomBaselineAucPr, aucPr: r.aucPr, rocAuc: r.rocAuc, published: r.published, event: r.event }
 }
 export default evaluate
 

@@ -160,9 +160,10 @@ export function evaluateGrounding(path: string = DEFAULT_GROUNDING_DATA, overrid
   }
 }
 
-/** Entry point for the eval harness. */
-export async function evaluate(dataDir?: string): Promise<GroundingEvalReport> {
-  return evaluateGrounding(dataDir !== undefined ? join(dataDir, 'grounding.jsonl') : DEFAULT_GROUNDING_DATA)
+/** Entry point for the eval harness (services/scorer/eval.ts): the numeric figures only. */
+export async function evaluate(dataDir?: string): Promise<Record<string, number | Record<string, number>>> {
+  const r = evaluateGrounding(dataDir !== undefined ? join(dataDir, 'grounding.jsonl') : DEFAULT_GROUNDING_DATA)
+  return { rows: r.rows, threshold: r.threshold, rocAuc: r.rocAuc, rocAucBySource: r.rocAucBySource, atThreshold: r.atThreshold, halueval: r.halueval }
 }
 export default evaluate
 

@@ -155,9 +155,19 @@ export function evaluatePii(path: string = DEFAULT_PII_DATA): PiiEvalReport {
   }
 }
 
-/** Entry point for the eval harness. */
-export async function evaluate(dataDir?: string): Promise<PiiEvalReport> {
-  return evaluatePii(dataDir !== undefined ? join(dataDir, 'pii.jsonl') : DEFAULT_PII_DATA)
+/** Entry point for the eval harness (services/scorer/eval.ts): the numeric figures only. */
+export async function evaluate(dataDir?: string): Promise<Record<string, number | Record<string, number>>> {
+  const r = evaluatePii(dataDir !== undefined ? join(dataDir, 'pii.jsonl') : DEFAULT_PII_DATA)
+  const pick = (k: 'precision' | 'recall' | 'f1' | 'support') => Object.fromEntries(Object.entries(r.exact).map(([t, m]) => [t, m[k]]))
+  return {
+    rows: r.rows,
+    span_f1: pick('f1'),
+    span_precision: pick('precision'),
+    span_recall: pick('recall'),
+    span_support: pick('support'),
+    overlap_f1: Object.fromEntries(Object.entries(r.overlap).map(([t, m]) => [t, m.f1])),
+    text_level: r.textLevel,
+  }
 }
 export default evaluate
 
