@@ -17,6 +17,9 @@ import { BufferedWriter, type Rejected, type WriterStats } from './writer.js'
 
 export const SERVICE = 'sink'
 
+/** The alerts consumer's group, derived from the configured one. */
+export const alertsGroupId = (groupId: string): string => `${groupId}.alerts`
+
 export interface SinkConfig {
   groupId: string
   batchRows: number
@@ -115,7 +118,6 @@ export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
     codec,
     logger,
     service: SERVICE,
-    groupId: config.groupId,
     fromBeginning: true,
     partitionsConsumedConcurrently: config.concurrency,
     ...(config.retry ? { retry: config.retry } : {}),
@@ -126,6 +128,7 @@ export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
     consumers.push(
       await startConsumer({
         ...common,
+        groupId: config.groupId,
         topic: scoresTopic,
         record: 'ScoredInteraction',
         // Another instance may have written these partitions since we last owned them.
@@ -136,6 +139,8 @@ export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
     consumers.push(
       await startConsumer({
         ...common,
+        // Its own group: kafkajs assigns partitions wrongly when members of one group subscribe to different topics.
+        groupId: alertsGroupId(config.groupId),
         topic: alertsTopic,
         record: 'Alert',
         onAssignment: () => writer.invalidate(alertsTopic),
