@@ -72,6 +72,16 @@ describe('consistency (sampled responses, no context)', () => {
   })
 })
 
+describe('details', () => {
+  it('never quote PII from the response (details are stored in every text mode)', () => {
+    const r = score({ retrieved_context: CONTEXT, response_text: 'Call Gustave at 415-555-0199 or gustave@eiffel.example for tickets.' })
+    const d = JSON.stringify(r.details)
+    expect(d).toContain('[PHONE]')
+    expect(d).not.toContain('0199')
+    expect(d).not.toContain('gustave@eiffel.example')
+  })
+})
+
 describe('not applicable', () => {
   it('returns not_applicable with a null value when there is neither context nor samples', () => {
     const r = score({ retrieved_context: [], sampled_responses: [] })

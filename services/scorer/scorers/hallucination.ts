@@ -22,6 +22,7 @@
  */
 import { z } from 'zod'
 import type { ScoreResult, Scorer, ScoringInput } from '../scorer.js'
+import { detectPii, redactPii } from './pii.js'
 
 // ---------------------------------------------------------------------------------------------
 // Tokens for grounding
@@ -230,6 +231,17 @@ function cut(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`
 }
 
+/**
+ * Details are stored whatever the text mode, so quoted sentences are PII-redacted (before
+ * truncation, so no partial value survives) and missing items that belong to a finding are dropped.
+ */
+function quoted(sentence: string, max: number, missing?: readonly string[]): { sentence: string; missing?: string[] } {
+  const findings = detectPii(sentence)
+  const text = cut(redactPii(sentence, findings), max)
+  if (missing === undefined) return { sentence: text }
+  return { sentence: text, missing: missing.filter((m) => !findings.some((f) => f.value.includes(m))) }
+}
+
 function round(x: number): number {
   return Math.round(x * 10_000) / 10_000
 }
@@ -257,7 +269,7 @@ function grounding(input: ScoringInput, p: HallucinationParams): ScoreResult {
       method: 'grounding',
       claims: checked.length,
       unsupported_claims: checked.filter((c) => c.unsupported >= p.groundingThreshold).length,
-      worst: worst.slice(0, p.maxListed).map((c) => ({ sentence: cut(c.sentence, p.maxSentenceChars), unsupported: round(c.unsupported), missing: c.missing })),
+      worst: worst.slice(0, p.maxListed).map((c) => ({ ...quoted(c.sentence, p.maxSentenceChars, c.missing), unsupported: round(c.unsupported) })),
     },
   }
 }
@@ -288,7 +300,7 @@ function consistency(input: ScoringInput, p: HallucinationParams): ScoreResult {
       worst: [...sents]
         .sort((a, b) => b.normalized - a.normalized)
         .slice(0, p.maxListed)
-        .map((s) => ({ sentence: cut(s.sentence, p.maxSentenceChars), score: round(s.normalized), max_nll: round(s.maxNll), avg_nll: round(s.avgNll) })),
+        .map((s) => ({ ...quoted(s.sentence, p.maxSentenceChars), score: round(s.normalized), max_nll: round(s.maxNll), avg_nll: round(s.avgNll) })),
     },
   }
 }
