@@ -244,6 +244,7 @@ export class BufferedWriter {
       const values = units.flatMap((u) => u.rows[table] ?? [])
       await this.opts.client.insert({ table, values, format: 'JSONEachRow' })
       this.stats.insertedRows[table] = (this.stats.insertedRows[table] ?? 0) + values.length
+      this.opts.logger.debug({ table, rows: values.length, units: units.length }, 'inserted')
       for (const u of units) {
         const k = key(table, u.topic, u.partition)
         if (u.offset > (this.watermarks.get(k) ?? -1n)) this.watermarks.set(k, u.offset)
