@@ -2,6 +2,7 @@
  * `support-bot`: the customer-support chatbot of "Lumora", a fictional project-management SaaS.
  * Multi-turn, streaming, cheap models. Topics cover billing, access, integrations and bugs.
  */
+import { email } from '../incidents.js'
 import { fill, type Rng } from '../prng.js'
 import { BROWSERS, COUNTRIES, CURRENCIES, FEATURES, INTEGRATIONS, MONTHS, PLANS, WEEKDAYS } from '../words.js'
 import { topic, type AppSpec, type Draft, type SimUser, type Topic } from './types.js'
@@ -173,7 +174,9 @@ export const supportBot: AppSpec = {
       const [u, a] = rng.pick(HISTORY_OPENERS)
       messages.push({ role: 'user', content: u }, { role: 'assistant', content: a })
     }
-    messages.push({ role: 'user', content: t.ask(rng, v) + (rng.chance(0.6) ? ` ${userDetail(rng)}` : '') })
+    // Some customers volunteer their own contact details: PII in the prompt, not a leak.
+    const own = rng.chance(0.03) ? ` My account email is ${email(rng, user.first, user.last)}.` : ''
+    messages.push({ role: 'user', content: t.ask(rng, v) + (rng.chance(0.6) ? ` ${userDetail(rng)}` : '') + own })
     const greet = messages.length === 2
     const response = render(rng, t, v, user, greet)
     const samples = opts.withSamples ? Array.from({ length: rng.int(3, 5) }, () => render(rng, t, v, user, greet)) : []
