@@ -3,7 +3,7 @@
  * Multi-turn, streaming, cheap models. Topics cover billing, access, integrations and bugs.
  */
 import { email } from '../incidents.js'
-import { fill, type Rng } from '../prng.js'
+import type { Rng } from '../prng.js'
 import { BROWSERS, COUNTRIES, CURRENCIES, FEATURES, INTEGRATIONS, MONTHS, PLANS, WEEKDAYS } from '../words.js'
 import { topic, type AppSpec, type Draft, type SimUser, type Topic } from './types.js'
 
@@ -39,7 +39,7 @@ const TOPICS: Topic<unknown>[] = [
     answer: (r, v) => r.pick([
       `I'm sorry about the duplicate charge. When a payment is retried after a bank timeout, a second authorization of ${money(v.cur, v.amount)} can appear; it normally drops off within 3-5 business days.`,
       `Thanks for flagging this. A second charge of ${money(v.cur, v.amount)} on ${v.month} ${v.day} usually means the first payment attempt was held by your bank and then retried.`,
-    ]) + ' ' + fill('Here is what to do:\n1. Open Settings → Billing → Invoices and check whether both invoices for {month} show the status "Paid".\n2. If only one is marked paid, the other is a pending authorization and will be released automatically.\n3. If both are paid, reply here and I will open a ticket so a billing specialist can confirm the refund for your {plan} plan.', v as unknown as Record<string, string>),
+    ]) + ` Here is what to do:\n1. Open Settings → Billing → Invoices and check whether both invoices for ${v.month} show the status "Paid".\n2. If only one is marked paid, the other is a pending authorization and will be released automatically.\n3. If both are paid, reply here and I will open a ticket so a billing specialist can confirm the refund for your ${v.plan} plan.`,
   }),
   topic<Access>({
     id: 'access.2fa_lost',
