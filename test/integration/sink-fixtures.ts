@@ -61,14 +61,15 @@ export function scored(o: ScoredOpts = {}): ScoredInteraction {
   })
 }
 
-export function alert(o: { rule?: string; state?: 'firing' | 'resolved'; time?: number } = {}): Alert {
+export function alert(o: { rule?: string; state?: 'firing' | 'resolved'; time?: number; severity?: 'info' | 'warning' | 'critical'; reminder?: boolean } = {}): Alert {
   const t = o.time ?? Date.now()
   return AlertSchema.parse({
     alert_id: randomUUID(),
     rule: o.rule ?? 'toxicity-rate',
     kind: 'rate',
-    severity: 'warning',
+    severity: o.severity ?? 'warning',
     state: o.state ?? 'firing',
+    reminder: o.reminder ?? false,
     labels: { app_name: 'chat-app' },
     dedup_key: `${o.rule ?? 'toxicity-rate'}|chat-app`,
     value: 0.2,
