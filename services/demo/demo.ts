@@ -1,0 +1,248 @@
+/**
+ * `llmwatch demo`: the main job. Starts the local infrastructure (Kafka broker; embedded ClickHouse),
+ * creates the topics, runs every service in this one process (chDB binds one data directory per
+ * process), drives realistic traffic from four apps with six scripted incidents, shows a live
+ * summary, and ends with the incidents' verdicts (which alert fired, which did not) and a few
+ * analyst queries with their answers.
+ */
+import { rmSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { Codec } from '../../shared/codec.js'
+import { createClickHouse, type ClickHouseClient } from '../../shared/clickhouse.js'
+import { baseEnvSchema, loadEnv } from '../../shared/config.js'
+import { TOPICS, type Alert } from '../../shared/contract.js'
+import { resolveKafka, type KafkaInfra } from '../../shared/infra/index.js'
+import { createKafka, type KafkaHandle } from '../../shared/kafka.js'
+import { Lifecycle } from '../../shared/lifecycle.js'
+import { createLogger } from '../../shared/logger.js'
+import { startHttp } from '../../shared/metrics.js'
+import { migrate } from '../../shared/migrate.js'
+import { repoPath } from '../../shared/paths.js'
+import { defaultIncidentScript, type IncidentSpec } from '../../shared/traffic/index.js'
+import { startAlerter, type AlerterHandle } from '../alerter/alerter.js'
+import { loadRulesFile } from '../alerter/rules.js'
+import { produce } from '../producer/produce.js'
+import { SCORERS } from '../scorer/scorers/index.js'
+import { loadScorerConfig } from '../scorer/scorer-config.js'
+import { startScorer, type ScorerService } from '../scorer/service.js'
+import { startSink, type SinkHandle } from '../sink/sink.js'
+import { DEMO_QUERIES, EXPECTED_ALERTS } from './expectations.js'
+import { formatTable } from './table.js'
+
+const GROUPS = { scorer: 'llmwatch-scorer', sink: 'llmwatch-sink', alerter: 'llmwatch-alerter' } as const
+
+export interface DemoOptions {
+  durationMs: number
+  rate: number
+  keep: boolean
+  seed: number
+  /** Where the demo keeps Kafka and ClickHouse data (wiped at start). */
+  dataDir: string
+  rulesFile: string
+  /** Quiet period after traffic stops, for alerts to resolve and the sink to drain. */
+  drainMs: number
+  out: (line: string) => void
+}
+
+export interface DemoResult {
+  produced: number
+  alerts: Alert[]
+  incidents: { incident: string; rule: string; app: string; fired: boolean; resolved: boolean; firstFiredAfterMs: number | null }[]
+  rows: { interactions: number; scores: number; alerts: number }
+  queries: { title: string; rows: Record<string, unknown>[] }[]
+}
+
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim())
+  if (!m) throw new Error(`expected a duration like 90s, 3m or 1h; got "${s}"`)
+  const n = Number(m[1])
+  const unit = m[2] ?? 's'
+  return Math.round(n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000))
+}
+
+async function count(ch: ClickHouseClient, table: string): Promise<number> {
+  const r = await ch.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' })
+  const rows = (await r.json()) as { n: number | string }[]
+  return Number(rows[0]?.n ?? 0)
+}
+
+export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
+  const out = opts.out
+  const env = loadEnv(baseEnvSchema)
+  const logger = createLogger('demo', {})
+  logger.level = process.env.LOG_LEVEL ?? 'warn'
+  const life = new Lifecycle(logger)
+  rmSync(opts.dataDir, { recursive: true, force: true })
+
+  out(`llmwatch demo: ${Math.round(opts.durationMs / 1000)} s of traffic at ${opts.rate} events/s with six scripted incidents`)
+  out('starting infrastructure ...')
+  const infra: KafkaInfra = await resolveKafka({ dataDir: `${opts.dataDir}/kafka`, fresh: true, log: (m) => out(`  ${m}`) })
+  life.add('kafka broker', () => infra.stop())
+  const kafka: KafkaHandle = createKafka({ brokers: infra.brokers, clientId: 'llmwatch-demo', logger, partitions: env.KAFKA_PARTITIONS })
+  await kafka.ensureTopics()
+  const ch = await createClickHouse({
+    url: env.CLICKHOUSE_URL,
+    user: env.CLICKHOUSE_USER,
+    password: env.CLICKHOUSE_PASSWORD,
+    database: env.CLICKHOUSE_DATABASE,
+    path: `${opts.dataDir}/clickhouse`,
+  })
+  await migrate(ch, { database: env.CLICKHOUSE_DATABASE, log: () => {} })
+  out(`  ClickHouse: ${env.CLICKHOUSE_URL ? `server ${env.CLICKHOUSE_URL}` : `embedded (chDB) at ${opts.dataDir}/clickhouse`}, database ${env.CLICKHOUSE_DATABASE}`)
+
+  const codec = Codec.load()
+  const alerts: Alert[] = []
+  const scorer: ScorerService = await startScorer({
+    kafka, codec, logger, scorers: SCORERS, config: loadScorerConfig(SCORERS, repoPath('config', 'scorers.json')), groupId: GROUPS.scorer,
+  })
+  const sink: SinkHandle = await startSink({
+    kafka, codec, logger, client: ch,
+    config: { groupId: GROUPS.sink, batchRows: 20_000, flushMs: 500, retryBudgetMs: 5000, textMode: 'redacted', concurrency: 6 },
+  })
+  const alerter: AlerterHandle = await startAlerter({
+    kafka, codec, logger, rules: loadRulesFile(opts.rulesFile),
+    config: { groupId: GROUPS.alerter, scoresTopic: TOPICS.scores.name, alertsTopic: TOPICS.alerts.name, tickMs: 500 },
+    onPublished: (as) => {
+      for (const a of as) {
+        alerts.push(a)
+        if (!a.reminder) out(`  ALERT ${a.state.toUpperCase().padEnd(8)} ${a.severity.padEnd(8)} ${a.rule}  ${a.summary}`)
+      }
+    },
+  })
+  await alerter.ready()
+  const http = await startHttp({
+    port: env.METRICS_PORT,
+    health: () => ({ ok: !scorer.consumer.degraded() && sink.health().ok && alerter.health().ok, scorer: scorer.stats(), sink: sink.health(), alerter: alerter.health() }),
+  })
+  out(`  services running in this process; metrics at http://127.0.0.1:${http.port}/metrics, health at /healthz`)
+  life.add('http', () => http.close())
+  life.add('scorer', () => scorer.stop())
+  life.add('alerter', () => alerter.stop())
+  life.add('sink', () => sink.stop())
+  life.add('clickhouse', () => ch.close())
+  life.add('kafka client', () => kafka.close())
+
+  const startedAt = Date.now()
+  const incidents: IncidentSpec[] = defaultIncidentScript(startedAt, opts.durationMs)
+  out('incident script:')
+  for (const i of incidents) {
+    out(`  +${Math.round((i.startMs - startedAt) / 1000)}s for ${Math.round(i.durationMs / 1000)}s  ${i.name} on ${i.app ?? i.model ?? 'all'} (${Math.round(i.share * 100)}% of its events)`)
+  }
+  let produced = 0
+  const lag = async () => {
+    const [s, k, a] = await Promise.all([
+      kafka.groupLag(GROUPS.scorer, TOPICS.interactions.name),
+      kafka.groupLag(GROUPS.sink, TOPICS.scores.name),
+      kafka.groupLag(GROUPS.alerter, TOPICS.scores.name),
+    ])
+    return { scorer: s, sink: k, alerter: a }
+  }
+  let lastProduced = 0
+  let lastTick = Date.now()
+  const progress = setInterval(() => {
+    void (async () => {
+      const l = await lag().catch(() => null)
+      const now = Date.now()
+      const rate = ((produced - lastProduced) * 1000) / Math.max(1, now - lastTick)
+      lastProduced = produced
+      lastTick = now
+      const firing = new Map<string, Alert>()
+      for (const a of alerts) if (!a.reminder) a.state === 'firing' ? firing.set(a.dedup_key, a) : firing.delete(a.dedup_key)
+      out(
+        `[${String(Math.round((now - startedAt) / 1000)).padStart(4)}s] produced ${produced} (${Math.round(rate)}/s)  lag scorer ${l?.scorer ?? '?'} sink ${l?.sink ?? '?'} alerter ${l?.alerter ?? '?'}  scored ${scorer.stats().scored}  alerts firing ${firing.size}`,
+      )
+    })()
+  }, 2000)
+  try {
+    const res = await produce({
+      kafka, codec, topic: TOPICS.interactions.name, rate: opts.rate, durationMs: opts.durationMs, format: 'avro', seed: opts.seed, incidents,
+      onProgress: (p: { sent: number }) => {
+        produced = p.sent
+      },
+    })
+    produced = res.sent
+    out(`traffic done: ${produced} events; draining (up to ${Math.round(opts.drainMs / 1000)} s) ...`)
+    const drainUntil = Date.now() + opts.drainMs
+    while (Date.now() < drainUntil) {
+      const l = await lag()
+      if (l.scorer === 0 && l.sink === 0 && l.alerter === 0 && (await count(ch, 'interactions')) >= produced) break
+      await new Promise((r) => setTimeout(r, 500))
+    }
+  } finally {
+    clearInterval(progress)
+  }
+  // Let incident alerts resolve: the traffic after the last incident is clean.
+  await new Promise((r) => setTimeout(r, Math.min(opts.drainMs, 3000)))
+
+  const verdicts = EXPECTED_ALERTS.map((x) => {
+    const spec = incidents.find((i) => i.name === x.incident)!
+    const mine = alerts.filter((a) => a.rule === x.rule && !a.reminder && (x.label === undefined || Object.values(a.labels).includes(x.label)))
+    const fired = mine.find((a) => a.state === 'firing')
+    return {
+      incident: x.incident,
+      rule: x.rule,
+      app: x.label ?? '',
+      fired: fired !== undefined,
+      resolved: mine.some((a) => a.state === 'resolved'),
+      firstFiredAfterMs: fired ? fired.emitted_time - spec.startMs : null,
+    }
+  })
+  out('\nincidents and their alerts:')
+  for (const v of verdicts) {
+    out(`  ${v.fired ? 'FIRED    ' : 'NOT FIRED'} ${v.incident.padEnd(20)} -> ${v.rule}${v.app ? ` (${v.app})` : ''}${v.firstFiredAfterMs !== null ? `, ${Math.round(v.firstFiredAfterMs / 1000)} s after the incident began` : ''}${v.resolved ? ', resolved' : ''}`)
+  }
+  const rows = { interactions: await count(ch, 'interactions'), scores: await count(ch, 'scores'), alerts: await count(ch, 'alerts') }
+  out(`\nClickHouse holds ${rows.interactions} interactions, ${rows.scores} score rows, ${rows.alerts} alert records.`)
+  const queries: DemoResult['queries'] = []
+  for (const q of DEMO_QUERIES) {
+    const r = await ch.query({ query: q.sql, format: 'JSONEachRow' })
+    const data = (await r.json()) as Record<string, unknown>[]
+    queries.push({ title: q.title, rows: data })
+    out(`\n-- ${q.title}\n${q.sql.trim()}\n${formatTable(data)}`)
+  }
+  if (opts.keep) {
+    out('\n--keep: the pipeline keeps running (Ctrl-C stops it). Brokers: ' + infra.brokers.join(','))
+    life.installSignalHandlers()
+    await new Promise(() => {})
+  }
+  await life.close()
+  return { produced, alerts, incidents: verdicts, rows, queries }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string', default: '3m' },
+      rate: { type: 'string', default: '200' },
+      keep: { type: 'boolean', default: false },
+      seed: { type: 'string', default: '1' },
+      'data-dir': { type: 'string', default: repoPath('.data', 'demo') },
+      rules: { type: 'string', default: repoPath('config', 'demo-alert-rules.yaml') },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  })
+  if (values.help) {
+    process.stdout.write('Options: --duration 3m  --rate 200  --keep  --seed 1  --data-dir .data/demo  --rules config/demo-alert-rules.yaml  --json\n')
+    return 0
+  }
+  const rate = Number(values.rate)
+  if (!Number.isFinite(rate) || rate <= 0) {
+    process.stderr.write(`llmwatch demo: --rate expects a positive number of events per second; got "${values.rate}"\n`)
+    return 2
+  }
+  let durationMs: number
+  try {
+    durationMs = parseDuration(values.duration)
+  } catch (err) {
+    process.stderr.write(`llmwatch demo: --duration ${(err as Error).message}\n`)
+    return 2
+  }
+  const res = await runDemo({
+    durationMs, rate, keep: values.keep, seed: Number(values.seed), dataDir: values['data-dir'], rulesFile: values.rules,
+    drainMs: 30_000, out: (l) => process.stderr.write(l + '\n'),
+  })
+  if (values.json) process.stdout.write(JSON.stringify({ produced: res.produced, rows: res.rows, incidents: res.incidents, alerts: res.alerts.length }) + '\n')
+  return res.incidents.every((i) => i.fired) ? 0 : 1
+}
