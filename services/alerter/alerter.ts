@@ -195,7 +195,7 @@ export async function startAlerter(deps: AlerterDeps): Promise<AlerterHandle> {
       const published = await readLatestAlerts(kafka, codec, config.alertsTopic, log)
       // Adopt the alerts of groups this instance saw; alerts of groups nobody saw in the replay
       // (e.g. an app silent for longer than the replay span) go to the owner of partition 0.
-      const owned = published.filter((a) => fresh.hasGroup(a.rule, a.dedup_key) || mine.has(0))
+      const owned = published.filter((a) => fresh.hasGroup(a.rule, a.labels) || mine.has(0))
       const { alerts, unknown } = fresh.endReplay(owned, now())
       for (const a of unknown) log.warn({ rule: a.rule, dedup_key: a.dedup_key }, 'firing alert of a rule that no longer exists; left as is')
       if (gen !== generation) return

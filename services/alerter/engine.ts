@@ -120,13 +120,27 @@ export function selectorMatch(s: ScoredInteraction, sel: Selector): { applies: b
   return { applies, hit }
 }
 
-function passesWhere(s: ScoredInteraction, r: Rule): boolean {
+/** A rule's filter compiled once: dimension -> allowed values. */
+type Where = [dim: string, allowed: ReadonlySet<string>][]
+
+function compileWhere(r: Rule): Where {
+  const out: Where = []
   for (const [dim, allowed] of Object.entries(r.where)) {
-    if (allowed === undefined) continue
-    const v = dimValue(s, dim)
-    if (typeof allowed === 'string' ? v !== allowed : !allowed.includes(v)) return false
+    if (allowed !== undefined) out.push([dim, new Set(typeof allowed === 'string' ? [allowed] : allowed)])
   }
+  return out
+}
+
+function passesWhere(s: ScoredInteraction, where: Where): boolean {
+  for (const [dim, allowed] of where) if (!allowed.has(dimValue(s, dim))) return false
   return true
+}
+
+/** Cheap lookup key of a group: its dimension values joined by a separator no label contains. */
+function lookupKey(r: Rule, value: (d: string) => string): string {
+  let k = ''
+  for (const d of r.group_by) k += `${value(d)}\u0001`
+  return k
 }
 
 /** The dedup key: rule name plus the group's labels, in the rule's group_by order. */
@@ -157,6 +171,7 @@ export function renderTemplate(tpl: string, vars: Record<string, string>): strin
 
 export class AlertEngine {
   private readonly rules: Rule[]
+  private readonly wheres: Where[]
   private readonly groups = new Map<string, Map<string, Group>>()
   private readonly dirty = new Set<Group>()
   private readonly newId: () => string
@@ -173,6 +188,7 @@ export class AlertEngine {
     this.buckets = opts.bucketsPerWindow ?? DEFAULT_BUCKETS
     this.maxGroups = opts.maxGroupsPerRule ?? 10_000
     this.maxExamples = opts.maxExamples ?? 5
+    this.wheres = rules.map(compileWhere)
     for (const r of rules) this.groups.set(r.name, new Map())
   }
 
@@ -196,8 +212,9 @@ export class AlertEngine {
   }
 
   /** Whether the engine tracks the group of this dedup key (it saw events of it). */
-  hasGroup(rule: string, key: string): boolean {
-    return this.groups.get(rule)?.has(key) ?? false
+  hasGroup(rule: string, labels: Record<string, string>): boolean {
+    const r = this.rules.find((x) => x.name === rule)
+    return r !== undefined && (this.groups.get(rule)?.has(lookupKey(r, (d) => labels[d] ?? '')) ?? false)
   }
 
   /** Dedup keys currently firing (announced or not). */
@@ -223,19 +240,20 @@ export class AlertEngine {
     }
   }
 
-  private group(r: Rule, labels: Record<string, string>): Group | null {
-    const key = dedupKey(r, labels)
+  /** The group of `lookup` (see lookupKey), created with `labels()` if new; null past maxGroups. */
+  private group(r: Rule, lookup: string, labels: () => Record<string, string>): Group | null {
     const m = this.groups.get(r.name)!
-    let g = m.get(key)
+    let g = m.get(lookup)
     if (g) return g
     if (m.size >= this.maxGroups) {
       this.stats.groupsDropped++
       return null
     }
+    const l = labels()
     g = {
       rule: r,
-      key,
-      labels,
+      key: dedupKey(r, l),
+      labels: l,
       window: this.newWindow(r),
       lastSeen: -Infinity,
       lastMatch: -Infinity,
@@ -248,7 +266,7 @@ export class AlertEngine {
       value: 0,
       examples: [],
     }
-    m.set(key, g)
+    m.set(lookup, g)
     return g
   }
 
@@ -264,11 +282,14 @@ export class AlertEngine {
     const t = Math.min(s.end_time, wallNow)
     if (t > this.clock) this.clock = t
     const out: Alert[] = []
-    for (const r of this.rules) {
-      if (!passesWhere(s, r)) continue
-      const labels: Record<string, string> = {}
-      for (const d of r.group_by) labels[d] = dimValue(s, d)
-      const g = this.group(r, labels)
+    for (let i = 0; i < this.rules.length; i++) {
+      const r = this.rules[i]!
+      if (!passesWhere(s, this.wheres[i]!)) continue
+      const g = this.group(r, lookupKey(r, (d) => dimValue(s, d)), () => {
+        const labels: Record<string, string> = {}
+        for (const d of r.group_by) labels[d] = dimValue(s, d)
+        return labels
+      })
       if (!g) continue
       if (t > g.lastSeen) g.lastSeen = t
       if (!this.addSample(g, s, t)) {
@@ -549,7 +570,7 @@ export class AlertEngine {
       }
       const labels: Record<string, string> = {}
       for (const d of r.group_by) labels[d] = a.labels[d] ?? ''
-      const g = this.group(r, labels)
+      const g = this.group(r, lookupKey(r, (d) => labels[d]!), () => labels)
       if (!g) continue
       g.phase = 'firing'
       g.announced = true

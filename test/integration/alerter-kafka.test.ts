@@ -62,7 +62,7 @@ class Traffic {
   ) {}
   start(): void {
     this.timer = setInterval(() => {
-      const msgs = []
+      const msgs: { key: string; value: Buffer }[] = []
       for (const { app, model } of this.apps) {
         for (let k = 0; k < 5; k++) {
           const flagged = this.i++ % 100 < this.share * 100
