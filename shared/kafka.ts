@@ -162,6 +162,9 @@ export class KafkaHandle {
     const p: KjsProducer = this.kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2 on the key
       idempotent: true,
+      // Idempotence needs unlimited retries (kafkajs warns otherwise); during a broker outage a
+      // send waits for the broker to come back instead of failing the batch.
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
       maxInFlightRequests: transactional ? 1 : 5,
       allowAutoTopicCreation: false,
       ...(transactional ? { transactionalId: opts.transactionalId, transactionTimeout: 60_000 } : {}),
