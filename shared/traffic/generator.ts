@@ -60,6 +60,8 @@ interface Session {
   userHash: string
   user: SimUser
   environment: 'production' | 'staging'
+  /** A multi-call run (agent loop) waiting for its next call. */
+  pending?: { traceId: string; model: ModelId; state: unknown; endTime: number }
 }
 
 const SESSION_POOL = 64
@@ -113,14 +115,22 @@ export function createTrafficGenerator(opts: TrafficOptions = {}): TrafficGenera
       const rng = new Rng((seedNum ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0)
       const incidentRng = rng.fork('incident')
       index++
-      const routed = rng.weighted(app.models)
+      const traceId = rng.hex(32)
+      const pending = sess.pending
+      sess.pending = undefined
+      const routed = pending?.model ?? rng.weighted(app.models)
 
       // rag_hallucination changes how the answer is written, so it is decided before building.
       const hallucination = incidents.find(
         (i) => i.name === 'rag_hallucination' && app.name === kbAssistant.name && incidentMatches(i, t, app.name, routed) && incidentRng.chance(i.share),
       )
-      const draft = app.build(rng, sess.user, { hallucinate: hallucination !== undefined, withSamples: rng.chance(rates.samples) })
+      const draft = app.build(rng, sess.user, {
+        hallucinate: hallucination !== undefined,
+        withSamples: rng.chance(rates.samples),
+        ...(pending ? { resume: pending.state } : {}),
+      })
       const modelId: ModelId = draft.model ?? routed
+      const trace = pending?.traceId ?? traceId
       let incident: IncidentName | undefined = hallucination?.name
       let slowdown = 1
       if (!incident) {
@@ -132,7 +142,12 @@ export function createTrafficGenerator(opts: TrafficOptions = {}): TrafficGenera
           slowdown = applyIncident(incidentRng, hit.name, draft)
         }
       }
-      return finish(rng, { app, sess, draft, model: MODELS[modelId], t, rates, incident, slowdown })
+      const event = finish(rng, { app, sess, draft, model: MODELS[modelId], t, rates, incident, slowdown, traceId: trace })
+      // A continuation that would have started before its run's previous call ended is not part
+      // of that run after all: it gets a trace of its own.
+      if (pending && event.request_start_time < pending.endTime) event.trace_id = traceId
+      if (draft.resume !== undefined) sess.pending = { traceId: event.trace_id ?? traceId, model: modelId, state: draft.resume, endTime: event.end_time }
+      return event
     },
   }
 }
@@ -199,6 +214,7 @@ interface FinishArgs {
   rates: Rates
   incident: IncidentName | undefined
   slowdown: number
+  traceId: string
 }
 
 /** Adds tokens, timing, ids, status and attributes to a draft. */
@@ -267,7 +283,7 @@ function finish(rng: Rng, a: FinishArgs): LlmInteraction {
     request_start_time: start,
     first_token_time: ttftMs === null ? null : start + ttftMs,
     end_time: end,
-    trace_id: rng.hex(32),
+    trace_id: a.traceId,
     span_id: rng.hex(16),
     session_id: a.sess.id,
     user_id_hash: a.sess.userHash,

@@ -128,6 +128,24 @@ describe('traffic generator', () => {
     for (const users of bySession.values()) expect(users.size).toBe(1)
   })
 
+  it('agent runs span two calls on one trace: the tool call, then the answer from its result', () => {
+    const agent = events.filter((e) => e.app_name === 'ops-agent')
+    const byTrace = new Map<string, LlmInteraction[]>()
+    for (const e of agent) byTrace.set(e.trace_id!, [...(byTrace.get(e.trace_id!) ?? []), e])
+    const runs = [...byTrace.values()].filter((r) => r.length === 2)
+    expect(runs.length).toBeGreaterThan(agent.length / 10)
+    for (const [first, second] of runs) {
+      expect(first!.attributes['agent.step']).toBe('1')
+      expect(second!.attributes['agent.step']).toBe('2')
+      expect(second!.session_id).toBe(first!.session_id)
+      expect(second!.request_model).toBe(first!.request_model)
+      expect(second!.request_start_time).toBeGreaterThanOrEqual(first!.end_time)
+      // The second call's conversation holds the first call's tool request.
+      if (first!.status === 'ok') expect(second!.messages.some((m) => m.role === 'assistant' && m.content === first!.response_text)).toBe(true)
+    }
+    expect([...byTrace.values()].every((r) => r.length <= 2)).toBe(true)
+  })
+
   it('restricts traffic to the requested apps and rejects unknown ones', () => {
     const only = generateEvents(300, 1, { startMs: START, apps: ['kb-assistant'] })
     expect(new Set(only.map((e) => e.app_name))).toEqual(new Set(['kb-assistant']))

@@ -62,15 +62,23 @@ export const opsAgent: AppSpec = {
   models: [['gpt-4o', 0.5], ['claude-sonnet-4-20250514', 0.3], ['gemini-2.5-flash', 0.2]],
   cacheable: false,
   build(rng, _user, opts): Draft {
-    const s = facts(rng)
-    const sc = rng.pick(SCENARIOS)
-    const messages: Draft['messages'] = [{ role: 'system', content: SYSTEM }, { role: 'user', content: sc.ask(rng, s) }]
+    // A run is two calls: choose a tool, then answer from its result. The second call continues
+    // the session's pending run when there is one (same trace and model, same facts).
+    const resumed = opts.resume as { facts: Facts; scenario: number; ask: string } | undefined
+    const s = resumed?.facts ?? facts(rng)
+    const scenarioIndex = resumed?.scenario ?? rng.int(0, SCENARIOS.length - 1)
+    const sc = SCENARIOS[scenarioIndex] as Scenario
+    const ask = resumed?.ask ?? sc.ask(rng, s)
+    const messages: Draft['messages'] = [{ role: 'system', content: SYSTEM }, { role: 'user', content: ask }]
     const base = { context: [], templateId: 'ops.agent', templateVersion: '7', streaming: false }
-    // First step of the loop: the model chooses a tool.
-    if (rng.chance(0.45)) {
-      return { ...base, operation: 'chat', messages, response: callText(sc.call(s)), samples: [], finish: 'tool', attributes: { 'app.topic': sc.id, 'agent.step': '1' } }
-    }
     const call = sc.call(s)
+    if (!resumed && rng.chance(0.5)) {
+      return {
+        ...base, operation: 'chat', messages, response: callText(call), samples: [], finish: 'tool',
+        attributes: { 'app.topic': sc.id, 'agent.step': '1' },
+        resume: { facts: s, scenario: scenarioIndex, ask },
+      }
+    }
     messages.push({ role: 'assistant', content: callText(call) }, { role: 'tool', content: JSON.stringify(sc.result(s)) })
     return {
       ...base,

@@ -25,6 +25,8 @@ export interface Draft {
   attributes: Record<string, string>
   /** Overrides the app's model routing for this call (e.g. inline completions on a small model). */
   model?: ModelId
+  /** State for the session's next call of the same run (an agent loop's next step): same trace, same model. */
+  resume?: unknown
 }
 
 export interface BuildOptions {
@@ -32,6 +34,8 @@ export interface BuildOptions {
   hallucinate: boolean
   /** Produce 3-5 sampled alternative responses. */
   withSamples: boolean
+  /** What the previous call of this session's run left in `Draft.resume`, if the run continues. */
+  resume?: unknown
 }
 
 export interface AppSpec {
