@@ -1,0 +1,227 @@
+/**
+ * Sink benchmark.
+ *
+ *   npx tsx bench/sink.ts [--json] [--events 30000] [--batches 1000,5000,20000,60000]
+ *
+ * Data: --events synthetic ScoredInteraction records (7 score entries each, ~300 chars of text),
+ * Avro-encoded and produced once to a fresh 6-partition topic.
+ * For each batch size (SINK_BATCH_ROWS) of the sweep, in a fresh database with all materialized
+ * views on (chDB, embedded, same process):
+ *  1. raw: the same rows (built by the sink's own mapping) inserted with client.insert in chunks
+ *     of that size, no Kafka: the ClickHouse ceiling.
+ *  2. sink: a real sink (new consumer group, reads the topic from the beginning) until every row
+ *     is stored and its group lag is 0. Rate = rows / time from partition assignment to the end
+ *     (the consumer-group join before it is reported apart: it is not throughput).
+ * SINK_BATCH_ROWS is the flush trigger: one partition fetch (up to 1 MiB) is written whole, so
+ * small settings give inserts of one fetch each rather than inserts of exactly that many rows.
+ * Kafka: KAFKA_BROKERS, a broker from `llmwatch infra up`, or a temporary local broker.
+ * Everything runs in this one process on a shared 2-core machine. Progress on stderr; with --json
+ * the last stdout line is the JSON result.
+ */
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startSink } from '../services/sink/sink.js'
+import { scoredUnit, TABLES } from '../services/sink/rows.js'
+import { createClickHouse, type ClickHouseClient } from '../shared/clickhouse.js'
+import { Codec } from '../shared/codec.js'
+import type { ScoredInteraction } from '../shared/contract.js'
+import { resolveKafka, runningLocalBrokers } from '../shared/infra/index.js'
+import { createKafka, type KafkaHandle } from '../shared/kafka.js'
+import { silentLogger } from '../shared/logger.js'
+import { migrate } from '../shared/migrate.js'
+
+interface Args {
+  json: boolean
+  events: number
+  batches: number[]
+}
+
+function parse(argv: readonly string[]): Args {
+  const a: Args = { json: false, events: 30_000, batches: [1_000, 5_000, 20_000, 60_000] }
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]
+    if (k === '--json') a.json = true
+    else if (k === '--events') a.events = Number(argv[++i])
+    else if (k === '--batches') a.batches = String(argv[++i]).split(',').map(Number)
+    else throw new Error(`unknown argument ${k} (usage: bench/sink.ts [--json] [--events N] [--batches a,b,c])`)
+  }
+  if (!(a.events > 0) || a.batches.some((b) => !(b > 0))) throw new Error('--events and --batches must be positive')
+  return a
+}
+
+const log = (m: string) => process.stderr.write(`[bench] ${m}\n`)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Deterministic PRNG (mulberry32) so runs are comparable. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const APPS = ['support-bot', 'rag-search', 'code-helper', 'sales-email', 'summarizer']
+const MODELS = ['gpt-4o-mini', 'gpt-4o', 'claude-3-5-sonnet', 'claude-3-5-haiku', 'llama-3.1-70b', 'mistral-large', 'gemini-1.5-pro']
+const SCORERS = ['toxicity', 'bias', 'hallucination', 'latency', 'cost', 'pii', 'injection']
+
+function makeEvents(n: number): ScoredInteraction[] {
+  const rnd = prng(42)
+  const now = Date.now() - 3_600_000
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!
+  return Array.from({ length: n }, (_, i) => {
+    const start = now + Math.floor((i / n) * 3_000_000)
+    const latency = 200 + Math.floor(rnd() * 3000)
+    return {
+      event_id: randomUUID(),
+      app_name: pick(APPS),
+      environment: rnd() < 0.9 ? 'production' : 'staging',
+      provider_name: 'openai',
+      operation_name: 'chat',
+      request_model: pick(MODELS),
+      response_model: null,
+      prompt_template_id: 'tpl',
+      prompt_template_version: `v${1 + Math.floor(rnd() * 3)}`,
+      trace_id: null,
+      session_id: null,
+      user_id_hash: null,
+      request_start_time: start,
+      end_time: start + latency,
+      scored_time: start + latency + 3,
+      latency_ms: latency,
+      ttft_ms: latency / 5,
+      usage_input_tokens: 500,
+      usage_output_tokens: 150,
+      usage_cached_input_tokens: 100,
+      cost_usd: 0.0012,
+      cache_hit: rnd() < 0.1,
+      status: rnd() < 0.02 ? 'error' : 'ok',
+      error_type: null,
+      text_mode: 'redacted',
+      prompt_text: 'Summarize the attached ticket and suggest a reply for the customer, keep it short.',
+      response_text: 'The customer cannot log in after the update. Suggested reply: please clear the cache and sign in again; if it persists we will reset the account.',
+      scores: SCORERS.map((name) => {
+        const value = rnd()
+        return { name, target: 'response' as const, version: '1', status: 'ok' as const, value, label: value > 0.8 ? 'flagged' : '', flagged: value > 0.8, details: '{}' }
+      }),
+    }
+  })
+}
+
+async function brokersFor(): Promise<{ brokers: string[]; stop: () => Promise<void> }> {
+  const env = process.env.KAFKA_BROKERS
+  if (env) return { brokers: env.split(','), stop: async () => {} }
+  const running = runningLocalBrokers()
+  if (running) return { brokers: running, stop: async () => {} }
+  const dir = mkdtempSync(join(tmpdir(), 'llmwatch-bench-kafka-'))
+  log('starting a temporary Kafka broker')
+  const k = await resolveKafka({ dataDir: dir, fresh: true, log })
+  return {
+    brokers: k.brokers,
+    stop: async () => {
+      await k.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+interface RawResult { batchRows: number; seconds: number; rowsPerSec: number; eventsPerSec: number }
+interface SinkResult extends RawResult { joinSeconds: number; flushes: number; ratioToRaw: number }
+
+async function count(client: ClickHouseClient, table: string): Promise<number> {
+  const rs = await client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' })
+  return Number((await rs.json<{ n: string }>())[0]?.n)
+}
+
+async function main(): Promise<void> {
+  const args = parse(process.argv.slice(2))
+  const chPath = mkdtempSync(join(tmpdir(), 'llmwatch-bench-ch-'))
+  const infra = await brokersFor()
+  const kafka: KafkaHandle = createKafka({ brokers: infra.brokers, clientId: 'bench-sink', logger: silentLogger, partitions: 6 })
+  const codec = Codec.load()
+  const clients: ClickHouseClient[] = []
+  try {
+    const events = makeEvents(args.events)
+    const units = events.map((e, i) => scoredUnit(e, { topic: 'bench', partition: 0, offset: String(i) }, 'redacted'))
+    const interactionRows = units.flatMap((u) => u.rows[TABLES.interactions] ?? [])
+    const scoreRows = units.flatMap((u) => u.rows[TABLES.scores] ?? [])
+    const totalRows = interactionRows.length + scoreRows.length
+    log(`${args.events} events = ${totalRows} rows (${interactionRows.length} interactions + ${scoreRows.length} scores)`)
+
+    const topic = `bench-scores-${randomUUID().slice(0, 8)}`
+    const alertsTopic = `${topic}-alerts`
+    await kafka.ensureTopics([{ name: topic, partitions: 6 }, { name: alertsTopic, partitions: 1 }])
+    const producer = await kafka.producer()
+    for (let i = 0; i < events.length; i += 2_000) {
+      await producer.send(topic, events.slice(i, i + 2_000).map((e) => ({ key: e.event_id, value: codec.encode('ScoredInteraction', e) })))
+    }
+    await producer.disconnect()
+    log(`produced ${events.length} events to ${topic}`)
+
+    const raw: RawResult[] = []
+    const sink: SinkResult[] = []
+    for (const [bi, batchRows] of args.batches.entries()) {
+      // 1. raw inserts, views on, no Kafka.
+      const rawDb = `bench_raw_${bi}`
+      const rc = await createClickHouse({ database: rawDb, path: chPath })
+      clients.push(rc)
+      await migrate(rc, { database: rawDb })
+      const t0 = performance.now()
+      for (const [table, rows] of [[TABLES.interactions, interactionRows], [TABLES.scores, scoreRows]] as const) {
+        for (let i = 0; i < rows.length; i += batchRows) await rc.insert({ table, values: rows.slice(i, i + batchRows), format: 'JSONEachRow' })
+      }
+      const rawSec = (performance.now() - t0) / 1000
+      raw.push({ batchRows, seconds: +rawSec.toFixed(3), rowsPerSec: Math.round(totalRows / rawSec), eventsPerSec: Math.round(args.events / rawSec) })
+      log(`raw   batch ${batchRows}: ${Math.round(totalRows / rawSec)} rows/s`)
+
+      // 2. the sink from Kafka.
+      const db = `bench_sink_${bi}`
+      const sc = await createClickHouse({ database: db, path: chPath })
+      clients.push(sc)
+      await migrate(sc, { database: db })
+      const groupId = `bench-sink-${randomUUID().slice(0, 8)}`
+      const started = performance.now()
+      const s = await startSink({
+        kafka, codec, logger: silentLogger, client: sc,
+        config: { groupId, batchRows, flushMs: 1_000, retryBudgetMs: 5_000, textMode: 'redacted', concurrency: 6, scoresTopic: topic, alertsTopic, dlqTopic: `${topic}-dlq` },
+      })
+      // Throughput counts from the moment the group assigned the partitions: joining is not throughput.
+      let joinedAt = 0
+      for (;;) {
+        if (!joinedAt && (s.health().assigned[topic]?.length ?? 0) > 0) joinedAt = performance.now()
+        const inserted = Object.values(s.stats().insertedRows).reduce((a, b) => a + b, 0)
+        if (inserted >= totalRows && (await kafka.groupLag(groupId, topic)) === 0) break
+        await sleep(10)
+      }
+      const done = performance.now()
+      const flushes = s.stats().flushes
+      await s.stop()
+      const stored = (await count(sc, 'interactions')) + (await count(sc, 'scores'))
+      if (stored !== totalRows) throw new Error(`sink stored ${stored} rows, expected ${totalRows}`)
+      const sec = (done - joinedAt) / 1000
+      const rowsPerSec = Math.round(totalRows / sec)
+      const rawRate = raw[raw.length - 1]!.rowsPerSec
+      sink.push({
+        batchRows, seconds: +sec.toFixed(3), joinSeconds: +((joinedAt - started) / 1000).toFixed(3),
+        rowsPerSec, eventsPerSec: Math.round(args.events / sec), flushes, ratioToRaw: +(rowsPerSec / rawRate).toFixed(3),
+      })
+      log(`sink  batch ${batchRows}: ${rowsPerSec} rows/s (${flushes} flushes, group join ${((joinedAt - started) / 1000).toFixed(1)} s)`)
+    }
+    const result = { benchmark: 'sink', events: args.events, rowsPerEvent: totalRows / args.events, partitions: 6, clickhouse: 'chDB embedded', raw, sink }
+    if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`)
+    else process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+  } finally {
+    for (const c of clients) await c.close()
+    await kafka.close()
+    await infra.stop()
+    rmSync(chPath, { recursive: true, force: true })
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench/sink failed: ${err instanceof Error ? err.stack : String(err)}\n`)
+  process.exit(1)
+})
