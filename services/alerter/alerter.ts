@@ -13,6 +13,7 @@
  * read from llm.alerts (latest record per dedup key). Live messages at offsets the replay already
  * saw are skipped, so nothing is counted twice. See docs/ALERTING.md for the partitioning caveats.
  */
+import { randomUUID } from 'node:crypto'
 import type { Codec } from '../../shared/codec.js'
 import type { Alert, ScoredInteraction } from '../../shared/contract.js'
 import { errorMessage } from '../../shared/errors.js'
@@ -145,6 +146,27 @@ async function readLatestAlerts(kafka: KafkaHandle, codec: Codec, topic: string,
   return [...latest.values()]
 }
 
+/**
+ * The scorer keys llm.scores by app_name + request_model. Rules whose groups do not include both
+ * span partitions: with several instances each one sees only part of such a group.
+ */
+export function crossPartitionRules(rules: readonly Rule[]): string[] {
+  return rules.filter((r) => !(r.group_by.includes('app_name') && r.group_by.includes('request_model'))).map((r) => r.name)
+}
+
+/** The resolved record for a firing alert whose rule is gone from the rules file. */
+export function resolvedForRemovedRule(a: Alert, now: number): Alert {
+  return {
+    ...a,
+    alert_id: randomUUID(),
+    state: 'resolved',
+    reminder: false,
+    ended_time: now,
+    emitted_time: now,
+    summary: `${a.summary} (resolved: rule ${a.rule} no longer exists)`.slice(0, 4096),
+  }
+}
+
 export async function startAlerter(deps: AlerterDeps): Promise<AlerterHandle> {
   const { kafka, codec, config } = deps
   const log = deps.logger.child({ component: 'alerter' })
@@ -172,6 +194,14 @@ export async function startAlerter(deps: AlerterDeps): Promise<AlerterHandle> {
 
   const rebuild = async (partitions: number[], gen: number): Promise<void> => {
     const started = now()
+    const total = await kafka.partitionCount(config.scoresTopic)
+    const spanning = crossPartitionRules(deps.rules)
+    if (partitions.length < total && spanning.length > 0) {
+      log.warn(
+        { partitions, total, rules: spanning },
+        'this instance owns only some partitions: rules not grouped by app_name and request_model see part of each group (see docs/ALERTING.md, Scaling out)',
+      )
+    }
     const fresh = new AlertEngine(deps.rules, deps.engineOptions)
     const upTo = new Map<number, bigint>()
     const mine = new Set(partitions)
@@ -197,9 +227,12 @@ export async function startAlerter(deps: AlerterDeps): Promise<AlerterHandle> {
       // (e.g. an app silent for longer than the replay span) go to the owner of partition 0.
       const owned = published.filter((a) => fresh.hasGroup(a.rule, a.labels) || mine.has(0))
       const { alerts, unknown } = fresh.endReplay(owned, now())
-      for (const a of unknown) log.warn({ rule: a.rule, dedup_key: a.dedup_key }, 'firing alert of a rule that no longer exists; left as is')
       if (gen !== generation) return
-      void outbox.publish(alerts)
+      // A firing alert of a rule that was removed or renamed would stay firing forever: resolve it
+      // (once: the owner of partition 0 does it).
+      const orphans = mine.has(0) ? unknown.map((a) => resolvedForRemovedRule(a, now())) : []
+      for (const a of orphans) log.warn({ rule: a.rule, dedup_key: a.dedup_key }, 'resolving a firing alert whose rule no longer exists')
+      void outbox.publish([...alerts, ...orphans])
     }
     if (gen !== generation) return // a newer assignment superseded this build
     engine = fresh

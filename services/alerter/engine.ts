@@ -380,7 +380,8 @@ export class AlertEngine {
       }
       case 'absence': {
         const silent = g.lastSeen === -Infinity ? 0 : now - g.lastSeen
-        return { value: silent / 1000, active: silent >= r.window, clear: silent < r.window }
+        const forgotten = r.forget_after !== undefined && silent >= r.forget_after
+        return { value: silent / 1000, active: silent >= r.window && !forgotten, clear: silent < r.window || forgotten }
       }
     }
   }
@@ -543,7 +544,7 @@ export class AlertEngine {
   /** An inactive group with nothing left in its window can be dropped (absence groups are kept). */
   private idle(g: Group, now: number): boolean {
     const r = g.rule
-    if (r.kind === 'absence') return false
+    if (r.kind === 'absence') return r.forget_after !== undefined && now - g.lastSeen >= r.forget_after
     if (r.kind === 'immediate') return now - g.lastMatch >= r.quiet_for && now - g.lastSeen >= r.quiet_for
     return g.window !== null && g.window.isEmptyAt(now)
   }

@@ -188,6 +188,8 @@ export const AbsenceRuleSchema = z
     kind: z.literal('absence'),
     /** Fires when a group seen before sends no event for this long (wall clock). */
     window: positiveDuration,
+    /** A group silent this long is resolved and forgotten (a retired app); absent: kept forever. */
+    forget_after: positiveDuration.optional(),
     group_by: z.array(z.enum(DIMENSIONS)).max(DIMENSIONS.length).default(['app_name']),
   })
   .strict()
@@ -267,6 +269,9 @@ export function validateRules(data: unknown, source = 'rules'): Rule[] {
     const resolve = defaultResolve(r)
     if (r.kind !== 'immediate' && r.kind !== 'absence' && resolve > r.threshold) {
       issues.push(`${where} field "resolve_threshold": expected a value <= threshold (${r.threshold}), got ${resolve}`)
+    }
+    if (r.kind === 'absence' && r.forget_after !== undefined && r.forget_after <= r.window) {
+      issues.push(`${where} field "forget_after": expected a duration longer than window`)
     }
     if (r.kind === 'anomaly' && r.baseline < r.window) {
       issues.push(`${where} field "baseline": expected a duration >= window`)

@@ -298,3 +298,16 @@ describe('AlertEngine: replay after a restart', () => {
     expect(e2.tick(T0 + 200_200).map((a) => a.state)).toEqual(['resolved'])
   })
 })
+
+describe('AlertEngine: absence forget_after', () => {
+  it('resolves and forgets a group silent for longer than forget_after', () => {
+    const rules = validateRules({ rules: [{ name: 'silent', kind: 'absence', window: '10m', forget_after: '1h', annotations: { summary: 'x' } }] })
+    const engine = new AlertEngine(rules, { newId: ids() })
+    engine.ingest([ev(T0)], T0)
+    expect(engine.tick(T0 + 10 * 60_000).map((a) => a.state)).toEqual(['firing'])
+    expect(engine.tick(T0 + 59 * 60_000)).toHaveLength(0)
+    expect(engine.tick(T0 + 60 * 60_000).map((a) => a.state)).toEqual(['resolved'])
+    expect(engine.snapshot().groups).toBe(0)
+    expect(() => validateRules({ rules: [{ name: 's', kind: 'absence', window: '10m', forget_after: '5m', annotations: { summary: 'x' } }] })).toThrow(/forget_after/)
+  })
+})
