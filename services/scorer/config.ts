@@ -1,4 +1,5 @@
 /** The scorer service's environment, validated once at start-up. */
+import os from 'node:os'
 import { z } from 'zod'
 import { baseEnvSchema, envBool } from '../../shared/config.js'
 
@@ -10,6 +11,8 @@ export const scorerEnvSchema = baseEnvSchema.extend({
   SCORER_TEXT_MODE: z.enum(['full', 'redacted', 'none']).default('redacted'),
   /** Kafka transactions from llm.interactions to llm.scores: each batch's scores and its offsets commit atomically. */
   SCORER_EXACTLY_ONCE: envBool.default(true),
+  /** Scoring worker threads; 0 scores on the Kafka thread. Default: one per core. */
+  SCORER_WORKERS: z.coerce.number().int().min(0).max(64).default(os.availableParallelism()),
   /** Partitions processed concurrently by one instance. */
   SCORER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
 })

@@ -1,15 +1,20 @@
 /** `llmwatch run scorer`: the scorer service as its own process. */
+import { existsSync, readFileSync } from 'node:fs'
 import { runService } from '../../shared/service.js'
 import { scorerEnvSchema } from './config.js'
+import { InlineScoring, WorkerPoolScoring } from './pool.js'
 import { SCORERS } from './scorers/index.js'
-import { loadScorerConfig } from './scorer-config.js'
+import { resolveScorerConfig } from './scorer-config.js'
 import { startScorer } from './service.js'
 
 export async function main(): Promise<void> {
   await runService('scorer', scorerEnvSchema, async ({ env, logger, kafka, codec }) => {
-    const config = loadScorerConfig(SCORERS, env.SCORER_CONFIG_FILE)
+    const raw: unknown = existsSync(env.SCORER_CONFIG_FILE) ? JSON.parse(readFileSync(env.SCORER_CONFIG_FILE, 'utf8')) : {}
+    const config = resolveScorerConfig(raw, SCORERS, env.SCORER_CONFIG_FILE)
+    const scoring = env.SCORER_WORKERS > 0 ? new WorkerPoolScoring(env.SCORER_WORKERS, raw, env.SCORER_TEXT_MODE) : new InlineScoring(SCORERS, config, codec, env.SCORER_TEXT_MODE)
+    logger.info({ workers: env.SCORER_WORKERS }, 'scoring threads')
     const svc = await startScorer({
-      kafka, codec, logger, scorers: SCORERS, config,
+      kafka, codec, logger, scorers: SCORERS, config, scoring,
       groupId: env.SCORER_GROUP_ID, textMode: env.SCORER_TEXT_MODE, exactlyOnce: env.SCORER_EXACTLY_ONCE, concurrency: env.SCORER_CONCURRENCY,
     })
     return {

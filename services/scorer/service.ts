@@ -11,12 +11,13 @@
  */
 import os from 'node:os'
 import type { Codec } from '../../shared/codec.js'
-import { TOPICS, type LlmInteraction, type ScoredInteraction } from '../../shared/contract.js'
+import { TOPICS, type LlmInteraction } from '../../shared/contract.js'
 import type { KafkaHandle, OutMessage, Producer } from '../../shared/kafka.js'
 import type { Logger } from '../../shared/logger.js'
 import { metrics } from '../../shared/metrics.js'
 import { startConsumer, type ConsumerHandle } from '../../shared/runner.js'
-import { scoreEvent, type TextMode } from './engine.js'
+import type { TextMode } from './engine.js'
+import { InlineScoring, type Scoring } from './pool.js'
 import type { Scorer } from './scorer.js'
 import type { ScorerConfig } from './scorer-config.js'
 
@@ -35,6 +36,8 @@ export interface ScorerDeps {
   dlqTopic?: string
   /** Transactional id; must be unique per live instance. Default: group-host-pid. */
   transactionalId?: string
+  /** Where scoring runs (default: inline on this thread). The service closes it on stop. */
+  scoring?: Scoring
 }
 
 export interface ScorerService {
@@ -46,20 +49,6 @@ export interface ScorerService {
 /** The partition key of a scored event: one app+model stays on one partition. */
 export const scoreKey = (e: Pick<LlmInteraction, 'app_name' | 'request_model'>): string => `${e.app_name}|${e.request_model}`
 
-/** Scores a batch, yielding to the event loop every few milliseconds so Kafka I/O stays responsive. */
-export async function scoreBatch(events: readonly LlmInteraction[], deps: Pick<ScorerDeps, 'scorers' | 'config' | 'textMode'>): Promise<ScoredInteraction[]> {
-  const out: ScoredInteraction[] = []
-  let slice = performance.now()
-  for (const e of events) {
-    out.push(scoreEvent(e, deps.scorers, deps.config, { textMode: deps.textMode ?? 'redacted' }))
-    if (performance.now() - slice > 20) {
-      await new Promise((r) => setImmediate(r))
-      slice = performance.now()
-    }
-  }
-  return out
-}
-
 export async function startScorer(deps: ScorerDeps): Promise<ScorerService> {
   const groupId = deps.groupId ?? 'llmwatch-scorer'
   const inputTopic = deps.inputTopic ?? TOPICS.interactions.name
@@ -69,6 +58,7 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerService> {
   const producer: Producer = await deps.kafka.producer(
     exactlyOnce ? { transactionalId: deps.transactionalId ?? `${groupId}-${os.hostname()}-${process.pid}` } : {},
   )
+  const scoring = deps.scoring ?? new InlineScoring(deps.scorers, deps.config, deps.codec, deps.textMode ?? 'redacted')
   // One transactional producer runs one transaction at a time: serialize the hand-offs.
   let txChain: Promise<unknown> = Promise.resolve()
   let scored = 0
@@ -85,13 +75,10 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerService> {
     ...(deps.dlqTopic ? { dlqTopic: deps.dlqTopic } : {}),
     partitionsConsumedConcurrently: deps.concurrency ?? 3,
     handle: async (batch) => {
-      const results = await scoreBatch(
-        batch.messages.map((m) => m.value),
-        deps,
-      )
-      const messages: OutMessage[] = results.map((s, i) => ({
-        key: scoreKey(s),
-        value: deps.codec.encode('ScoredInteraction', s),
+      const results = await scoring.score(batch.messages.map((m) => m.value))
+      const messages: OutMessage[] = results.map((r, i) => ({
+        key: r.key,
+        value: r.value,
         headers: { 'llmwatch.source.offset': batch.messages[i]!.offset, 'llmwatch.source.partition': String(batch.partition) },
       }))
       if (exactlyOnce) {
@@ -119,6 +106,7 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerService> {
         await consumer.stop()
         await txChain
         await producer.disconnect()
+        await scoring.close()
         log.info({ scored }, 'scorer stopped')
       })()),
   }

@@ -1,0 +1,121 @@
+/**
+ * The scorer service on the real broker: one ScoredInteraction per event, keyed by app+model and in
+ * partition order, bad events dead-lettered, a crashing scorer isolated to an error entry, the
+ * worker-thread pool giving the same scores as inline scoring, and exactly-once hand-off.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { Codec } from '../../shared/codec.js'
+import type { ScoredInteraction } from '../../shared/contract.js'
+import type { KafkaHandle } from '../../shared/kafka.js'
+import { silentLogger } from '../../shared/logger.js'
+import { generateEvents } from '../../shared/traffic/index.js'
+import { InlineScoring, WorkerPoolScoring, type Scoring } from '../../services/scorer/pool.js'
+import type { Scorer } from '../../services/scorer/scorer.js'
+import { defaultScorerConfig } from '../../services/scorer/scorer-config.js'
+import { SCORERS } from '../../services/scorer/scorers/index.js'
+import { scoreKey, startScorer } from '../../services/scorer/service.js'
+import { testKafka, uniqueName, waitFor } from '../helpers.js'
+
+const codec = Codec.load()
+let kafka: KafkaHandle
+beforeAll(() => {
+  kafka = testKafka()
+})
+afterAll(async () => {
+  await kafka.close()
+})
+
+const crashing: Scorer<Record<string, never>> = {
+  name: 'crashy',
+  version: '0.0.1',
+  reads: ['response_text'],
+  params: z.object({}).strict(),
+  score: () => {
+    throw new Error('boom: scorer bug')
+  },
+}
+
+async function run(events: ReturnType<typeof generateEvents>, opts: { scoring?: (s: readonly Scorer<unknown>[]) => Scoring; scorers?: Scorer<unknown>[]; poison?: Buffer[]; exactlyOnce?: boolean }) {
+  const t = { in: uniqueName('sc-in'), out: uniqueName('sc-out'), dlq: uniqueName('sc-dlq') }
+  await kafka.ensureTopics([{ name: t.in, partitions: 2 }, { name: t.out, partitions: 3 }, { name: t.dlq, partitions: 1 }])
+  const producer = await kafka.producer()
+  await producer.send(t.in, [
+    ...events.map((e) => ({ key: scoreKey(e), value: codec.encode('LlmInteraction', e) })),
+    ...(opts.poison ?? []).map((value) => ({ key: 'poison', value })),
+  ])
+  await producer.disconnect()
+  const scorers = opts.scorers ?? SCORERS
+  const config = defaultScorerConfig(scorers)
+  const svc = await startScorer({
+    kafka, codec, logger: silentLogger, scorers, config, groupId: uniqueName('g'), inputTopic: t.in, outputTopic: t.out, dlqTopic: t.dlq,
+    exactlyOnce: opts.exactlyOnce ?? true, ...(opts.scoring ? { scoring: opts.scoring(scorers) } : {}),
+  })
+  const out: { partition: number; key: string; value: ScoredInteraction }[] = []
+  try {
+    await waitFor(async () => {
+      out.length = 0
+      await kafka.readRange({ topic: t.out, onMessage: (m) => {
+        const r = codec.decode('ScoredInteraction', m.value)
+        if (r.ok) out.push({ partition: m.partition, key: m.key!.toString(), value: r.value })
+      } })
+      return out.length >= events.length
+    }, 60_000, 'scores for every event')
+  } finally {
+    await svc.stop()
+  }
+  const dead: string[] = []
+  await kafka.readRange({ topic: t.dlq, onMessage: (m) => void dead.push(String(m.headers['dlq.error.code'])) })
+  return { out, dead }
+}
+
+describe('scorer service', () => {
+  it('publishes one scored record per event, keyed by app+model, order kept, poison dead-lettered', async () => {
+    const events = generateEvents(120, 5)
+    const { out, dead } = await run(events, { poison: [Buffer.from('garbage'), codec.encode('LlmInteraction', { ...events[0]!, usage_input_tokens: -1 })] })
+    expect(out).toHaveLength(events.length)
+    expect(new Set(out.map((o) => o.value.event_id))).toEqual(new Set(events.map((e) => e.event_id)))
+    for (const o of out) {
+      expect(o.key).toBe(`${o.value.app_name}|${o.value.request_model}`)
+      const names = new Set(o.value.scores.map((s) => s.name))
+      for (const s of SCORERS) expect(names.has(s.name)).toBe(true)
+    }
+    // One app+model lives on one partition.
+    const partOf = new Map<string, number>()
+    for (const o of out) {
+      expect(partOf.get(o.key) ?? o.partition).toBe(o.partition)
+      partOf.set(o.key, o.partition)
+    }
+    // Per key, scores come out in input order.
+    const inputOrder = new Map(events.map((e, i) => [e.event_id, i]))
+    const byKey = new Map<string, number[]>()
+    for (const o of out) byKey.set(o.key, [...(byKey.get(o.key) ?? []), inputOrder.get(o.value.event_id)!])
+    for (const seq of byKey.values()) expect(seq).toEqual([...seq].sort((a, b) => a - b))
+    expect(dead.sort()).toEqual(['DECODE_UNKNOWN_FORMAT', 'VALIDATION'])
+  })
+
+  it('isolates a crashing scorer: an error entry for it, every other scorer still scores', async () => {
+    const events = generateEvents(20, 6)
+    const { out } = await run(events, { scorers: [...SCORERS, crashing as Scorer<unknown>], exactlyOnce: false })
+    expect(out).toHaveLength(events.length)
+    for (const o of out) {
+      const crash = o.value.scores.filter((s) => s.name === 'crashy')
+      expect(crash).toEqual([expect.objectContaining({ status: 'error', label: expect.stringContaining('boom'), value: null })])
+      expect(o.value.scores.some((s) => s.name === 'toxicity' && s.status === 'ok')).toBe(true)
+    }
+  })
+
+  it('the worker-thread pool scores exactly like inline scoring', async () => {
+    const events = generateEvents(80, 7)
+    const inline = await new InlineScoring(SCORERS, defaultScorerConfig(SCORERS), codec, 'redacted').score(events)
+    const { out } = await run(events, { scoring: () => new WorkerPoolScoring(2, {}, 'redacted') })
+    const strip = (s: ScoredInteraction) => ({ ...s, scored_time: 0, scores: s.scores.map((e) => ({ ...e, details: e.name === 'latency' || e.name === 'cost' ? '' : e.details })) })
+    const want = new Map(inline.map((r) => {
+      const d = codec.decode('ScoredInteraction', r.value)
+      if (!d.ok) throw new Error(d.reason)
+      return [d.value.event_id, strip(d.value)]
+    }))
+    expect(out).toHaveLength(events.length)
+    for (const o of out) expect(strip(o.value)).toEqual(want.get(o.value.event_id))
+  })
+})
