@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest'
+import { ScoredInteractionSchema } from '../../shared/contract.js'
+import { loadSinkEnv } from '../../services/sink/config.js'
+import { alertUnit, effectiveTextMode, scoredUnit, TABLES } from '../../services/sink/rows.js'
+import { parseArgs, renderTable } from '../../services/sink/sql-cli.js'
+import { classifyInsertError } from '../../services/sink/writer.js'
+
+const base = ScoredInteractionSchema.parse({
+  event_id: '0b6f1b8e-4a8e-4b59-9f1e-2f5c8f0d9a11',
+  app_name: 'app', environment: 'production', provider_name: 'openai', request_model: 'gpt-4o',
+  request_start_time: 1_700_000_000_000, end_time: 1_700_000_000_800, scored_time: 1_700_000_000_900,
+  latency_ms: 800, ttft_ms: null, usage_input_tokens: 10, usage_output_tokens: 5, cost_usd: null,
+  text_mode: 'full', prompt_text: 'write to ann@example.com', response_text: 'card 4111 1111 1111 1111 noted',
+  scores: [
+    { name: 'pii', target: 'response', version: '1', value: 1, flagged: true, details: '{"match":"ann@example.com"}' },
+    { name: 'pii', target: 'prompt', version: '1', value: 1, flagged: true },
+    { name: 'toxicity', target: 'response', version: '2', value: 0.1 },
+  ],
+})
+const src = { topic: 'llm.scores', partition: 2, offset: '41' }
+
+describe('sink row mapping', () => {
+  it('takes the stricter of the event and sink text modes', () => {
+    expect(effectiveTextMode('full', 'redacted')).toBe('redacted')
+    expect(effectiveTextMode('redacted', 'full')).toBe('redacted')
+    expect(effectiveTextMode('none', 'full')).toBe('none')
+    expect(effectiveTextMode('full', 'full')).toBe('full')
+  })
+
+  it('maps one event to one interactions row and one scores row per entry, with its source offset', () => {
+    const u = scoredUnit(base, src, 'full')
+    expect(u.offset).toBe(41n)
+    const [i] = u.rows[TABLES.interactions]!
+    expect(i).toMatchObject({
+      event_time: base.request_start_time, response_model: '', prompt_template_version: '', ttft_ms: null, cost_usd: null,
+      input_tokens: 10, output_tokens: 5, text_mode: 'full', flagged_scorers: ['pii'], _topic: 'llm.scores', _partition: 2, _offset: '41',
+    })
+    expect(i?.response_text).toBe(base.response_text)
+    expect(u.rows[TABLES.scores]!.map((r) => [r.scorer, r.target, r.version, r.flagged])).toEqual([
+      ['pii', 'response', '1', true], ['pii', 'prompt', '1', true], ['toxicity', 'response', '2', false],
+    ])
+  })
+
+  it('redacted: masks PII in text and scorer evidence', () => {
+    const u = scoredUnit(base, src, 'redacted')
+    const i = u.rows[TABLES.interactions]![0]!
+    expect(i.text_mode).toBe('redacted')
+    expect(i.prompt_text).toBe('write to [EMAIL]')
+    expect(String(i.response_text)).not.toMatch(/4111/)
+    expect(String(u.rows[TABLES.scores]![0]!.details)).not.toContain('ann@example.com')
+  })
+
+  it('none: stores no text and no evidence', () => {
+    const u = scoredUnit(base, src, 'none')
+    expect(u.rows[TABLES.interactions]![0]).toMatchObject({ text_mode: 'none', prompt_text: '', response_text: '' })
+    expect(u.rows[TABLES.scores]!.every((r) => r.details === '{}')).toBe(true)
+  })
+
+  it('maps an alert with nulls as empty strings where the column is not nullable', () => {
+    const u = alertUnit(
+      { alert_id: '0b6f1b8e-4a8e-4b59-9f1e-2f5c8f0d9a12', rule: 'r', kind: 'rate', severity: 'info', state: 'firing', reminder: false, labels: { app: 'x' }, dedup_key: 'r|x', value: 1, threshold: 0.5, window_seconds: 60, started_time: 1, ended_time: null, emitted_time: 2, summary: 's', runbook_url: null, example_event_ids: [] },
+      { topic: 'llm.alerts', partition: 0, offset: '7' },
+    )
+    expect(u.rows[TABLES.alerts]![0]).toMatchObject({ runbook_url: '', ended_time: null, _offset: '7' })
+  })
+})
+
+describe('sink error classification', () => {
+  const chError = (code: string) => Object.assign(new Error('x'), { code })
+  it('reads ClickHouse codes, not messages', () => {
+    expect(classifyInsertError(chError('469'))).toEqual({ kind: 'content', code: 469 })
+    expect(classifyInsertError(chError('27'))).toEqual({ kind: 'content', code: 27 })
+    expect(classifyInsertError(chError('252'))).toEqual({ kind: 'split', code: 252 })
+    expect(classifyInsertError(chError('60'))).toEqual({ kind: 'outage', code: 60 })
+    expect(classifyInsertError(Object.assign(new Error('violated constraint'), { code: 'ECONNREFUSED' }))).toEqual({ kind: 'outage', code: 0 })
+  })
+})
+
+describe('sink config', () => {
+  it('has defaults and names a bad variable', () => {
+    const env = loadSinkEnv({})
+    expect(env).toMatchObject({ SINK_BATCH_ROWS: 20_000, SINK_FLUSH_MS: 1_000, SINK_TEXT_MODE: 'redacted', CLICKHOUSE_RETENTION_INTERACTIONS_DAYS: 30 })
+    expect(() => loadSinkEnv({ SINK_TEXT_MODE: 'raw' })).toThrow(/SINK_TEXT_MODE/)
+    expect(() => loadSinkEnv({ SINK_BATCH_ROWS: '0' })).toThrow(/SINK_BATCH_ROWS/)
+  })
+})
+
+describe('llmwatch sql', () => {
+  it('parses the query and format', () => {
+    expect(parseArgs(['SELECT 1;', '--format', 'csv'])).toEqual({ query: 'SELECT 1', format: 'csv' })
+    expect(parseArgs(['--json', 'SELECT', '2'])).toEqual({ query: 'SELECT 2', format: 'json' })
+    expect(parseArgs(['--format', 'xml', 'SELECT 1'])).toHaveProperty('error')
+    expect(parseArgs([])).toHaveProperty('error')
+  })
+  it('renders an aligned table with numbers right-aligned', () => {
+    expect(renderTable(['app', 'n'], [{ app: 'a', n: 5 }, { app: 'bbb', n: 120 }])).toBe(
+      ['app |   n', '----+----', 'a   |   5', 'bbb | 120', '(2 rows)'].join('\n'),
+    )
+  })
+})
