@@ -1,6 +1,12 @@
 /**
  * Text analysis shared by every scorer: each text of an event is lower-cased, de-obfuscated,
- * tokenized and split into sentences exactly once (`prepare`), and all scorers read the result.
+ * tokenized and split into sentences at most once, and all scorers read the result.
+ *
+ * `analyze(raw)` returns a lazy view: nothing is computed until a scorer reads a field, and each
+ * derived field is computed once and cached on the object. `tokens` and `normTokens` come from one
+ * char-code pass over the lower-cased text (no per-character regexes); `sentences`, `normalized`
+ * and `lower` are built on first read. So a retrieved chunk that only the grounding check reads
+ * never pays for sentence splitting, and a sample never pays for more than its tokens.
  *
  * Normalization (what `normalized` / `normTokens` hold), per whitespace-separated chunk:
  * - HTML entities (`&amp;`, `&#8220;`) are dropped or decoded (social-media text is full of them);
@@ -12,13 +18,21 @@
  * - sentence punctuation becomes a separate "." token, commas a "," token and quote marks a '"'
  *   token, so scorers can scope negation and quotation without re-reading the raw text.
  * Everything is linear in the text length: no backtracking-prone regexes.
+ *
+ * The scan has a fast path for the common chunk shapes (a lower-case word, possibly with
+ * apostrophes, brackets or trailing punctuation); every other chunk (digits, leet symbols, quotes,
+ * hyphens, non-ASCII) goes through `normChunk`, the general rule set. Both give the same tokens:
+ * test/unit/scorer-core.test.ts checks the fast path against a plain reference implementation.
  */
 import { promptText, type LlmInteraction } from '../../shared/contract.js'
 import type { AnalyzedText, ScoringInput } from './scorer.js'
 
-/** AnalyzedText plus the normalized word tokens (what `normalized` is the space-join of). */
+/** AnalyzedText plus views the scorers share (all lazy and cached, see the module comment). */
 export interface Analyzed extends AnalyzedText {
+  /** Normalized word and marker tokens (what `normalized` is the space-join of). */
   readonly normTokens: readonly string[]
+  /** `raw` with HTML entities decoded, lower-cased (what `tokens` are cut from). */
+  readonly lower: string
 }
 
 const LEET: Record<string, string> = {
@@ -35,19 +49,70 @@ const LEET: Record<string, string> = {
   '+': 't',
 }
 
-// Letters/digits: ASCII plus the Latin-1..CJK letter ranges, without the slow unicode-property regex.
-const WORD_RE = /[a-z0-9\u00c0-\u1fff\u2c00-\ud7ff]+/g
 const HAS_LETTER = /\p{L}/u
-const PLAIN_WORD = /^[a-z]+$/
-const SENT_END = /[.!?;:]/
-const QUOTES = /["“”«»„]/
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u
 const ENTITY_RE = /&(#\d+|[a-z]+);/g
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' }
 
-const TRIPLE = /(.)\1\1/
+// ---------------------------------------------------------------------------------------------
+// Character classes by code unit
+
+/** `\s` of JS regexes (what `split(/\s+/)` and `trim()` use). */
+function isSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13)
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+}
+
+/** Word-token characters: ASCII lower-case letters and digits plus the Latin-1..CJK letter ranges. */
+function isWordCode(c: number): boolean {
+  if (c < 128) return (c >= 97 && c <= 122) || (c >= 48 && c <= 57)
+  return (c >= 0xc0 && c <= 0x1fff) || (c >= 0x2c00 && c <= 0xd7ff)
+}
+
+/** Per ASCII code: how the chunk fast path treats it. */
+const enum Fast {
+  /** Not handled by the fast path: the chunk goes to normChunk. */
+  Slow = 0,
+  Letter = 1,
+  /** Punctuation dropped wherever it stands, no marker. */
+  Drop = 2,
+  /** Sentence punctuation: a "." marker when it trails the word, dropped inside it. */
+  Sent = 3,
+  Comma = 4,
+  /** '!', '|', '+': leet inside a word (so slow there), but a plain trailing mark after it. */
+  LeetMark = 5,
+}
+const FAST = new Uint8Array(128)
+for (let c = 97; c <= 122; c++) FAST[c] = Fast.Letter
+// Leet symbols, digits, quote marks and '-' have their own rules: Slow (0). Other ASCII punctuation
+// is neither a letter nor leet, so normChunk drops it inside a word and strips it at the edges.
+for (const ch of "'#%&()*/<=>[\\]^_`{}~") FAST[ch.charCodeAt(0)] = Fast.Drop
+for (const ch of '.?;:') FAST[ch.charCodeAt(0)] = Fast.Sent
+FAST[44] = Fast.Comma
+FAST[33] = Fast.LeetMark // '!' is also sentence punctuation when trailing
+FAST[124] = Fast.LeetMark
+FAST[43] = Fast.LeetMark
+
+/** Typographic marks that are neither letters, leet, quote marks nor hyphens: dropped like ASCII punctuation. */
+function isDropMark(c: number): boolean {
+  return c === 0x2018 || c === 0x2019 || c === 0x2013 || c === 0x2014 || c === 0x2026
+}
+
+// ---------------------------------------------------------------------------------------------
+// The general rule set (any chunk)
+
+/** True when w has a run of 3+ identical characters. */
+function hasTriple(w: string): boolean {
+  for (let i = 2; i < w.length; i++) {
+    const c = w.charCodeAt(i)
+    if (c === w.charCodeAt(i - 1) && c === w.charCodeAt(i - 2)) return true
+  }
+  return false
+}
+
 /** Collapses runs of 3+ identical characters to one. */
 function collapseRuns(w: string): string {
-  if (!TRIPLE.test(w)) return w
+  if (!hasTriple(w)) return w
   let out = ''
   let i = 0
   while (i < w.length) {
@@ -60,10 +125,26 @@ function collapseRuns(w: string): string {
   return out
 }
 
+function isQuote(c: string): boolean {
+  return c === '"' || c === '“' || c === '”' || c === '«' || c === '»' || c === '„'
+}
+
+function isSentEnd(c: string): boolean {
+  return c === '.' || c === '!' || c === '?' || c === ';' || c === ':'
+}
+
+function isPlainWord(s: string): boolean {
+  if (s.length === 0) return false
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 97 || c > 122) return false
+  }
+  return true
+}
+
 /** Normalizes one lower-cased chunk into a word (possibly empty) and punctuation markers. */
 function normChunk(chunk: string, out: string[]): void {
-  // Fast path: a plain lower-case word.
-  if (PLAIN_WORD.test(chunk)) {
+  if (isPlainWord(chunk)) {
     out.push(chunk.length >= 3 ? collapseRuns(chunk) : chunk)
     return
   }
@@ -72,7 +153,7 @@ function normChunk(chunk: string, out: string[]): void {
   let end = chunk.length
   let leadQuote = false
   while (start < end && !isWordish(chunk[start] as string)) {
-    if (QUOTES.test(chunk[start] as string)) leadQuote = true
+    if (isQuote(chunk[start] as string)) leadQuote = true
     start++
   }
   let trailQuote = false
@@ -80,8 +161,8 @@ function normChunk(chunk: string, out: string[]): void {
   let trailComma = false
   while (end > start && !isWordish(chunk[end - 1] as string)) {
     const c = chunk[end - 1] as string
-    if (QUOTES.test(c)) trailQuote = true
-    else if (SENT_END.test(c)) trailSent = true
+    if (isQuote(c)) trailQuote = true
+    else if (isSentEnd(c)) trailSent = true
     else if (c === ',') trailComma = true
     end--
   }
@@ -123,7 +204,7 @@ function normChunk(chunk: string, out: string[]): void {
 function isLetterOrDigit(c: string): boolean {
   const code = c.charCodeAt(0)
   if (code < 128) return (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || (code >= 65 && code <= 90)
-  return /[\p{L}\p{N}]/u.test(c)
+  return LETTER_OR_DIGIT.test(c)
 }
 
 /** Characters that can be part of an obfuscated word (letters, digits, leet symbols). */
@@ -133,13 +214,19 @@ function isWordish(c: string): boolean {
 
 /** Joins runs of 3+ single-letter tokens ("f u c k" -> "fuck"). */
 function joinSpacedLetters(toks: string[]): string[] {
-  const out: string[] = []
   let i = 0
+  // Most texts have no such run: return the array itself unless one is found.
+  while (i < toks.length) {
+    if (isSingle(toks[i] as string) && i + 2 < toks.length && isSingle(toks[i + 1] as string) && isSingle(toks[i + 2] as string)) break
+    i++
+  }
+  if (i === toks.length) return toks
+  const out = toks.slice(0, i)
   while (i < toks.length) {
     const t = toks[i] as string
-    if (t.length === 1 && isLetterOrDigit(t)) {
+    if (isSingle(t)) {
       let j = i
-      while (j < toks.length && (toks[j] as string).length === 1 && isLetterOrDigit(toks[j] as string)) j++
+      while (j < toks.length && isSingle(toks[j] as string)) j++
       if (j - i >= 3) {
         out.push(collapseRuns(toks.slice(i, j).join('')))
         i = j
@@ -150,6 +237,10 @@ function joinSpacedLetters(toks: string[]): string[] {
     i++
   }
   return out
+}
+
+function isSingle(t: string): boolean {
+  return t.length === 1 && isLetterOrDigit(t)
 }
 
 function decodeEntities(s: string): string {
@@ -164,29 +255,192 @@ function decodeEntities(s: string): string {
   })
 }
 
-/** Splits raw text into sentences on . ! ? followed by whitespace, and on line breaks. */
-function splitSentences(raw: string): string[] {
+/**
+ * Splits raw text into sentences: a cut after . ! ? followed by whitespace, and at line breaks;
+ * pieces are trimmed and empty ones dropped (same as splitting on /(?<=[.!?])\s+|\n+/).
+ */
+export function splitSentences(raw: string): string[] {
   const out: string[] = []
-  for (const part of raw.split(/(?<=[.!?])\s+|\n+/)) {
-    const s = part.trim()
-    if (s.length > 0) out.push(s)
+  let start = 0
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i)
+    if (c === 10 || (isSpace(c) && i > 0 && isSentPunct(raw.charCodeAt(i - 1)))) {
+      const s = raw.slice(start, i).trim()
+      if (s.length > 0) out.push(s)
+      start = i + 1
+    }
   }
+  const s = raw.slice(start).trim()
+  if (s.length > 0) out.push(s)
   return out
 }
 
-const EMPTY: Analyzed = { raw: '', normalized: '', tokens: [], sentences: [], normTokens: [] }
+function isSentPunct(c: number): boolean {
+  return c === 46 || c === 33 || c === 63
+}
 
-/** Analyses one text once: normalized form, word tokens, sentences. */
+// ---------------------------------------------------------------------------------------------
+// The one-pass scan
+
+/** Word tokens and normalized tokens of a lower-cased text, in one pass over its char codes. */
+function scan(s: string): { tokens: string[]; normTokens: string[] } {
+  const tokens: string[] = []
+  const parts: string[] = []
+  const n = s.length
+  let ws = -1 // start of the current word token
+  let tokStart = -1 // bounds of the last word token pushed
+  let tokEnd = -1
+  let cs = -1 // start of the current whitespace-separated chunk
+  // Fast-path state of the current chunk.
+  let fast = true
+  let first = -1 // first and last letter
+  let last = -1
+  let letters = 0
+  let leetPending = false // a '!', '|' or '+' after the first letter (leet if a letter follows)
+  let sent = false // trailing markers after the last letter
+  let comma = false
+  let triple = false // a run of 3+ identical letters
+  let prev = -1
+  let run = 0
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? s.charCodeAt(i) : 32
+    if (isWordCode(c)) {
+      if (ws < 0) ws = i
+    } else if (ws >= 0) {
+      tokens.push(s.slice(ws, i))
+      tokStart = ws
+      tokEnd = i
+      ws = -1
+    }
+    if (isSpace(c)) {
+      if (cs < 0) continue
+      // End of a chunk.
+      if (!fast || letters === 0) {
+        normChunk(s.slice(cs, i), parts)
+      } else {
+        let w: string
+        if (letters === last - first + 1) {
+          // Letters are contiguous: reuse the word token when it is exactly this span.
+          w = tokStart === first && tokEnd === last + 1 ? (tokens[tokens.length - 1] as string) : s.slice(first, last + 1)
+        } else {
+          w = ''
+          for (let k = first; k <= last; k++) {
+            const ck = s.charCodeAt(k)
+            if (ck >= 97 && ck <= 122) w += s[k] as string
+          }
+        }
+        parts.push(triple ? collapseRuns(w) : w)
+        if (sent) parts.push('.')
+        else if (comma) parts.push(',')
+      }
+      cs = -1
+      continue
+    }
+    if (cs < 0) {
+      cs = i
+      fast = true
+      first = -1
+      last = -1
+      letters = 0
+      leetPending = false
+      sent = false
+      comma = false
+      triple = false
+      prev = -1
+      run = 0
+    }
+    if (!fast) continue
+    const kind = c < 128 ? (FAST[c] as Fast) : isDropMark(c) ? Fast.Drop : Fast.Slow
+    switch (kind) {
+      case Fast.Letter:
+        if (leetPending) {
+          fast = false
+          break
+        }
+        if (first < 0) first = i
+        last = i
+        letters++
+        sent = false
+        comma = false
+        if (c === prev) {
+          if (++run >= 3) triple = true
+        } else {
+          prev = c
+          run = 1
+        }
+        break
+      case Fast.Drop:
+        break
+      case Fast.Sent:
+        sent = true
+        break
+      case Fast.Comma:
+        comma = true
+        break
+      case Fast.LeetMark:
+        if (first >= 0) leetPending = true
+        if (c === 33) sent = true
+        break
+      default:
+        fast = false
+    }
+  }
+  return { tokens, normTokens: joinSpacedLetters(parts) }
+}
+
+/** One analysed text; every derived view is computed on first read and cached. */
+class LazyText implements Analyzed {
+  private lowerCache: string | undefined = undefined
+  private tokensCache: string[] | undefined = undefined
+  private normCache: string[] | undefined = undefined
+  private normalizedCache: string | undefined = undefined
+  private sentencesCache: string[] | undefined = undefined
+
+  constructor(readonly raw: string) {}
+
+  get lower(): string {
+    if (this.lowerCache === undefined) this.lowerCache = decodeEntities(this.raw).toLowerCase()
+    return this.lowerCache
+  }
+
+  get tokens(): readonly string[] {
+    if (this.tokensCache === undefined) this.scanOnce()
+    return this.tokensCache as string[]
+  }
+
+  get normTokens(): readonly string[] {
+    if (this.normCache === undefined) this.scanOnce()
+    return this.normCache as string[]
+  }
+
+  get normalized(): string {
+    if (this.normalizedCache === undefined) this.normalizedCache = this.normTokens.join(' ')
+    return this.normalizedCache
+  }
+
+  get sentences(): readonly string[] {
+    if (this.sentencesCache === undefined) this.sentencesCache = splitSentences(this.raw)
+    return this.sentencesCache
+  }
+
+  private scanOnce(): void {
+    const r = scan(this.lower)
+    this.tokensCache = r.tokens
+    this.normCache = r.normTokens
+  }
+
+  /** Plain-object form (JSON.stringify, test output): getters are not own properties. */
+  toJSON(): { raw: string; normalized: string; tokens: readonly string[]; sentences: readonly string[] } {
+    return { raw: this.raw, normalized: this.normalized, tokens: this.tokens, sentences: this.sentences }
+  }
+}
+
+const EMPTY: Analyzed = Object.freeze({ raw: '', normalized: '', tokens: [], sentences: [], normTokens: [], lower: '' })
+
+/** Analyses one text (lazily: see the module comment). */
 export function analyze(raw: string): Analyzed {
   if (raw.length === 0) return EMPTY
-  const lower = decodeEntities(raw).toLowerCase()
-  const tokens = lower.match(WORD_RE) ?? []
-  const parts: string[] = []
-  for (const chunk of lower.split(/\s+/)) {
-    if (chunk.length > 0) normChunk(chunk, parts)
-  }
-  const normTokens = joinSpacedLetters(parts)
-  return { raw, normalized: normTokens.join(' '), tokens, sentences: splitSentences(raw), normTokens }
+  return new LazyText(raw)
 }
 
 /** The normalized tokens of an AnalyzedText (from `analyze`, or re-split when built elsewhere). */
@@ -195,7 +449,7 @@ export function normTokensOf(t: AnalyzedText): readonly string[] {
   return n ?? (t.normalized.length === 0 ? [] : t.normalized.split(' '))
 }
 
-/** Prepares an event for scoring: every text analysed once. */
+/** Prepares an event for scoring: one lazy view per text, shared by every scorer. */
 export function prepare(event: LlmInteraction): ScoringInput {
   return {
     event,
