@@ -16,6 +16,18 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // Fault injection: crashes, broker restarts, ClickHouse outages, poison, slow consumers,
+        // rebalance storms (docs/RELIABILITY.md). Also `npm run test:faults`.
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 })
