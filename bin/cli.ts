@@ -93,9 +93,12 @@ export async function run(argv: string[]): Promise<number> {
     return 2
   }
   if (rest[0] === '--help' || rest[0] === '-h') {
-    // Commands with options print their own help; the others are described here.
-    if (name !== 'run' && name !== 'infra' && name !== 'alerts') return (await (await cmd.load())(['--help'])) ?? 0
     process.stdout.write(`${cmd.summary}\n\nUsage: ${cmd.usage}\n`)
+    // Commands with many options list them themselves.
+    if (name === 'produce' || name === 'demo') {
+      process.stdout.write('\n')
+      return (await (await cmd.load())(['--help'])) ?? 0
+    }
     return 0
   }
   try {
