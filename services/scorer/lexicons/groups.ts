@@ -140,6 +140,26 @@ export interface GroupMention {
   category: GroupCategory
 }
 
+/** Two-token phrases by their first token, so a scan does not build a "a b" string per token. */
+const PHRASES_BY_FIRST: ReadonlyMap<string, ReadonlyMap<string, GroupCategory>> = (() => {
+  const m = new Map<string, Map<string, GroupCategory>>()
+  for (const [phrase, cat] of GROUP_PHRASES) {
+    const words = phrase.split(' ')
+    // findGroups compares two tokens at a time: a longer phrase ("people of color") never matches.
+    if (words.length !== 2) continue
+    const [a, b] = words as [string, string]
+    const inner = m.get(a) ?? new Map<string, GroupCategory>()
+    inner.set(b, cat)
+    m.set(a, inner)
+  }
+  return m
+})()
+
+function startsWithLetter(t: string): boolean {
+  const c = t.charCodeAt(0)
+  return c >= 97 && c <= 122
+}
+
 /** Finds group mentions in a token list (phrases of two tokens first, then single tokens). */
 export function findGroups(tokens: readonly string[]): GroupMention[] {
   const out: GroupMention[] = []
@@ -147,7 +167,7 @@ export function findGroups(tokens: readonly string[]): GroupMention[] {
     const t = tokens[i] as string
     const next = tokens[i + 1]
     if (next !== undefined) {
-      const p = GROUP_PHRASES.get(t + ' ' + next)
+      const p = PHRASES_BY_FIRST.get(t)?.get(next)
       if (p !== undefined) {
         out.push({ index: i, length: 2, term: t + ' ' + next, category: p })
         i++
@@ -162,7 +182,7 @@ export function findGroups(tokens: readonly string[]): GroupMention[] {
         i++
         continue
       }
-      if (tokens[i - 1] === 'the' && (next === undefined || !/^[a-z]/.test(next) || !GROUP_TERMS.has(next))) {
+      if (tokens[i - 1] === 'the' && (next === undefined || !startsWithLetter(next) || !GROUP_TERMS.has(next))) {
         out.push({ index: i, length: 1, term: 'the ' + t, category: adj })
         continue
       }

@@ -16,7 +16,7 @@
 import { z } from 'zod'
 import type { AnalyzedText, ScoreResult, Scorer } from '../scorer.js'
 import { normTokensOf } from '../text.js'
-import { findGroups, PROTECTED } from '../lexicons/groups.js'
+import { findGroups, PROTECTED, type GroupMention } from '../lexicons/groups.js'
 import {
   ASS_PREFIXES,
   CONDEMN_WORDS,
@@ -50,7 +50,7 @@ export type ToxicityParams = z.infer<typeof toxicityParams>
 
 const CATEGORIES: readonly ToxCategory[] = ['profanity', 'insult', 'threat', 'identity_attack', 'sexual', 'self_harm']
 /** Condemnation words that only count right before a meta verb ("don't call", "stop saying"). */
-const WEAK_CONDEMN = new Set(['not', 'dont', 'never', 'stop', 'shouldnt'])
+const WEAK_CONDEMN: ReadonlySet<string> = new Set(['not', 'dont', 'never', 'stop', 'shouldnt'])
 const COPULA = new Set(['are', 'r', 'is', 'were', 'be', 'being', 'all', 'always', 'just', 'seem', 'become', 'remain', 'tend', 'to', 'so', 'very', 'really', 'too', 'more', 'most', 'naturally', 'inherently', 'basically', 'literally', 'mostly', 'usually', 'generally', 'the', 'a', 'like', 'nothing', 'but', 'bunch', 'of', 'such', 'filthy', 'dirty', 'fucking', 'damn'])
 const FILLER = new Set(['trying', 'try', 'tries', 'want', 'wants', 'going', 'have', 'has', 'been', 'became', 'are', 'all', 'just', 'only', 'known', 'born', 'simply', 'nothing', 'dirty', 'disgusting', 'lazy', 'stupid', 'and'])
 const QUANTIFIERS = new Set(['all', 'every', 'everyone', 'most', 'these', 'those', 'always', 'typical', 'they'])
@@ -60,6 +60,67 @@ const UNWELCOME: readonly string[][] = [['go', 'back'], ['dont', 'belong'], ['no
 
 /** First tokens of the phrase lists: a cheap skip test per token. */
 const PHRASE_STARTS = new Set([...INCITE_SELF_HARM, ...SELF_HARM_PHRASES].map((q) => q[0] as string))
+
+// Every lexicon role of a token as one bit mask, so the scan does one Map lookup per token.
+const META = 1
+const CONDEMN = 2 // strong condemnation (CONDEMN_WORDS minus the weak ones)
+const WEAK = 4
+const THREAT = 8
+const PHRASE = 16
+const SECOND = 32
+const NEG = 64
+const INTENT_F = 128
+const OBJECT = 256
+const QUANT = 512
+const EXCL = 1024
+const VIL = 2048
+/** Words allowed between a group and its predicate (copulas, modals, fillers). */
+const BRIDGE = 4096
+const ROLE_SETS: readonly [ReadonlySet<string>, number][] = [
+  [META_WORDS, META],
+  [new Set([...CONDEMN_WORDS].filter((w) => !WEAK_CONDEMN.has(w))), CONDEMN],
+  [WEAK_CONDEMN, WEAK],
+  [THREAT_VERBS, THREAT],
+  [PHRASE_STARTS, PHRASE],
+  [SECOND_PERSON, SECOND],
+  [NEGATORS, NEG],
+  [INTENT, INTENT_F],
+  [HARM_OBJECTS, OBJECT],
+  [QUANTIFIERS, QUANT],
+  [EXCLUDE, EXCL],
+  [VILIFY, VIL],
+  [COPULA, BRIDGE],
+  [MODALS, BRIDGE],
+  [NEGATORS, BRIDGE],
+  [FILLER, BRIDGE],
+]
+const ROLES = new Map<string, number>()
+for (const [set, bit] of ROLE_SETS) for (const w of set) ROLES.set(w, (ROLES.get(w) ?? 0) | bit)
+
+interface TokenInfo {
+  term: Term | undefined
+  roles: number
+}
+
+/**
+ * Per-token lexicon facts, memoized: texts repeat a small vocabulary, and `lookup` (plural and
+ * infix forms) costs several slices and substring tests. Bounded: cleared when it grows past
+ * MAX_MEMO entries, so an adversarial stream of unique tokens cannot grow memory.
+ */
+const MEMO = new Map<string, TokenInfo>()
+const MAX_MEMO = 50_000
+
+function infoOf(tok: string): TokenInfo {
+  let info = MEMO.get(tok)
+  if (info === undefined) {
+    let roles = ROLES.get(tok) ?? 0
+    if (tok.length > 4 && tok.endsWith('ly')) roles |= BRIDGE // adverbs ("obviously") bridge too
+    info = { term: lookup(tok), roles }
+    if (MEMO.size >= MAX_MEMO) MEMO.clear()
+    MEMO.set(tok, info)
+  }
+  return info
+}
 
 interface Match {
   term: string
@@ -92,24 +153,33 @@ function seqAt(toks: readonly string[], i: number, seq: readonly string[]): bool
   return true
 }
 
-function negatedBefore(toks: readonly string[], i: number, window: number, floor: number): boolean {
-  for (let k = i - 1; k >= Math.max(floor, i - window); k--) if (NEGATORS.has(toks[k] as string)) return true
+/** True when one of the `window` roles before i (not before `floor`) has the bit. */
+function roleBefore(roles: Uint16Array, i: number, window: number, floor: number, bit: number): boolean {
+  for (let k = i - 1; k >= Math.max(floor, i - window); k--) if ((roles[k] as number) & bit) return true
   return false
 }
 
-/** Scores one sentence span [s, e) of normalized tokens, pushing matches. */
-function scoreSpan(toks: readonly string[], s: number, e: number, p: ToxicityParams, out: Match[]): number {
+/** The whole text's tokens with their lexicon facts, and its group mentions. */
+interface Scan {
+  toks: readonly string[]
+  infos: readonly TokenInfo[]
+  roles: Uint16Array
+  groups: readonly GroupMention[]
+}
+
+/** Scores one sentence span [s, e) of normalized tokens, pushing matches; returns the discount count. */
+function scoreSpan(x: Scan, s: number, e: number, g0: number, g1: number, p: ToxicityParams, out: Match[]): number {
+  const { toks, infos, roles } = x
   // Sentence-level context: meta-language and condemnation (counter-speech, reported speech).
   let meta = false
   let condemn = false
   for (let k = s; k < e; k++) {
-    const t = toks[k] as string
-    if (META_WORDS.has(t)) {
+    const r = roles[k] as number
+    if (r & META) {
       meta = true
-      const prev = toks[k - 1]
-      if (prev !== undefined && k - 1 >= s && WEAK_CONDEMN.has(prev)) condemn = true
+      if (k - 1 >= s && (roles[k - 1] as number) & WEAK) condemn = true
     }
-    if (CONDEMN_WORDS.has(t) && !WEAK_CONDEMN.has(t)) condemn = true
+    if (r & CONDEMN) condemn = true
   }
   let discounted = 0
   let inQuote = false
@@ -119,90 +189,88 @@ function scoreSpan(toks: readonly string[], s: number, e: number, p: ToxicityPar
       inQuote = !inQuote
       continue
     }
+    const { term } = infos[i] as TokenInfo
+    const r = roles[i] as number
+    if (term === undefined && (r & (THREAT | PHRASE)) === 0) continue
     // Counter-speech: a term quoted or reported while condemning it is mentioned, not used.
     const counter = (meta && condemn) || (meta && inQuote)
     const factor = counter ? p.counterSpeechFactor : 1
 
-    const term = lookup(tok)
     if (term !== undefined) {
       let w = term.weight
       if (term.category === 'insult') {
-        let aimed = false
-        for (let k = i - 1; k >= Math.max(s, i - 3); k--) if (SECOND_PERSON.has(toks[k] as string)) aimed = true
-        if (aimed) w = Math.min(0.9, w + 0.35)
-        if (negatedBefore(toks, i, 3, s)) w *= 0.2
+        if (roleBefore(roles, i, 3, s, SECOND)) w = Math.min(0.9, w + 0.35)
+        if (roleBefore(roles, i, 3, s, NEG)) w *= 0.2
       }
       out.push({ term: tok, category: term.category, weight: w * factor })
       if (counter) discounted++
     }
 
     // Threats: intent + harm verb + person ("i will kill you", "imma beat ur ass").
-    if (THREAT_VERBS.has(tok)) {
-      let intent = false
-      for (let k = i - 1; k >= Math.max(s, i - 3); k--) if (INTENT.has(toks[k] as string)) intent = true
+    if (r & THREAT) {
+      const intent = roleBefore(roles, i, 3, s, INTENT_F)
       let object = false
-      for (let k = i + 1; k < Math.min(e, i + 4); k++) if (HARM_OBJECTS.has(toks[k] as string)) object = true
-      if (intent && object && !negatedBefore(toks, i, 4, s)) out.push({ term: tok, category: 'threat', weight: 0.9 * factor })
+      for (let k = i + 1; k < Math.min(e, i + 4); k++) if ((roles[k] as number) & OBJECT) object = true
+      if (intent && object && !roleBefore(roles, i, 4, s, NEG)) out.push({ term: tok, category: 'threat', weight: 0.9 * factor })
     }
-    if (!PHRASE_STARTS.has(tok)) continue
+    if ((r & PHRASE) === 0) continue
     for (const seq of INCITE_SELF_HARM) {
-      if (tok === seq[0] && seqAt(toks, i, seq) && !negatedBefore(toks, i, 3, s)) {
+      if (tok === seq[0] && seqAt(toks, i, seq) && !roleBefore(roles, i, 3, s, NEG)) {
         out.push({ term: seq.join(' '), category: 'threat', weight: 0.85 * factor })
       }
     }
     for (const seq of SELF_HARM_PHRASES) {
       if (tok === seq[0] && seqAt(toks, i, seq)) {
-        const w = negatedBefore(toks, i, 3, s) ? 0.15 : 0.7
+        const w = roleBefore(roles, i, 3, s, NEG) ? 0.15 : 0.7
         out.push({ term: seq.join(' '), category: 'self_harm', weight: w })
       }
     }
   }
 
   // Implicit hate: a protected group + vilifying / exclusionary predicate in the same sentence.
-  const span = toks.slice(s, e)
-  for (const g of findGroups(span)) {
+  // Mentions g0..g1 of x.groups lie in this sentence; indices are absolute, bounded by [s, e).
+  let unwelcome: string | null | undefined // the sentence's first "go back"-like phrase, found once
+  for (let gIdx = g0; gIdx < g1; gIdx++) {
+    const g = x.groups[gIdx] as GroupMention
     if (!PROTECTED.has(g.category) || GENERIC_GROUP.has(g.term)) continue
     const gi = g.index + g.length
     let quant = false
-    for (let k = Math.max(0, g.index - 2); k < Math.min(span.length, gi + 2); k++) if (QUANTIFIERS.has(span[k] as string)) quant = true
+    for (let k = Math.max(s, g.index - 2); k < Math.min(e, gi + 2); k++) if ((roles[k] as number) & QUANT) quant = true
     let hit: Match | undefined
     // "<group> are (so) <vilifying>" : walk forward over copula/filler words only.
     let k = gi
     let negated = false
-    while (k < span.length && k < gi + 7) {
-      const t = span[k] as string
-      if (NEGATORS.has(t)) negated = true
-      if (VILIFY.has(t) && k > gi) {
+    while (k < e && k < gi + 7) {
+      const t = toks[k] as string
+      const r = roles[k] as number
+      if (r & NEG) negated = true
+      if (r & VIL && k > gi) {
         if (!negated) hit = { term: `${g.term} … ${t}`, category: 'identity_attack', weight: quant ? 0.85 : 0.7 }
         break
       }
-      if (EXCLUDE.has(t) && k > gi) {
+      if (r & EXCL && k > gi) {
         if (!negated) hit = { term: `${g.term} … ${t}`, category: 'identity_attack', weight: 0.8 }
         break
       }
-      if ((t === 'take' || t === 'taking' || t === 'takes') && span[k + 1] === 'over' && !negated) {
+      if ((t === 'take' || t === 'taking' || t === 'takes') && k + 1 < e && toks[k + 1] === 'over' && !negated) {
         hit = { term: `${g.term} … take over`, category: 'identity_attack', weight: 0.7 }
         break
       }
       // Fillers between the group and its predicate: copulas, modals, adverbs ("obviously").
-      if (!COPULA.has(t) && !MODALS.has(t) && !NEGATORS.has(t) && !FILLER.has(t) && !(t.length > 4 && t.endsWith('ly'))) break
+      if ((r & BRIDGE) === 0) break
       k++
     }
     // "ban / deport / fire <group>": exclusion verb right before the group.
     if (hit === undefined) {
-      for (let j = Math.max(0, g.index - 3); j < g.index; j++) {
-        const t = span[j] as string
-        if (EXCLUDE.has(t) && !negatedBefore(span, j, 2, 0)) {
-          hit = { term: `${t} … ${g.term}`, category: 'identity_attack', weight: 0.75 }
+      for (let j = Math.max(s, g.index - 3); j < g.index; j++) {
+        if ((roles[j] as number) & EXCL && !roleBefore(roles, j, 2, s, NEG)) {
+          hit = { term: `${toks[j] as string} … ${g.term}`, category: 'identity_attack', weight: 0.75 }
         }
       }
     }
     if (hit === undefined) {
-      for (let j = 0; j < span.length && hit === undefined; j++) {
-        for (const seq of UNWELCOME) {
-          if (span[j] === seq[0] && seqAt(span, j, seq)) hit = { term: `${g.term} … ${seq.join(' ')}`, category: 'identity_attack', weight: 0.65 }
-        }
-      }
+      if (unwelcome === undefined) unwelcome = findUnwelcome(toks, s, e)
+      if (unwelcome !== null) hit = { term: `${g.term} … ${unwelcome}`, category: 'identity_attack', weight: 0.65 }
     }
     if (hit !== undefined) {
       // Stereotype talk about the claim ("the myth that X are lazy is false") is not the claim.
@@ -216,17 +284,46 @@ function scoreSpan(toks: readonly string[], s: number, e: number, p: ToxicityPar
   return discounted
 }
 
+/** The first exclusion phrase ("go back", "not welcome") in [s, e), or null. */
+function findUnwelcome(toks: readonly string[], s: number, e: number): string | null {
+  for (let j = s; j < e; j++) {
+    for (const seq of UNWELCOME) {
+      // A phrase cannot run past the sentence: toks[e] is the "." marker (or the end).
+      if (toks[j] === seq[0] && seqAt(toks, j, seq)) return seq.join(' ')
+    }
+  }
+  return null
+}
+
 /** Scores one text; null when there is no text. */
 export function scoreToxicity(text: AnalyzedText, p: ToxicityParams): Omit<ScoreResult, 'target'> {
   const toks = normTokensOf(text)
   if (toks.length === 0) return { status: 'not_applicable', value: null, label: 'empty', flagged: false, details: {} }
+  const infos = new Array<TokenInfo>(toks.length)
+  const roles = new Uint16Array(toks.length)
+  let candidates = false
+  for (let i = 0; i < toks.length; i++) {
+    const info = infoOf(toks[i] as string)
+    infos[i] = info
+    roles[i] = info.roles
+    if (info.term !== undefined || info.roles & (THREAT | PHRASE)) candidates = true
+  }
+  const groups = findGroups(toks)
   const matches: Match[] = []
   let discounted = 0
-  let s = 0
-  for (let i = 0; i <= toks.length; i++) {
-    if (i === toks.length || toks[i] === '.') {
-      if (i > s) discounted += scoreSpan(toks, s, i, p, matches)
-      s = i + 1
+  // Most texts have no term, threat verb, phrase start or group: nothing to score per sentence.
+  if (candidates || groups.length > 0) {
+    const x: Scan = { toks, infos, roles, groups }
+    let s = 0
+    let g0 = 0
+    for (let i = 0; i <= toks.length; i++) {
+      if (i === toks.length || toks[i] === '.') {
+        let g1 = g0
+        while (g1 < groups.length && (groups[g1] as GroupMention).index < i) g1++
+        if (i > s) discounted += scoreSpan(x, s, i, g0, g1, p, matches)
+        g0 = g1
+        s = i + 1
+      }
     }
   }
   const cats: Record<string, number> = {}
