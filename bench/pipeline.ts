@@ -1,0 +1,457 @@
+/**
+ * End-to-end pipeline benchmark: `npm run bench -- --json`.
+ *
+ *   npx tsx bench/pipeline.ts [--json] [--events 100000] [--rate 5000] [--duration 30s]
+ *                             [--probe-every 100] [--repeat 3] [--chart docs/bench/pipeline.svg]
+ *
+ * One run, on a private Kafka broker started for it (fresh data dir; the services use the default
+ * topic names, so the benchmark never shares a broker) and a fresh chDB directory:
+ *  0. backlog: --events realistic LlmInteraction events (shared/traffic), Avro, produced as fast as
+ *     the broker takes them to llm.interactions (6 partitions).
+ *  1. baseline: a raw kafkajs consumer group reads + Avro-decodes the whole backlog in this process,
+ *     --repeat times (median): the ceiling for this client on this machine.
+ *  2. throughput: sink, alerter and scorer run as separate processes (`node bin/llmwatch.mjs run
+ *     <name>`, default settings, every scorer on, scorer worker pool, exactly-once hand-off). The
+ *     scorer starts last, once sink and alerter are up; events/s = N / (scorer's partition
+ *     assignment -> the scorer, sink and alerter groups all at lag 0). Peak RSS per process from
+ *     /proc/<pid>/status (VmHWM).
+ *  3. latency at a fixed load: --rate events/s for --duration (paced, acks=all). Every
+ *     --probe-every-th event is a probe: a response that leaks another person's contact/card data,
+ *     with a unique prompt_template_id. The sink is replaced by bench/pipeline/sink-probe.ts (the same
+ *     sink plus a probe that asks its chDB which probe rows are visible, every 50 ms, and reads chDB's
+ *     own MemoryTracking): produce-to-queryable = visible time - send time. An extra `immediate`
+ *     rule (grouped by prompt_template_id) raises one alert per probe: produce-to-alert = time the
+ *     Alert is read back from llm.alerts by this process - send time.
+ * Progress goes to stderr; the last stdout line is one JSON object (pretty-printed without --json).
+ * The SVG chart (throughput over time, latency percentiles over time, peak memory) goes to --chart.
+ * Child processes inherit the environment, so SINK_BATCH_ROWS, SCORER_WORKERS ... can be varied.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os, { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
+import { Codec } from '../shared/codec.js'
+import { TOPICS } from '../shared/contract.js'
+import { resolveKafka } from '../shared/infra/index.js'
+import { createKafka, type KafkaHandle } from '../shared/kafka.js'
+import { silentLogger } from '../shared/logger.js'
+import { repoPath } from '../shared/paths.js'
+import { startConsumer } from '../shared/runner.js'
+import { rawConsume, type BaselineResult } from './pipeline/baseline.js'
+import { renderSvg } from './pipeline/chart.js'
+import { startChild, tail, waitUntil, type Child } from './pipeline/children.js'
+import type { ProbeReport, ProbeRequest } from './pipeline/sink-probe.js'
+import { bucketed, median, percentiles, type Percentiles } from './pipeline/stats.js'
+import { produceBacklog, producePaced, PROBE_PREFIX, type ProbeSent } from './pipeline/traffic.js'
+
+interface Args {
+  json: boolean
+  events: number
+  rate: number
+  durationMs: number
+  probeEvery: number
+  repeat: number
+  chart: string
+}
+
+const USAGE = 'usage: bench/pipeline.ts [--json] [--events N] [--rate N] [--duration 30s] [--probe-every N] [--repeat N] [--chart file.svg]'
+
+function parseDurationMs(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s)
+  if (!m) throw new Error(`expected a duration like 30s or 2m, got "${s}"`)
+  const unit = m[2] ?? 's'
+  return Number(m[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000)
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const a: Args = { json: false, events: 100_000, rate: 5000, durationMs: 30_000, probeEvery: 100, repeat: 3, chart: repoPath('docs', 'bench', 'pipeline.svg') }
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]
+    const v = () => {
+      const x = argv[++i]
+      if (x === undefined) throw new Error(`${k} needs a value (${USAGE})`)
+      return x
+    }
+    if (k === '--json') a.json = true
+    else if (k === '--events') a.events = Number(v())
+    else if (k === '--rate') a.rate = Number(v())
+    else if (k === '--duration') a.durationMs = parseDurationMs(v())
+    else if (k === '--probe-every') a.probeEvery = Number(v())
+    else if (k === '--repeat') a.repeat = Number(v())
+    else if (k === '--chart') a.chart = resolve(v())
+    else throw new Error(`unknown argument ${k} (${USAGE})`)
+  }
+  for (const [name, n] of [['--events', a.events], ['--rate', a.rate], ['--duration', a.durationMs], ['--probe-every', a.probeEvery], ['--repeat', a.repeat]] as const) {
+    if (!(Number.isInteger(n) && n > 0)) throw new Error(`${name} must be a positive integer, got ${n}`)
+  }
+  return a
+}
+
+const benchStart = Date.now()
+const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - benchStart) / 1000).toFixed(0).padStart(4)}s] ${m}\n`)
+const loadAvg = () => os.loadavg().map((x) => Number(x.toFixed(2)))
+const round = (x: number, d = 0) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null)
+
+const GROUPS = { scorer: 'llmwatch-scorer', sink: 'llmwatch-sink', alerter: 'llmwatch-alerter' } as const
+const PROBE_RULE = 'bench-probe-pii-leak'
+
+/** The default rules plus one `immediate` rule that alerts once per probe event. */
+function writeRules(dir: string): string {
+  const doc = parseYaml(readFileSync(repoPath('config', 'alert-rules.yaml'), 'utf8')) as { rules: unknown[] }
+  doc.rules.push({
+    name: PROBE_RULE,
+    kind: 'immediate',
+    severity: 'info',
+    select: { scorer: 'pii', target: 'response', label: 'leak' },
+    group_by: ['prompt_template_id'],
+    quiet_for: '1h',
+    annotations: { summary: 'benchmark probe {{ prompt_template_id }}' },
+  })
+  const file = join(dir, 'rules.yaml')
+  writeFileSync(file, stringifyYaml(doc))
+  return file
+}
+
+/** The first 'partitions assigned' time in a service's pino log (ms), or null. */
+function assignedAt(logFile: string): number | null {
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue
+    const rec = JSON.parse(line) as { msg?: string; time?: number; partitions?: number[] }
+    if (rec.msg === 'partitions assigned' && (rec.partitions?.length ?? 0) > 0 && rec.time !== undefined) return rec.time
+  }
+  return null
+}
+
+interface Sample {
+  t: number
+  scorerDone: number
+  sinkDone: number
+  alerterDone: number
+  rss: Record<string, number>
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2))
+  const tmp = mkdtempSync(join(tmpdir(), 'llmwatch-bench-pipeline-'))
+  const loadAtStart = loadAvg()
+  log(`machine: ${os.availableParallelism()} cores, load average ${loadAtStart.join(' / ')} (1/5/15 min); work dir ${tmp}`)
+  // A private broker: the services use the default topic names, which must hold only this run's data.
+  const infra = await resolveKafka({ env: {}, dataDir: join(tmp, 'kafka'), fresh: true, log: (m) => log(m) })
+  const kafka: KafkaHandle = createKafka({ brokers: infra.brokers, clientId: 'bench-pipeline', logger: silentLogger, partitions: 6 })
+  const codec = Codec.load()
+  const children: Child[] = []
+  const env = {
+    KAFKA_BROKERS: infra.brokers.join(','),
+    CLICKHOUSE_PATH: join(tmp, 'clickhouse'),
+    ALERTER_RULES_FILE: writeRules(tmp),
+    LOG_LEVEL: 'info',
+  }
+  try {
+    await kafka.ensureTopics()
+
+    // ---- 0. backlog
+    log(`phase 0: producing a backlog of ${args.events} events to ${TOPICS.interactions.name} ...`)
+    let lastPrint = 0
+    const backlog = await produceBacklog({
+      kafka, codec, count: args.events, seed: 7,
+      onProgress: (sent) => {
+        if (Date.now() - lastPrint > 2000) {
+          lastPrint = Date.now()
+          log(`  ${sent} produced`)
+        }
+      },
+    })
+    log(`  backlog: ${backlog.sent} events, ${(backlog.bytes / 1e6).toFixed(0)} MB, ${Math.round(backlog.sent / backlog.seconds)} events/s produced`)
+
+    // ---- 1. baseline
+    const baselines: BaselineResult[] = []
+    for (let i = 0; i < args.repeat; i++) {
+      const b = await rawConsume({ brokers: infra.brokers, codec, expected: args.events, concurrency: 3 })
+      baselines.push(b)
+      log(`phase 1: baseline run ${i + 1}/${args.repeat}: raw kafkajs consume + Avro decode ${b.eventsPerSec} events/s (${b.seconds.toFixed(2)} s, group join ${b.joinSeconds.toFixed(1)} s)`)
+    }
+    const baselineEps = median(baselines.map((b) => b.eventsPerSec))
+
+    // ---- 2. throughput
+    log('phase 2: starting sink and alerter ...')
+    const sinkRun = await startChild({ name: 'sink', env, logDir: tmp })
+    const alerterRun = await startChild({ name: 'alerter', env, logDir: tmp })
+    children.push(sinkRun.child, alerterRun.child)
+    const healthy = async (c: Child) => {
+      if (c.exited()) throw new Error(`${c.name} exited during start-up:\n${tail(c.logFile)}`)
+      const h = await c.health()
+      return h !== null && h.ok === true
+    }
+    await waitUntil('sink and alerter health', async () => (await healthy(sinkRun.child)) && (await healthy(alerterRun.child)), 120_000, 200)
+    log('  sink and alerter are up; starting the scorer on the backlog ...')
+    const scorerSpawn = Date.now()
+    const scorerRun = await startChild({ name: 'scorer', env, logDir: tmp })
+    children.push(scorerRun.child)
+    const sink = sinkRun.child
+    const alerter = alerterRun.child
+    const scorer = scorerRun.child
+
+    const samples: Sample[] = []
+    const sample = async (): Promise<Sample> => {
+      const [ls, lk, la] = await Promise.all([
+        kafka.groupLag(GROUPS.scorer, TOPICS.interactions.name),
+        kafka.groupLag(GROUPS.sink, TOPICS.scores.name),
+        kafka.groupLag(GROUPS.alerter, TOPICS.scores.name),
+      ])
+      const rss: Record<string, number> = {}
+      for (const c of children) {
+        c.sample()
+        rss[c.name] = c.memory()?.rssMb ?? NaN
+      }
+      // Downstream lags count against what the scorer has produced so far: done = consumed of N.
+      const scorerDone = args.events - ls
+      const s: Sample = { t: Date.now(), scorerDone, sinkDone: scorerDone - lk, alerterDone: scorerDone - la, rss }
+      samples.push(s)
+      return s
+    }
+    let scorerFinished = 0
+    let lastLog = 0
+    const phase2Timeout = Date.now() + 600_000
+    for (;;) {
+      for (const c of children) if (c.exited()) throw new Error(`${c.name} exited during the run:\n${tail(c.logFile)}`)
+      const s = await sample()
+      if (!scorerFinished && s.scorerDone >= args.events) scorerFinished = s.t
+      if (s.t - lastLog >= 2000) {
+        lastLog = s.t
+        log(`  scored ${s.scorerDone}, stored ${s.sinkDone}, alerter ${s.alerterDone} of ${args.events}; RSS MB ${Object.entries(s.rss).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}; load ${loadAvg()[0]}`)
+      }
+      if (s.scorerDone >= args.events && s.sinkDone >= args.events && s.alerterDone >= args.events) break
+      if (Date.now() > phase2Timeout) throw new Error('phase 2 did not finish within 10 minutes')
+      await sleep(200)
+    }
+    const doneAt = samples.at(-1)!.t
+    const startAt = assignedAt(scorer.logFile) ?? scorerSpawn
+    const e2eSeconds = (doneAt - startAt) / 1000
+    const e2eEps = Math.round(args.events / e2eSeconds)
+    // Sustained: the slope of stored events between 10 % and 90 % of the backlog.
+    const at = (frac: number) => samples.find((s) => s.sinkDone >= frac * args.events)?.t ?? NaN
+    const sustainedEps = Math.round((0.8 * args.events) / ((at(0.9) - at(0.1)) / 1000))
+    const alerterDoneAt = samples.find((s) => s.alerterDone >= args.events)?.t ?? NaN
+    const maxAlerterLag = Math.max(...samples.map((s) => s.scorerDone - s.alerterDone))
+    const throughputMem = { sink: sink.peak().hwmMb, scorer: scorer.peak().hwmMb, alerter: alerter.peak().hwmMb }
+    log(
+      `  phase 2: ${args.events} events through scorer -> sink (+ alerter) in ${e2eSeconds.toFixed(1)} s = ${e2eEps} events/s end to end ` +
+        `(sustained ${sustainedEps}/s; scorer start-up ${((startAt - scorerSpawn) / 1000).toFixed(1)} s excluded); baseline ratio ${(e2eEps / baselineEps).toFixed(2)}`,
+    )
+
+    // ---- 3. latency at a fixed load: swap the sink for the probing sink (same group: it resumes).
+    log('phase 3: replacing the sink by the probing sink ...')
+    await sink.stop()
+    const probeRun = await startChild({ name: 'sink-probe', env, logDir: tmp, args: ['--import', 'tsx', repoPath('bench', 'pipeline', 'sink-probe.ts')], ipc: true })
+    children.push(probeRun.child)
+    const probeSink = probeRun.child
+    await waitUntil('probing sink health', () => healthy(probeSink), 120_000, 200)
+    const sentAt = new Map<string, number>()
+    const queryable: { t: number; v: number }[] = []
+    const alerted: { t: number; v: number }[] = []
+    const chdbBytes: number[] = []
+    let probeErrors = 0
+    probeRun.proc.on('message', (m: ProbeReport) => {
+      if (m.type === 'visible') for (const id of m.ids) {
+        const t = sentAt.get(id)
+        if (t !== undefined) queryable.push({ t, v: m.at - t })
+      }
+      else if (m.type === 'chdb') chdbBytes.push(m.bytes)
+      else if (++probeErrors <= 3) log(`  probe error in the sink: ${m.message}`)
+    })
+    const templateSentAt = new Map<string, number>()
+    const reader = await startConsumer({
+      kafka, codec, logger: silentLogger, service: 'bench', groupId: 'bench-alert-reader', topic: TOPICS.alerts.name, record: 'Alert',
+      handle: async (batch) => {
+        const now = Date.now()
+        for (const m of batch.messages) {
+          if (m.value.rule !== PROBE_RULE || m.value.state !== 'firing' || m.value.reminder) continue
+          const t = templateSentAt.get(m.value.labels['prompt_template_id'] ?? '')
+          if (t !== undefined) alerted.push({ t, v: now - t })
+        }
+      },
+    })
+    await waitUntil('alert reader assignment', () => reader.assigned().length > 0, 60_000)
+    const memSampler = setInterval(() => {
+      for (const c of children) c.sample()
+    }, 250)
+    const loadBefore = loadAvg()
+    log(`  producing ${args.rate} events/s for ${args.durationMs / 1000} s, every ${args.probeEvery}th a probe ...`)
+    const paced = await producePaced({
+      kafka, codec, rate: args.rate, durationMs: args.durationMs, probeEvery: args.probeEvery, seed: 11,
+      onProbe: (p: ProbeSent) => {
+        sentAt.set(p.eventId, p.sentAt)
+        templateSentAt.set(p.templateId, p.sentAt)
+        probeRun.proc.send({ type: 'watch', ids: [p.eventId] } satisfies ProbeRequest)
+      },
+      onSecond: (() => {
+        let last = -1
+        return (second: number, sent: number) => {
+          if (second === last || second % 5 !== 0) return
+          last = second
+          const q = percentiles(queryable.map((x) => x.v))
+          const a = percentiles(alerted.map((x) => x.v))
+          log(`  ${second} s: ${sent} sent; queryable p50 ${q.p50_ms} p99 ${q.p99_ms} ms (${q.n}); alert p50 ${a.p50_ms} p99 ${a.p99_ms} ms (${a.n}); load ${loadAvg()[0]}`)
+        }
+      })(),
+    })
+    log(`  produced ${paced.sent} events at ${paced.achievedRate}/s (${paced.probes.length} probes); waiting for the last probes ...`)
+    await waitUntil('probes', () => queryable.length >= paced.probes.length && alerted.length >= paced.probes.length, 30_000, 200).catch((err: unknown) =>
+      log(`  ${(err as Error).message}: ${queryable.length} queryable, ${alerted.length} alerts of ${paced.probes.length} probes`),
+    )
+    clearInterval(memSampler)
+    const loadDuring = loadAvg()
+    await reader.stop()
+    const q = percentiles(queryable.map((x) => x.v))
+    const a = percentiles(alerted.map((x) => x.v))
+    log(`  phase 3: produce-to-queryable p50 ${q.p50_ms} ms p99 ${q.p99_ms} ms; produce-to-alert p50 ${a.p50_ms} ms p99 ${a.p99_ms} ms`)
+
+    // ---- memory and shutdown
+    for (const c of [scorer, alerter, probeSink]) await c.stop()
+    const peakMb = {
+      scorer: scorer.peak().hwmMb,
+      sink: throughputMem.sink,
+      alerter: alerter.peak().hwmMb,
+      sink_probe_phase3: probeSink.peak().hwmMb,
+    }
+    const chdbPeakMb = chdbBytes.length ? Math.max(...chdbBytes) / 1024 / 1024 : NaN
+    log(`  peak RSS MB: scorer ${Math.round(peakMb.scorer)}, sink ${Math.round(peakMb.sink)} (phase 2), alerter ${Math.round(peakMb.alerter)}, probing sink ${Math.round(peakMb.sink_probe_phase3)} (phase 3; chDB MemoryTracking peak ${Math.round(chdbPeakMb)} MB)`)
+
+    const result = {
+      bench: 'pipeline',
+      machine: { cores: os.availableParallelism(), load_avg_start: loadAtStart, load_avg_before_latency: loadBefore, load_avg_end: loadDuring, node: process.version },
+      kafka: infra.mode,
+      clickhouse: 'chDB embedded (in the sink process)',
+      backlog: { events: backlog.sent, mb: round(backlog.bytes / 1e6, 1), produce_events_per_s: Math.round(backlog.sent / backlog.seconds) },
+      baseline: { what: 'raw kafkajs consumer group + avsc decode, one process', runs: baselines.map((b) => b.eventsPerSec), median_events_per_s: baselineEps },
+      throughput: {
+        events: args.events,
+        seconds: round(e2eSeconds, 2),
+        events_per_s: e2eEps,
+        sustained_events_per_s: sustainedEps,
+        scorer_startup_s: round((startAt - scorerSpawn) / 1000, 2),
+        scorer_done_s: round((scorerFinished - startAt) / 1000, 2),
+        alerter_done_s: round((alerterDoneAt - startAt) / 1000, 2),
+        alerter_max_lag: maxAlerterLag,
+        ratio_to_baseline: round(e2eEps / baselineEps, 3),
+        target_events_per_s: 10_000,
+        target_ratio: 0.5,
+      },
+      latency: {
+        target_rate: args.rate,
+        achieved_rate: paced.achievedRate,
+        seconds: round(paced.seconds, 1),
+        probes: paced.probes.length,
+        produce_to_queryable: q,
+        produce_to_alert: a,
+        target_alert_p99_ms: 2000,
+      },
+      memory_mb: {
+        peak_rss: Object.fromEntries(Object.entries(peakMb).map(([k, v]) => [k, round(v)])),
+        chdb_memory_tracking_peak: round(chdbPeakMb),
+        target_per_service: 300,
+      },
+      verdict: {
+        throughput_10k: e2eEps >= 10_000,
+        ratio_0_5: e2eEps / baselineEps >= 0.5,
+        alert_p99_2s_at_rate: a.n > 0 && a.p99_ms <= 2000 && paced.achievedRate >= args.rate * 0.95,
+        rss_300mb_each: [peakMb.scorer, peakMb.sink, peakMb.alerter].every((v) => v <= 300),
+      },
+    }
+
+    writeChart(args, samples, startAt, baselineEps, q, a, queryable, alerted, paced.perSecond, peakMb, chdbPeakMb, result.machine.load_avg_start)
+    log(`chart written to ${args.chart}`)
+    process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`)
+  } finally {
+    for (const c of children) await c.stop(5000).catch((err: unknown) => log(`could not stop ${c.name}: ${String(err)}`))
+    await kafka.close()
+    await infra.stop()
+    rmSync(tmp, { recursive: true, force: true })
+  }
+}
+
+function writeChart(
+  args: Args,
+  samples: Sample[],
+  startAt: number,
+  baselineEps: number,
+  q: Percentiles,
+  a: Percentiles,
+  queryable: { t: number; v: number }[],
+  alerted: { t: number; v: number }[],
+  perSecond: number[],
+  peakMb: Record<string, number>,
+  chdbPeakMb: number,
+  load: number[],
+): void {
+  // Throughput: events/s of each stage between consecutive samples, smoothed over ~1 s.
+  const rate = (pick: (s: Sample) => number): [number, number][] => {
+    const out: [number, number][] = []
+    for (let i = 1; i < samples.length; i++) {
+      const j = samples.findIndex((s) => s.t >= samples[i]!.t - 1000)
+      const from = samples[Math.min(j, i - 1)]!
+      const to = samples[i]!
+      out.push([(to.t - startAt) / 1000, ((pick(to) - pick(from)) * 1000) / Math.max(1, to.t - from.t)])
+    }
+    return out.filter(([t]) => t >= 0)
+  }
+  const t0 = Math.min(...queryable.map((x) => x.t), ...alerted.map((x) => x.t))
+  const qb = bucketed(queryable, t0, 2)
+  const ab = bucketed(alerted, t0, 2)
+  const svg = renderSvg(
+    'llmwatch pipeline benchmark',
+    `${args.events} events backlog; ${args.rate} events/s for ${args.durationMs / 1000} s; ${os.availableParallelism()} cores, load ${load.join('/')}; ${new Date().toISOString().slice(0, 16)}Z`,
+    [
+      {
+        kind: 'line',
+        title: 'Phase 2: backlog throughput per stage (events/s)',
+        xLabel: "seconds since the scorer's partition assignment",
+        yLabel: 'events/s',
+        series: [
+          { name: 'scorer (scored)', color: '#1f77b4', points: rate((s) => s.scorerDone) },
+          { name: 'sink (stored)', color: '#2ca02c', points: rate((s) => s.sinkDone) },
+          { name: 'alerter (evaluated)', color: '#ff7f0e', points: rate((s) => s.alerterDone), dashed: true },
+        ],
+        hlines: [
+          { y: baselineEps, label: `raw consume ${Math.round(baselineEps)}/s`, color: '#777' },
+          { y: 10_000, label: 'target 10,000/s', color: '#d62728' },
+        ],
+      },
+      {
+        kind: 'line',
+        title: `Phase 3: latency at ${args.rate} events/s (p50/p99 per 2 s of send time, ms, log scale)`,
+        xLabel: 'seconds since the first probe',
+        yLabel: 'ms',
+        logY: true,
+        series: [
+          { name: `queryable p50 (all ${q.p50_ms})`, color: '#2ca02c', points: qb.map((b) => [b.t, b.p50]) },
+          { name: `queryable p99 (all ${q.p99_ms})`, color: '#2ca02c', points: qb.map((b) => [b.t, b.p99]), dashed: true },
+          { name: `alert p50 (all ${a.p50_ms})`, color: '#9467bd', points: ab.map((b) => [b.t, b.p50]) },
+          { name: `alert p99 (all ${a.p99_ms})`, color: '#9467bd', points: ab.map((b) => [b.t, b.p99]), dashed: true },
+        ],
+        hlines: [{ y: 2000, label: 'alert p99 target 2 s', color: '#d62728' }],
+      },
+      {
+        kind: 'bar',
+        title: 'Peak resident memory per process (VmHWM, MB)',
+        yLabel: 'MB',
+        bars: [
+          { label: 'scorer', value: peakMb.scorer ?? NaN, color: '#1f77b4' },
+          { label: 'sink', value: peakMb.sink ?? NaN, color: '#2ca02c' },
+          { label: 'alerter', value: peakMb.alerter ?? NaN, color: '#ff7f0e' },
+          { label: 'probing sink (ph. 3)', value: peakMb.sink_probe_phase3 ?? NaN, color: '#98df8a' },
+          { label: 'chDB tracked (ph. 3)', value: chdbPeakMb, color: '#c7c7c7' },
+        ],
+        hlines: [{ y: 300, label: 'target 300 MB', color: '#d62728' }],
+      },
+    ],
+  )
+  mkdirSync(dirname(args.chart), { recursive: true })
+  writeFileSync(args.chart, svg)
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench/pipeline failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+  process.exit(1)
+})

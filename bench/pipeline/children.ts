@@ -1,0 +1,125 @@
+/**
+ * The services as child processes, the way they are deployed (`node bin/llmwatch.mjs run <name>`),
+ * plus what the benchmark reads from outside each one: /healthz on its METRICS_PORT and peak
+ * memory from /proc/<pid>/status (VmHWM is the kernel's high-water mark of the resident set, so a
+ * short peak between two samples is not missed).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { freePort } from '../../shared/infra/ports.js'
+import { repoPath } from '../../shared/paths.js'
+
+export interface Child {
+  name: string
+  pid: number
+  port: number
+  logFile: string
+  /** /healthz as JSON (null while the server is not up yet). */
+  health(): Promise<Record<string, unknown> | null>
+  /** Peak and current resident set in MB, from /proc (null once the process is gone). */
+  memory(): { hwmMb: number; rssMb: number } | null
+  /** Largest VmRSS seen by `sample()` and the VmHWM read at the last sample. */
+  peak(): { hwmMb: number; sampledRssMb: number }
+  sample(): void
+  exited(): boolean
+  /** SIGTERM, then SIGKILL after `graceMs`. Resolves with the exit code (or signal). */
+  stop(graceMs?: number): Promise<string>
+}
+
+/** VmHWM / VmRSS of a live process in MB. */
+export function procMemory(pid: number): { hwmMb: number; rssMb: number } | null {
+  let status: string
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw err
+  }
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN)
+  return { hwmMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 }
+}
+
+/**
+ * Starts `args` (default: `bin/llmwatch.mjs run <name>`) with `env` on top of this process's
+ * environment and a free METRICS_PORT; stdout and stderr go to `<logDir>/<name>.log`.
+ */
+export async function startChild(opts: { name: string; env: Record<string, string>; logDir: string; args?: string[]; ipc?: boolean }): Promise<{ child: Child; proc: ChildProcess }> {
+  const port = await freePort()
+  const logFile = join(opts.logDir, `${opts.name}.log`)
+  const out = createWriteStream(logFile)
+  const args = opts.args ?? [repoPath('bin', 'llmwatch.mjs'), 'run', opts.name]
+  const proc = spawn(process.execPath, args, {
+    cwd: repoPath(),
+    env: { ...process.env, ...opts.env, METRICS_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe', ...(opts.ipc ? (['ipc'] as const) : [])],
+  })
+  proc.stdout?.pipe(out)
+  proc.stderr?.pipe(out)
+  if (proc.pid === undefined) throw new Error(`could not start ${opts.name}`)
+  const pid = proc.pid
+  let exit: string | null = null
+  const exited = new Promise<string>((resolve) =>
+    proc.once('exit', (code, signal) => {
+      exit = signal ?? String(code)
+      resolve(exit)
+    }),
+  )
+  let hwm = 0
+  let maxRss = 0
+  const child: Child = {
+    name: opts.name,
+    pid,
+    port,
+    logFile,
+    health: async () => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) })
+        return (await res.json()) as Record<string, unknown>
+      } catch (err) {
+        // Not listening yet (or busy): the caller polls again.
+        if (err instanceof TypeError || (err as Error).name === 'TimeoutError') return null
+        throw err
+      }
+    },
+    memory: () => procMemory(pid),
+    sample: () => {
+      const m = procMemory(pid)
+      if (!m) return
+      hwm = Math.max(hwm, m.hwmMb)
+      maxRss = Math.max(maxRss, m.rssMb)
+    },
+    peak: () => ({ hwmMb: hwm, sampledRssMb: maxRss }),
+    exited: () => exit !== null,
+    stop: async (graceMs = 20_000) => {
+      if (exit !== null) return exit
+      child.sample()
+      proc.kill('SIGTERM')
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs)
+      const how = await exited
+      clearTimeout(timer)
+      await new Promise<void>((r) => out.end(() => r()))
+      return how
+    },
+  }
+  return { child, proc }
+}
+
+/** Polls `check` every `everyMs` until it returns true; throws after `timeoutMs`. */
+export async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 100): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`)
+    await sleep(everyMs)
+  }
+}
+
+/** The last `n` lines of a log file, for error messages. */
+export function tail(file: string, n = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n')
+  } catch (err) {
+    return `(no log: ${(err as Error).message})`
+  }
+}
