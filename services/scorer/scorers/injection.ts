@@ -37,12 +37,20 @@ function matchFrom(toks: readonly string[], i: number, rule: Rule, slot: number)
   if (slot === rule.slots.length) return true
   const set = rule.slots[slot] as ReadonlySet<string>
   const gap = rule.gap ?? 3
-  for (let k = i; k < Math.min(toks.length, i + gap + 1); k++) {
+  const end = Math.min(toks.length, i + gap + 1)
+  for (let k = i; k < end; k++) {
     const t = toks[k] as string
     if (t === '.') return false // rules do not cross sentences
     if (set.has(t) && matchFrom(toks, k + 1, rule, slot + 1)) return true
   }
   return false
+}
+
+/** Whether token i opens a sentence or clause (imperatives live there). */
+function opensClause(toks: readonly string[], i: number): boolean {
+  if (i === 0) return true
+  const prev = toks[i - 1]
+  return prev === '.' || prev === ',' || prev === '"'
 }
 
 interface Hit {
@@ -66,16 +74,34 @@ function scanTokens(toks: readonly string[], hits: Map<string, Hit>): void {
     const rules = BY_FIRST.get(toks[i] as string)
     if (rules === undefined) continue
     for (const rule of rules) {
-      if (!hits.has(rule.id) && matchFrom(toks, i + 1, rule, 1)) hits.set(rule.id, { id: rule.id, kind: rule.kind, weight: rule.weight })
+      if (hits.has(rule.id) || (rule.start === true && !opensClause(toks, i))) continue
+      if (matchFrom(toks, i + 1, rule, 1)) hits.set(rule.id, { id: rule.id, kind: rule.kind, weight: rule.weight })
     }
   }
 }
 
-function scanMarkup(raw: string, hits: Map<string, Hit>): void {
-  // Cheap pre-check: every markup rule needs one of these characters.
-  if (!/[<[#{:=]/.test(raw)) return
-  const lower = raw.toLowerCase()
-  for (const m of MARKUP) if (m.pattern.test(lower)) hits.set(m.id, { id: m.id, kind: 'markup', weight: m.weight })
+// Raw-text signals (case and layout matter, so they read the raw text, not the tokens).
+const MARKUP_CHARS = /[<[#{:=\\!–—-]/
+/** A whole phrase typed as spaced letters ("S a y t h a t ..."): obfuscation against word filters. */
+const SPACED_LETTERS = /(?:^|[^\p{L}])(?:\p{L} ){9,}\p{L}(?!\p{L})/u
+/** A run of 4+ all-caps words: a shouted instruction inserted into ordinary text. */
+const CAPS_RUN = /(?:\b[A-ZÄÖÜ]{2,}[\s,;:!?"'-]+){3,}[A-ZÄÖÜ]{2,}\b/
+const LOWER_WORD = /[a-zäöüß]{3,}/
+/** A script that ends on a speaker label ("... John:") asks the model to write that character's line. */
+const COMPLETION_PREFIX = /(?:^|[\n.!?"]\s*)\p{Lu}\p{Ll}{1,20}:\s*$/u
+
+function scanRaw(raw: string, hits: Map<string, Hit>): void {
+  if (MARKUP_CHARS.test(raw)) {
+    const lower = raw.toLowerCase()
+    for (const m of MARKUP) if (m.pattern.test(lower)) hits.set(m.id, { id: m.id, kind: m.kind, weight: m.weight })
+  }
+  if (SPACED_LETTERS.test(raw)) hits.set('spaced-letters', { id: 'spaced-letters', kind: 'obfuscation', weight: 0.55 })
+  const caps = CAPS_RUN.exec(raw)
+  // Only an insertion when the rest of the text is ordinary mixed-case prose.
+  if (caps !== null && LOWER_WORD.test(raw.slice(0, caps.index) + ' ' + raw.slice(caps.index + caps[0].length))) {
+    hits.set('caps-insertion', { id: 'caps-insertion', kind: 'obfuscation', weight: 0.35 })
+  }
+  if (COMPLETION_PREFIX.test(raw)) hits.set('completion-prefix', { id: 'completion-prefix', kind: 'jailbreak', weight: 0.3 })
 }
 
 /** Decodes base64 / hex runs that yield mostly printable text. */
@@ -101,12 +127,12 @@ export function scoreInjection(text: AnalyzedText, p: InjectionParams): Omit<Sco
   if (text.raw.trim().length === 0) return { status: 'not_applicable', value: null, label: 'empty', flagged: false, details: {} }
   const hits = new Map<string, Hit>()
   scanTokens(normTokensOf(text), hits)
-  scanMarkup(text.raw, hits)
+  scanRaw(text.raw, hits)
   if (p.decodePayloads) {
     for (const decoded of decodedPayloads(text.raw)) {
       const inner = new Map<string, Hit>()
       scanTokens(normTokensOf(analyze(decoded)), inner)
-      scanMarkup(decoded, inner)
+      scanRaw(decoded, inner)
       // Hiding instructions in an encoding is itself evidence of intent.
       for (const h of inner.values()) hits.set(`encoded:${h.id}`, { id: `encoded:${h.id}`, kind: 'encoded', weight: Math.min(1, h.weight + 0.1) })
     }
