@@ -15,6 +15,8 @@ export const alerterEnvSchema = baseEnvSchema.extend({
   ALERTER_ALERTS_TOPIC: z.string().min(1).default(TOPICS.alerts.name),
   /** Rebuild windows and the firing set from the topics at start-up (turn off only in tests). */
   ALERTER_REPLAY: envBool.default(true),
+  /** Longest a start-up rebuild may read the topics (large windows at high rates take minutes). */
+  ALERTER_REPLAY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(3_600_000),
   ALERTER_WEBHOOK_URL: z.url().optional(),
   ALERTER_WEBHOOK_FORMAT: z.enum(['json', 'slack']).default('json'),
   ALERTER_WEBHOOK_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
