@@ -9,14 +9,17 @@
  *   'time budget exceeded' entry and its results are dropped (a slow answer is treated as
  *   unreliable, and the entry makes the slowness visible in the scores table).
  * - Privacy: `textMode` full keeps prompt/response text, redacted (default) masks PII with the
- *   PII scorer's `redactPii`, none stores no text.
+ *   PII scorer's `redactPii`, none stores no text. Redaction reuses the PII scorer's findings for
+ *   the same text (`piiFindings` caches them per analysed text), so no text is scanned twice.
+ * - An explicit `status: 'error'` result keeps its `flagged` (the cost scorer flags an unknown
+ *   model with value null); an 'ok' result with a non-finite value becomes an unflagged error.
  */
 import type { LlmInteraction, ScoreEntry, ScoredInteraction } from '../../shared/contract.js'
 import { errorMessage } from '../../shared/errors.js'
-import type { ScoreResult, Scorer, ScoringInput } from './scorer.js'
+import type { AnalyzedText, ScoreResult, Scorer, ScoringInput } from './scorer.js'
 import type { ScorerConfig } from './scorer-config.js'
 import { prepare } from './text.js'
-import { redactPii } from './scorers/pii.js'
+import { piiFindings, redactPii } from './scorers/pii.js'
 
 export type TextMode = 'full' | 'redacted' | 'none'
 
@@ -59,7 +62,8 @@ function entry(scorer: Scorer<unknown>, r: ScoreResult, maxDetails: number): Sco
     status: r.status === 'ok' && !ok ? 'error' : r.status,
     value: ok ? r.value : null,
     label: (r.status === 'ok' && !ok ? 'non-finite value' : r.label).slice(0, MAX_LABEL),
-    flagged: ok ? r.flagged : false,
+    // An explicit error keeps its flag (unknown model: flagged, never priced); a broken 'ok' does not.
+    flagged: ok || r.status === 'error' ? r.flagged : false,
     details: capDetails(r.details, maxDetails),
   }
 }
@@ -117,10 +121,10 @@ function costOf(scores: readonly ScoreEntry[]): number | null {
   return c !== undefined && c.value !== null && c.value >= 0 ? c.value : null
 }
 
-function textFor(text: string, mode: TextMode, redact: (t: string) => string): string | null {
+function textFor(text: AnalyzedText, mode: TextMode, redact: ((t: string) => string) | undefined): string | null {
   if (mode === 'none') return null
-  if (mode === 'full') return text
-  return redact(text)
+  if (mode === 'full') return text.raw
+  return redact !== undefined ? redact(text.raw) : redactPii(text.raw, piiFindings(text))
 }
 
 /** Scores one event: dims and measures copied, text per privacy mode, one entry per scorer result. */
@@ -133,7 +137,6 @@ export function scoreEvent(
   const input = opts.prepared ?? prepare(event)
   const scores = runScorers(input, scorers, config, { maxDetailsChars: opts.maxDetailsChars })
   const mode = opts.textMode ?? 'redacted'
-  const redact = opts.redact ?? redactPii
   return {
     event_id: event.event_id,
     app_name: event.app_name,
@@ -160,8 +163,8 @@ export function scoreEvent(
     status: event.status,
     error_type: event.error_type,
     text_mode: mode,
-    prompt_text: textFor(input.prompt.raw, mode, redact),
-    response_text: textFor(event.response_text, mode, redact),
+    prompt_text: textFor(input.prompt, mode, opts.redact),
+    response_text: textFor(input.response, mode, opts.redact),
     scores,
   }
 }
