@@ -4,9 +4,12 @@
  * incident neither re-fires nor loses the window; two instances split the groups.
  */
 import { randomUUID } from 'node:crypto'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startAlerter, type AlerterHandle } from '../../services/alerter/alerter.js'
 import { validateRules, type Rule } from '../../services/alerter/rules.js'
+import { WebhookNotifier } from '../../services/alerter/webhook.js'
 import { Codec } from '../../shared/codec.js'
 import type { Alert, ScoredInteraction } from '../../shared/contract.js'
 import type { KafkaHandle, Producer } from '../../shared/kafka.js'
@@ -118,7 +121,7 @@ interface Setup {
   alerts: string
   group: string
   published: Alert[]
-  start(): Promise<AlerterHandle>
+  start(webhook?: WebhookNotifier): Promise<AlerterHandle>
 }
 
 const cleanups: (() => Promise<void>)[] = []
@@ -143,12 +146,13 @@ async function setup(): Promise<Setup> {
     alerts,
     group: uniqueName('alerter'),
     published: [],
-    start: async () => {
+    start: async (webhook?: WebhookNotifier) => {
       const a = await startAlerter({
         kafka,
         codec,
         logger: silentLogger,
         rules: RULES,
+        webhook: webhook ?? null,
         config: { groupId: s.group, scoresTopic: scores, alertsTopic: alerts, tickMs: 200 },
         onPublished: (al) => s.published.push(...al),
       })
@@ -165,7 +169,22 @@ const count = (alerts: Alert[], state: string) => alerts.filter((a) => a.state =
 describe('alerter with a real broker', () => {
   it('an injected incident gives exactly one firing alert, then exactly one resolved alert', async () => {
     const s = await setup()
-    await s.start()
+    // A Slack-compatible receiver that fails its first request: delivery retries and never blocks.
+    const received: { text: string }[] = []
+    let requests = 0
+    const hook = http.createServer((req, res) => {
+      let body = ''
+      req.on('data', (c: Buffer) => (body += c.toString()))
+      req.on('end', () => {
+        if (requests++ === 0) return void res.writeHead(503).end()
+        received.push(JSON.parse(body) as { text: string })
+        res.writeHead(200).end('ok')
+      })
+    })
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()))
+    cleanups.push(() => new Promise((r) => hook.close(() => r())))
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/slack`
+    await s.start(new WebhookNotifier({ url, format: 'slack', logger: silentLogger, baseDelayMs: 50 }))
     const traffic = new Traffic(s.producer, s.scores, [{ app: 'shop', model: 'm1' }])
     traffic.start()
     cleanups.push(() => traffic.stop())
@@ -189,6 +208,9 @@ describe('alerter with a real broker', () => {
     expect(count(onTopic, 'firing')).toBe(1)
     expect(count(onTopic, 'resolved')).toBe(1)
     expect(onTopic[0]!.alert_id).toBe(firing.alert_id)
+    await waitFor(() => received.length === 2, 10_000, 'webhook deliveries')
+    expect(received.map((b) => b.text.includes('[RESOLVED]'))).toEqual([false, true])
+    expect(received[0]!.text).toContain('[FIRING] toxic-it')
   })
 
   it('a metric hovering at the threshold does not flap', async () => {
