@@ -57,7 +57,7 @@ export interface AlerterHandle {
   stop(): Promise<void>
   /** Resolves when the current (re)build is done and live consumption has started. */
   ready(): Promise<void>
-  health(): { ok: boolean; ready: boolean; partitions: number[]; outbox: number; firing: number; degraded: boolean }
+  health(): { ok: boolean; ready: boolean; partitions: number[]; outbox: number; firing: number; groups: number; groupsDropped: number; lateDropped: number; degraded: boolean }
   engine(): AlertEngine
 }
 
@@ -346,6 +346,9 @@ export async function startAlerter(deps: AlerterDeps): Promise<AlerterHandle> {
       partitions: assigned,
       outbox: outbox.size(),
       firing: engine.firingKeys().length,
+      groups: engine.snapshot().groups,
+      groupsDropped: engine.stats.groupsDropped,
+      lateDropped: engine.stats.lateDropped,
       degraded: consumer.degraded(),
     }),
     stop: async () => {

@@ -122,7 +122,8 @@ function valueOf(bin: number): number {
 export class QuantileWindow {
   private readonly epochs: Float64Array
   private readonly buckets: Map<number, number>[]
-  private readonly total = new Float64Array(N_BINS)
+  /** Counts per bin of the live buckets (integers: 8 KB per window). */
+  private readonly total = new Uint32Array(N_BINS)
   private count = 0
   private head = -Infinity
 
