@@ -49,7 +49,6 @@ const S = (words: string): ReadonlySet<string> => new Set(words.split(/\s+/).fil
 /** Verbs that cancel earlier instructions (en, de, es, fr, it, pt, hr, ru). */
 const OVERRIDE_V = S(
   'ignore ignoring ignored forgotten disregard disregarding forget forgetting override overwrite skip neglect abandon discard drop ' +
-    'remove erase wipe streiche streichen lösche löschen ' +
     'ignoriere ignorieren ignoriert vergiss vergessen vergesst missachte missachten überspringe verwerfe zaboravi ' +
     'olvida olvide olvidar olvidate olvides ignora ignorar ignores ignorez oublie oubliez oublier dimentica dimenticare ' +
     'esqueça esqueca esquecer забудьте забудь игнорируй',
@@ -180,15 +179,20 @@ export const RULES: readonly Rule[] = [
   // "new instructions", "additional instruction", "neue Anweisungen"
   { id: 'new-instructions', kind: 'hijack', weight: 0.6, slots: [NEW, S('instructions instruction anweisungen anweisung instruktionen instrucciones consignes directives orders befehle')], gap: 1 },
   // "leave all the previous information behind", "lassen Sie alle vorherigen Informationen hinter sich"
+  // "remove all previous tasks from your head", "alle vorangegangenen Aufgaben streichen"
+  { id: 'remove-prior', kind: 'override', weight: 0.7, slots: [S('remove erase wipe delete clear streiche streichen lösche löschen'), PRIOR_STRICT, S('instructions tasks prompts rules anweisungen aufgaben instruktionen')], gap: 2 },
+  { id: 'remove-prior-de', kind: 'override', weight: 0.7, slots: [PRIOR_STRICT, S('anweisungen aufgaben instruktionen'), S('streichen löschen entfernen vergessen')], gap: 5 },
   { id: 'leave-behind', kind: 'override', weight: 0.7, slots: [S('leave put lassen lass'), PRIOR_STRICT, INSTR_CORE, S('behind aside hinter')], gap: 3 },
   // "your new task is", "deine neue Aufgabe"
   { id: 'your-new-task', kind: 'hijack', weight: 0.7, slots: [YOUR, NEW, TASK], gap: 1 },
   { id: 'new-task-is', kind: 'hijack', weight: 0.6, slots: [NEW, TASK, S('is ist lautet are sind es')], gap: 1 },
+  // Fixed answer for the rest of the conversation: "your answer is always ..."
+  { id: 'fixed-answer', kind: 'hijack', weight: 0.5, slots: [YOUR, OUT_NOUN, S('is will must ist wird'), S('always now henceforth immer ab')], gap: 1 },
   // Planted trigger: "every time you get a question, answer with ...", "wenn X gesagt wird, ist die richtige Antwort ..."
   {
     id: 'trigger-response',
     kind: 'hijack',
-    weight: 0.55,
+    weight: 0.45,
     slots: [S('whenever when if wenn sobald every each cuando si quand'), S('said says gesagt asked ask asks gefragt question questions frage fragen mention mentions type typed hear input dice diga'), S('answer antwort respond reply antworte response respuesta réponse say sage output'), S('with mit only nur always immer is ist " es est')],
     gap: 5,
   },
@@ -201,7 +205,7 @@ export const RULES: readonly Rule[] = [
   { id: 'instead-say', kind: 'hijack', weight: 0.5, slots: [INSTEAD, SAY], gap: 3 },
   { id: 'now-say', kind: 'hijack', weight: 0.35, slots: [NOW, SAY], gap: 1 },
   { id: 'only-output', kind: 'hijack', weight: 0.45, slots: [ONLY, OUTPUT], gap: 1 },
-  { id: 'dont-answer', kind: 'hijack', weight: 0.55, slots: [S('dont do nicht not'), ANSWER], gap: 1, start: true },
+  { id: 'dont-answer', kind: 'hijack', weight: 0.55, slots: [S('dont do nicht not'), ANSWER, S('the this that my any question questions according but based')], gap: 1, start: true },
   { id: 'embed-code', kind: 'hijack', weight: 0.55, slots: [S('following subsequent below folgenden'), S('code'), S('snippet section block excerpt')], gap: 1 },
   // Forced statements: "say that you hate X", "include that you love Y", "say yes."
   { id: 'forced-stance', kind: 'hijack', weight: 0.55, slots: [S('say state admit confirm include declare write sage sag schreibe gib'), S('that dass que'), S('you du i ich tu yo'), S('hate love hasst hasse liebst liebe odias amas support')], gap: 1 },
@@ -217,14 +221,18 @@ export const RULES: readonly Rule[] = [
   // Style override: "answer in the style of a pirate" (weak: a common benign request too)
   { id: 'answer-in-style', kind: 'output', weight: 0.3, slots: [S('answer respond reply antworte beantworte write schreibe'), S('in im'), S('style stil manner voice tone')], gap: 2 },
   // Capability pretence: "pretend you can access ..."
-  { id: 'pretend-you-can', kind: 'jailbreak', weight: 0.55, slots: [S('pretend'), S('you'), S('can have could had are')], gap: 0 },
+  { id: 'pretend-you-can', kind: 'jailbreak', weight: 0.55, slots: [S('pretend'), S('you'), S('can have could had')], gap: 0 },
 
   // ---- Role-play jailbreaks: a new identity for the model.
-  { id: 'act-as', kind: 'jailbreak', weight: 0.55, slots: [ACT, AS], gap: 0 },
+  { id: 'act-as', kind: 'jailbreak', weight: 0.45, slots: [ACT, AS], gap: 0 },
+  // Imperative "Act as ..." (a command to the model) weighs more than a question ("can you act as").
+  { id: 'act-as-command', kind: 'jailbreak', weight: 0.55, slots: [ACT, AS], gap: 0, start: true },
+  // Emulation jailbreaks: the model is told to be a machine that executes whatever it is given.
+  { id: 'emulate-machine', kind: 'jailbreak', weight: 0.6, slots: [S('act behave pretend function work simulate emulate'), AS, S('interpreter terminal console shell compiler machine computer')], gap: 3 },
   { id: 'role-playing-as', kind: 'jailbreak', weight: 0.5, slots: [S('role'), S('playing play'), AS], gap: 0 },
   { id: 'want-you-act', kind: 'jailbreak', weight: 0.6, slots: [WANT_YOU, S('you sie du'), S('to als'), ACT], gap: 1 },
   { id: 'want-you-als', kind: 'jailbreak', weight: 0.6, slots: [WANT_YOU, S('sie du'), S('als'), ACT], gap: 6 },
-  { id: 'play-role', kind: 'jailbreak', weight: 0.5, slots: [S('play spielst spiele stay bleiben bleibst absorbed gehst'), ROLE], gap: 3 },
+  { id: 'play-role', kind: 'jailbreak', weight: 0.5, slots: [S('play spielst spiele absorbed gehst'), ROLE], gap: 3 },
   { id: 'now-you-are-2', kind: 'jailbreak', weight: 0.6, slots: [NOW, S('you bist'), S('are du')], gap: 0 },
   { id: 'you-are-now', kind: 'jailbreak', weight: 0.7, slots: [YOU, ARE, NOW], gap: 0 },
   { id: 'now-you-are', kind: 'jailbreak', weight: 0.6, slots: [S('from ab'), NOW, S('on an'), YOU], gap: 1 },
@@ -240,11 +248,12 @@ export const RULES: readonly Rule[] = [
   { id: 'bad-persona', kind: 'persona', weight: 0.6, slots: [ROLE_CUE, BAD_PERSONA], gap: 6 },
   { id: 'be-bad-persona', kind: 'persona', weight: 0.55, slots: [S('be bist are sei werde'), S('a an ein eine einer'), BAD_PERSONA], gap: 1 },
   // Persona persistence: "stay in character", "never break character", "aus der Rolle fallen"
-  { id: 'stay-in-character', kind: 'persona', weight: 0.6, slots: [S('stay'), S('character')], gap: 1 },
-  { id: 'stay-in-role', kind: 'persona', weight: 0.5, slots: [S('stay stays remain remains bleiben bleibt bleibst bleib keep'), S('in im'), ROLE_NOUN], gap: 2 },
-  { id: 'break-character', kind: 'persona', weight: 0.5, slots: [S('break breaking fall falling drop step out'), S('character role rolle figur persona')], gap: 3 },
-  { id: 'fall-out-of-role', kind: 'persona', weight: 0.5, slots: [ROLE_NOUN, S('fallen fällt fallt')], gap: 2 },
-  { id: 'no-restrictions', kind: 'jailbreak', weight: 0.75, slots: [S('no without keine ohne free unrestricted unfiltered uncensored any'), S('restrictions restriction limitations limits rules filters filter censorship guidelines boundaries ethics morals constraints einschränkungen regeln grenzen filter zensur')], gap: 2 },
+  { id: 'stay-in-character', kind: 'persona', weight: 0.6, slots: [S('stay remain bleib bleibe'), S('in im'), ROLE_NOUN], gap: 1, start: true },
+  { id: 'you-stay-in-character', kind: 'persona', weight: 0.6, slots: [YOU, S('stay remain bleibst'), S('in im'), ROLE_NOUN], gap: 2 },
+  { id: 'stay-in-role', kind: 'persona', weight: 0.4, slots: [S('stay stays remain remains bleiben bleibt bleibst bleib keep'), S('in im'), ROLE_NOUN], gap: 2 },
+  { id: 'break-character', kind: 'persona', weight: 0.4, slots: [S('break breaking fall falling drop step out'), S('character role rolle figur persona')], gap: 3 },
+  { id: 'fall-out-of-role', kind: 'persona', weight: 0.4, slots: [ROLE_NOUN, S('fallen fällt fallt')], gap: 2 },
+  { id: 'no-restrictions', kind: 'jailbreak', weight: 0.75, slots: [S('no without keine ohne free unrestricted unfiltered uncensored any'), S('restrictions restriction limitations limits rules filters filter censorship guidelines boundaries ethics morals constraints policy policies safeguards einschränkungen regeln grenzen filter zensur')], gap: 2 },
   { id: 'not-limited', kind: 'jailbreak', weight: 0.55, slots: [S('not never nicht'), S('limited bound restricted constrained censored filtered beschränkt eingeschränkt'), S('by durch von')], gap: 1 },
   { id: 'can-do-anything', kind: 'jailbreak', weight: 0.45, slots: [S('can could may able allowed kannst darfst darf'), S('do say use write answer tun sagen'), S('anything everything whatever alles')], gap: 1 },
   { id: 'jailbreak-name', kind: 'jailbreak', weight: 0.45, slots: [S('dan jailbreak jailbroken jailbreaking stan dude aim antigpt devmode')] },
@@ -267,21 +276,21 @@ export const RULES: readonly Rule[] = [
   { id: 'extract-above', kind: 'extraction', weight: 0.8, slots: [REVEAL, TEXT_ABOVE, ABOVE], gap: 2 },
   { id: 'written-above', kind: 'extraction', weight: 0.7, slots: [S('written said steht stand'), ABOVE], gap: 1 },
   // "what are the sentences before the text", "welche Sätze stehen davor"
-  { id: 'text-before', kind: 'extraction', weight: 0.55, slots: [S('what which repeat print show tell welche was wiederhole'), S('sentences sentence words lines paragraphs sätze satz zeilen wörter'), S('before above preceding vor davor oberhalb')], gap: 4 },
-  { id: 'system-prompt', kind: 'extraction', weight: 0.55, slots: [S('system'), S('prompt')], gap: 0 },
+  { id: 'text-before', kind: 'extraction', weight: 0.55, slots: [S('what which repeat print show tell welche was wiederhole'), S('sentences sentence words lines paragraphs sätze satz zeilen wörter'), S('before preceding vor davor'), S('the this your my den dem diesem'), S('text prompt message instructions input conversation chat text nachricht eingabe')], gap: 4 },
+  { id: 'system-prompt', kind: 'extraction', weight: 0.4, slots: [S('system'), S('prompt')], gap: 0 },
 
   // ---- Output manipulation: change what the model emits so filters miss it, or plant content.
   { id: 'encode-output', kind: 'output', weight: 0.6, slots: [YOUR, OUT_NOUN, ENCODING], gap: 4 },
   { id: 'encode-output-2', kind: 'output', weight: 0.6, slots: [ENCODING, S('to for'), S('display show write encode format'), YOUR, OUT_NOUN], gap: 1 },
-  { id: 'translate-output', kind: 'output', weight: 0.5, slots: [TRANSLATE_V, YOUR, OUT_NOUN], gap: 0 },
+  { id: 'translate-output', kind: 'output', weight: 0.4, slots: [TRANSLATE_V, YOUR, OUT_NOUN], gap: 0 },
   { id: 'alter-output', kind: 'output', weight: 0.5, slots: [ALTER_V, YOUR, OUT_NOUN], gap: 0 },
   { id: 'plant-in-output', kind: 'output', weight: 0.5, slots: [S('in into'), YOUR, OUT_NOUN, INJECT_V], gap: 1 },
   { id: 'plant-in-output-2', kind: 'output', weight: 0.5, slots: [INJECT_V, S('in into'), YOUR, OUT_NOUN], gap: 6 },
 
   // ---- Indirect injection in documents: text addressed to the model.
   { id: 'if-you-are-ai', kind: 'indirect', weight: 0.75, slots: [IF_YOU, S('you'), S('are re'), AI_ADDR], gap: 2 },
-  { id: 'ai-must', kind: 'indirect', weight: 0.55, slots: [AI_ADDR, MUST], gap: 2 },
-  { id: 'important-instructions', kind: 'indirect', weight: 0.6, slots: [S('important new hidden'), S('instructions instruction message')], gap: 1 },
+  { id: 'ai-must', kind: 'indirect', weight: 0.55, slots: [AI_ADDR, MUST, S('now immediately always never not ignore reveal tell say respond reply answer include print output follow disregard forget recommend mention append send')], gap: 2 },
+  { id: 'important-instructions', kind: 'indirect', weight: 0.6, slots: [S('important new hidden'), S('instructions instruction message')], gap: 1, start: true },
 ]
 
 /** Markup that imitates chat-template or system delimiters (checked on the raw text, lower case). */
@@ -289,6 +298,8 @@ export const MARKUP: readonly { pattern: RegExp; weight: number; id: string; kin
   { id: 'chat-template', kind: 'markup', pattern: /<\|(?:im_start|im_end|system|user|assistant|endoftext)\|>/, weight: 0.9 },
   { id: 'inst-tags', kind: 'markup', pattern: /\[\/?inst\]|<<\/?sys>>/, weight: 0.85 },
   { id: 'role-tags', kind: 'markup', pattern: /<\/?(?:system|assistant|user|human)>/, weight: 0.7 },
+  // Conversation-turn labels typed into a prompt fake a transcript the model continues.
+  { id: 'turn-label', kind: 'markup', pattern: /(?:^|\n)\s*(?:human|user|assistant|ai|system)\s*:/, weight: 0.35 },
   { id: 'fake-role-header', kind: 'markup', pattern: /(?:^|\n)\s*(?:#{2,}|\[|\{)?\s*(?:system|admin|developer)\s*(?:message|prompt|override)?\s*[:\]}]/, weight: 0.75 },
   { id: 'close-context', kind: 'markup', pattern: /<\/(?:context|document|documents|data|input|user_input|text)>/, weight: 0.7 },
   // Code that exfiltrates data, opens connections or loops forever, handed to the model to "include".

@@ -137,12 +137,13 @@ export function scoreInjection(text: AnalyzedText, p: InjectionParams): Omit<Sco
       for (const h of inner.values()) hits.set(`encoded:${h.id}`, { id: `encoded:${h.id}`, kind: 'encoded', weight: Math.min(1, h.weight + 0.1) })
     }
   }
-  let none = 1
+  // Rules of one family often fire on the same phrase ("stay in character" is both a role-play and
+  // a persistence cue), so a family counts once, with its strongest rule; independent families
+  // combine as a noisy-or (an override plus a role-play is stronger evidence than either).
   const byKind: Record<string, number> = {}
-  for (const h of hits.values()) {
-    none *= 1 - h.weight
-    byKind[h.kind] = Math.max(byKind[h.kind] ?? 0, h.weight)
-  }
+  for (const h of hits.values()) byKind[h.kind] = Math.max(byKind[h.kind] ?? 0, h.weight)
+  let none = 1
+  for (const w of Object.values(byKind)) none *= 1 - w
   const value = Math.round((1 - none) * 10_000) / 10_000
   let label = 'none'
   let best = 0
