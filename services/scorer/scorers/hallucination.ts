@@ -132,27 +132,87 @@ function lowerOf(tok: string): string {
 
 export interface ClaimResult {
   sentence: string
-  /** Weighted share of unsupported items, in [0, 1]; null when the claim has no checkable item. */
+  /** Weighted share of unsupported items, in [0, 1]; null when the sentence is not a checkable claim. */
   unsupported: number | null
   missing: string[]
 }
 
-/** Grounding of each sentence against a support set. */
-export function groundClaims(sentences: readonly string[], support: ReadonlySet<string>): ClaimResult[] {
+// ---------------------------------------------------------------------------------------------
+// Which sentences are claims
+
+/**
+ * Openers of conversational moves that assert nothing about the world: acknowledgements, greetings,
+ * offers of further help, sign-offs, hedged opinions (lower-case, matched at the sentence start).
+ */
+const FILLER_OPENERS: readonly string[] = [
+  'good question', 'great question', 'excellent question', 'interesting question', 'thanks', 'thank you', 'sure', 'of course',
+  'certainly', 'absolutely', 'happy to', 'glad to', 'i hope', 'hope this', 'hope that', 'let me know', 'feel free',
+  "don't hesitate", 'do not hesitate', 'please let', 'please reach', 'please contact', 'please check', 'please note',
+  'if you have', 'if you need', 'if you want', 'if you would', "if you'd", 'if your', 'if you are', "if you're", 'if anything',
+  'hi', 'hello', 'hey', "you're welcome", 'you are welcome', 'no problem', 'ok', 'okay', 'got it', 'i see', 'i understand',
+  'sorry', 'i apologize', 'i am sorry', "i'm sorry", 'anything else', 'is there anything', 'have a ', 'good luck', 'cheers',
+  'in short', 'to summarize', 'in summary', 'hope it helps', 'let me check', "i'd recommend", 'i would recommend',
+  'you may want', 'you might want', 'you can also', 'you could also', 'check with', 'reach out', 'contact your', 'ask your',
+  'talk to', 'consult', 'see the', 'refer to',
+]
+const FILLER_RE = new RegExp(`^(?:${FILLER_OPENERS.map((o) => o.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\b`)
+/** Citation markers ("[1]", "[2, 3]") point at the context; they are not content. */
+const CITATION_RE = /\[\d+(?:\s*[,–-]\s*\d+)*\]/g
+const LEADING_PUNCT = /^[\s"'“‘(\-–—*•]+/
+
+/** Share of a fully-specific-supported claim's missing common words that is forgiven as paraphrase. */
+const PARAPHRASE_DISCOUNT = 0.3
+
+export type SentenceKind = 'claim' | 'question' | 'filler'
+
+/**
+ * What a sentence does. Sentences carrying a number or a name assert something checkable
+ * ('claim'). Without one: questions ask rather than assert ('question'); conversational moves
+ * (acknowledgements, greetings, offers of more help, sign-offs, advice such as "check with your
+ * manager") and sentences without content words assert nothing ('filler'); the rest are claims.
+ */
+export function sentenceKind(sentence: string, items: readonly Item[]): SentenceKind {
+  if (items.length === 0) return 'filler'
+  for (const it of items) if (it.weight > WEIGHTS.content) return 'claim'
+  const s = sentence.trim()
+  if (s.endsWith('?')) return 'question'
+  return FILLER_RE.test(s.replace(LEADING_PUNCT, '').toLowerCase()) ? 'filler' : 'claim'
+}
+
+export interface SentenceGrounding extends ClaimResult {
+  kind: SentenceKind
+}
+
+/**
+ * Grounding of each sentence against a support set. Filler is never checked (unsupported null).
+ * Questions are checked, and grounding() counts them only when the reply makes no claim at all.
+ */
+export function groundClaims(sentences: readonly string[], support: ReadonlySet<string>): SentenceGrounding[] {
   return sentences.map((sentence) => {
-    const items = claimItems(sentence)
-    if (items.length === 0) return { sentence, unsupported: null, missing: [] }
+    const items = claimItems(sentence.includes('[') ? sentence.replace(CITATION_RE, ' ') : sentence)
+    const kind = sentenceKind(sentence, items)
+    if (kind === 'filler') return { sentence, kind, unsupported: null, missing: [] }
     let total = 0
     let miss = 0
+    let specifics = 0
+    let specificMiss = 0
+    let contentMiss = 0
     const missing: string[] = []
     for (const it of items) {
       total += it.weight
+      const specific = it.weight > WEIGHTS.content
+      if (specific) specifics++
       if (!support.has(it.key)) {
         miss += it.weight
+        if (specific) specificMiss++
+        else contentMiss += it.weight
         if (missing.length < 8) missing.push(it.text)
       }
     }
-    return { sentence, unsupported: miss / total, missing }
+    // When every number and name of a claim is in the context, missing common words are mostly
+    // paraphrase ("kept" for "retained"): they count 30% less.
+    if (specifics > 0 && specificMiss === 0) miss -= contentMiss * PARAPHRASE_DISCOUNT
+    return { sentence, kind, unsupported: miss / total, missing }
   })
 }
 
@@ -250,8 +310,12 @@ function grounding(input: ScoringInput, p: HallucinationParams): ScoreResult {
   const support = new Set<string>()
   for (const c of input.context) addSupport(c, support)
   if (p.allowPromptWords) addSupport(input.prompt, support)
-  const claims = groundClaims(input.response.sentences, support)
-  const checked = claims.filter((c): c is ClaimResult & { unsupported: number } => c.unsupported !== null)
+  const sentences = groundClaims(input.response.sentences, support)
+  type Checked = SentenceGrounding & { unsupported: number }
+  const isChecked = (c: SentenceGrounding): c is Checked => c.unsupported !== null
+  // Claims are what a grounded reply must support; a reply made only of questions is judged on them.
+  let checked: Checked[] = sentences.filter((c): c is Checked => isChecked(c) && c.kind === 'claim')
+  if (checked.length === 0) checked = sentences.filter(isChecked)
   if (checked.length === 0) {
     // Nothing checkable (e.g. "Thanks!"): no claim can be unsupported.
     return { target: 'response', status: 'ok', value: 0, label: 'no_claims', flagged: false, details: { method: 'grounding', claims: 0 } }
