@@ -175,7 +175,8 @@ async function readLatestAlerts(kafka: KafkaHandle, codec: Codec, topic: string,
  * span partitions: with several instances each one sees only part of such a group.
  */
 export function crossPartitionRules(rules: readonly Rule[]): string[] {
-  return rules.filter((r) => !(r.group_by.includes('app_name') && r.group_by.includes('request_model'))).map((r) => r.name)
+  // llm.scores is keyed by app: a group that includes app_name lives on one partition.
+  return rules.filter((r) => !r.group_by.includes('app_name')).map((r) => r.name)
 }
 
 /** The resolved record for a firing alert whose rule is gone from the rules file. */
@@ -223,7 +224,7 @@ export async function startAlerter(deps: AlerterDeps): Promise<AlerterHandle> {
     if (partitions.length < total && spanning.length > 0) {
       log.warn(
         { partitions, total, rules: spanning },
-        'this instance owns only some partitions: rules not grouped by app_name and request_model see part of each group (see docs/ALERTING.md, Scaling out)',
+        'this instance owns only some partitions: rules not grouped by app_name see part of each group (see docs/ALERTING.md, Scaling out)',
       )
     }
     const fresh = new AlertEngine(deps.rules, deps.engineOptions)

@@ -12,6 +12,13 @@ import type { Scorer } from './scorer.js'
 import type { ScorerConfig } from './scorer-config.js'
 import type { WorkRequest, WorkResult } from './worker-impl.js'
 
+/**
+ * The key of a record on llm.scores: the app. All of an app's scores (every model) share one
+ * partition, so the alerter's per-app rules (budget, absence, immediate) are exact even when
+ * several alerter instances split the partitions; per-partition order keeps each app's order.
+ */
+export const scoreKey = (e: Pick<LlmInteraction, 'app_name'>): string => e.app_name
+
 export interface Encoded { key: string; value: Buffer }
 
 export interface Scoring {
@@ -33,7 +40,7 @@ export class InlineScoring implements Scoring {
     let slice = performance.now()
     for (const e of events) {
       const s = scoreEvent(e, this.scorers, this.config, { textMode: this.textMode })
-      out.push({ key: `${s.app_name}|${s.request_model}`, value: this.codec.encode('ScoredInteraction', s) })
+      out.push({ key: scoreKey(s), value: this.codec.encode('ScoredInteraction', s) })
       if (performance.now() - slice > 20) {
         await new Promise((r) => setImmediate(r))
         slice = performance.now()

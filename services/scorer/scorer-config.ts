@@ -16,7 +16,7 @@ import { ConfigError, errorMessage } from '../../shared/errors.js'
 import type { Scorer } from './scorer.js'
 
 export const DEFAULT_SCORER_CONFIG_PATH = 'config/scorers.json'
-export const DEFAULT_TIME_BUDGET_MS = 50
+export const DEFAULT_TIME_BUDGET_MS = 250
 
 export interface ScorerSettings {
   enabled: boolean

@@ -1,7 +1,7 @@
 /**
  * The scorer service: consumes llm.interactions as one consumer group, runs every enabled scorer on
- * each event, and publishes one ScoredInteraction per event to llm.scores, keyed by app+model so
- * that one app+model's scores stay on one partition (the alerter relies on it). Order within a
+ * each event, and publishes one ScoredInteraction per event to llm.scores, keyed by app so that one
+ * app's scores (and so each app+model's) stay on one partition (the alerter relies on it). Order within a
  * partition is kept: a partition batch is scored and produced in offset order.
  *
  * Delivery: with exactly-once (default) each batch's scores and its consumer offset commit in one
@@ -46,8 +46,7 @@ export interface ScorerService {
   stop(): Promise<void>
 }
 
-/** The partition key of a scored event: one app+model stays on one partition. */
-export const scoreKey = (e: Pick<LlmInteraction, 'app_name' | 'request_model'>): string => `${e.app_name}|${e.request_model}`
+export { scoreKey } from './pool.js'
 
 export async function startScorer(deps: ScorerDeps): Promise<ScorerService> {
   const groupId = deps.groupId ?? 'llmwatch-scorer'

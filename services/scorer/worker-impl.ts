@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { Codec } from '../../shared/codec.js'
 import type { LlmInteraction } from '../../shared/contract.js'
 import { scoreEvent, type TextMode } from './engine.js'
+import { scoreKey } from './pool.js'
 import { resolveScorerConfig } from './scorer-config.js'
 import { SCORERS } from './scorers/index.js'
 
@@ -24,7 +25,7 @@ parentPort!.on('message', (req: WorkRequest) => {
     for (const e of req.events) {
       const s = scoreEvent(e, SCORERS, config, { textMode: init.textMode })
       values.push(codec.encode('ScoredInteraction', s))
-      keys.push(`${s.app_name}|${s.request_model}`)
+      keys.push(scoreKey(s))
     }
     parentPort!.postMessage({ id: req.id, values, keys } satisfies WorkResult, values.map((v) => v.buffer as ArrayBuffer))
   } catch (err) {
