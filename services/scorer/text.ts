@@ -81,10 +81,13 @@ const enum Fast {
   Comma = 4,
   /** '!', '|', '+': leet inside a word (so slow there), but a plain trailing mark after it. */
   LeetMark = 5,
+  /** 0-9: fast only in a chunk without letters (a number); leet inside a word. */
+  Digit = 6,
 }
 const FAST = new Uint8Array(128)
 for (let c = 97; c <= 122; c++) FAST[c] = Fast.Letter
-// Leet symbols, digits, quote marks and '-' have their own rules: Slow (0). Other ASCII punctuation
+for (let c = 48; c <= 57; c++) FAST[c] = Fast.Digit
+// Leet symbols '@' '$', quote marks and '-' have their own rules: Slow (0). Other ASCII punctuation
 // is neither a letter nor leet, so normChunk drops it inside a word and strips it at the edges.
 for (const ch of "'#%&()*/<=>[\\]^_`{}~") FAST[ch.charCodeAt(0)] = Fast.Drop
 for (const ch of '.?;:') FAST[ch.charCodeAt(0)] = Fast.Sent
@@ -93,9 +96,15 @@ FAST[33] = Fast.LeetMark // '!' is also sentence punctuation when trailing
 FAST[124] = Fast.LeetMark
 FAST[43] = Fast.LeetMark
 
-/** Typographic marks that are neither letters, leet, quote marks nor hyphens: dropped like ASCII punctuation. */
-function isDropMark(c: number): boolean {
-  return c === 0x2018 || c === 0x2019 || c === 0x2013 || c === 0x2014 || c === 0x2026
+/**
+ * Non-ASCII marks that are neither letters, digits, leet, quote marks, spaces nor '-': normChunk
+ * drops them like ASCII punctuation. Currency, arrows, general punctuation (minus the quote marks
+ * 201C-201E) and a few Latin-1 symbols; test/unit/scorer-core.test.ts checks the ranges.
+ */
+export function isDropMark(c: number): boolean {
+  if (c < 0x2010) return c === 0xa3 || c === 0xa5 || c === 0xa7 || c === 0xa9 || c === 0xae || c === 0xb0 || c === 0xb7
+  if (c <= 0x205e) return (c <= 0x2027 || c >= 0x2030) && c !== 0x201c && c !== 0x201d && c !== 0x201e
+  return (c >= 0x20a0 && c <= 0x20cf) || (c >= 0x2190 && c <= 0x21ff)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -280,95 +289,88 @@ function isSentPunct(c: number): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The one-pass scan
+// The scan
 
-/** Word tokens and normalized tokens of a lower-cased text, in one pass over its char codes. */
-function scan(s: string): { tokens: string[]; normTokens: string[] } {
-  const tokens: string[] = []
+// Letters/digits: ASCII plus the Latin-1..CJK letter ranges, without the slow unicode-property regex.
+// (V8's regex engine cuts these tokens faster than a JS char loop does.)
+const WORD_RE = /[a-z0-9\u00c0-\u1fff\u2c00-\ud7ff]+/g
+
+/** Normalized tokens of a lower-cased text: one pass over its char codes, chunk by chunk. */
+function scanNorm(s: string): string[] {
   const parts: string[] = []
   const n = s.length
-  let ws = -1 // start of the current word token
-  let tokStart = -1 // bounds of the last word token pushed
-  let tokEnd = -1
-  let cs = -1 // start of the current whitespace-separated chunk
-  // Fast-path state of the current chunk.
-  let fast = true
-  let first = -1 // first and last letter
-  let last = -1
-  let letters = 0
-  let leetPending = false // a '!', '|' or '+' after the first letter (leet if a letter follows)
-  let sent = false // trailing markers after the last letter
-  let comma = false
-  let triple = false // a run of 3+ identical letters
-  let prev = -1
-  let run = 0
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? s.charCodeAt(i) : 32
-    if (isWordCode(c)) {
-      if (ws < 0) ws = i
-    } else if (ws >= 0) {
-      tokens.push(s.slice(ws, i))
-      tokStart = ws
-      tokEnd = i
-      ws = -1
-    }
+  let i = 0
+  while (i < n) {
+    let c = s.charCodeAt(i)
     if (isSpace(c)) {
-      if (cs < 0) continue
-      // End of a chunk.
-      if (!fast || letters === 0) {
-        normChunk(s.slice(cs, i), parts)
-      } else {
-        let w: string
-        if (letters === last - first + 1) {
-          // Letters are contiguous: reuse the word token when it is exactly this span.
-          w = tokStart === first && tokEnd === last + 1 ? (tokens[tokens.length - 1] as string) : s.slice(first, last + 1)
-        } else {
-          w = ''
-          for (let k = first; k <= last; k++) {
-            const ck = s.charCodeAt(k)
-            if (ck >= 97 && ck <= 122) w += s[k] as string
-          }
-        }
-        parts.push(triple ? collapseRuns(w) : w)
-        if (sent) parts.push('.')
-        else if (comma) parts.push(',')
-      }
-      cs = -1
+      i++
       continue
     }
-    if (cs < 0) {
-      cs = i
-      fast = true
-      first = -1
-      last = -1
-      letters = 0
-      leetPending = false
+    const cs = i
+    // Tight loop over lower-case letters (most chunks are plain words), noting runs of three.
+    let triple = false
+    let j = i
+    while (j < n) {
+      c = s.charCodeAt(j)
+      if (c < 97 || c > 122) break
+      if (j >= cs + 2 && c === s.charCodeAt(j - 1) && c === s.charCodeAt(j - 2)) triple = true
+      j++
+    }
+    if (j > cs && (j === n || isSpace(c))) {
+      const w = s.slice(cs, j)
+      parts.push(triple ? collapseRuns(w) : w)
+      i = j
+      continue
+    }
+    let e = j
+    while (e < n && !isSpace(s.charCodeAt(e))) e++
+    fastChunk(s, cs, e, parts)
+    i = e
+  }
+  return joinSpacedLetters(parts)
+}
+
+/**
+ * One chunk s[cs, e) that is not a plain word. A word with apostrophes, brackets or trailing
+ * punctuation, or a number with separators ("2,500", "(3)", "10:30."), is handled here; anything
+ * else (letters mixed with digits or leet, quotes, hyphens, non-ASCII letters) by normChunk.
+ */
+function fastChunk(s: string, cs: number, e: number, parts: string[]): void {
+  let first = -1 // first and last letter or digit
+  let last = -1
+  let letters = 0
+  let digits = 0
+  let leetPending = false // a '!', '|' or '+' after a letter (leet if a letter follows)
+  let sent = false // trailing markers after the last letter or digit
+  let comma = false
+  let triple = false // a run of 3+ identical characters of the word (as normChunk sees it)
+  let prev = -1
+  let run = 0
+  for (let i = cs; i < e; i++) {
+    const c = s.charCodeAt(i)
+    const kind = c < 128 ? (FAST[c] as Fast) : isDropMark(c) ? Fast.Drop : Fast.Slow
+    if (kind === Fast.Letter || kind === Fast.Digit) {
+      if (kind === Fast.Letter) {
+        if (leetPending || digits > 0) return normChunk(s.slice(cs, e), parts)
+        letters++
+      } else {
+        // Digits in a word are leet ("st00pid"): only pure numbers take this path.
+        if (letters > 0) return normChunk(s.slice(cs, e), parts)
+        digits++
+      }
+      if (first < 0) first = i
+      last = i
       sent = false
       comma = false
-      triple = false
-      prev = -1
-      run = 0
+      if (c === prev) {
+        if (++run >= 3) triple = true
+      } else {
+        prev = c
+        run = 1
+      }
+      continue
     }
-    if (!fast) continue
-    const kind = c < 128 ? (FAST[c] as Fast) : isDropMark(c) ? Fast.Drop : Fast.Slow
     switch (kind) {
-      case Fast.Letter:
-        if (leetPending) {
-          fast = false
-          break
-        }
-        if (first < 0) first = i
-        last = i
-        letters++
-        sent = false
-        comma = false
-        if (c === prev) {
-          if (++run >= 3) triple = true
-        } else {
-          prev = c
-          run = 1
-        }
-        break
       case Fast.Drop:
         break
       case Fast.Sent:
@@ -378,14 +380,28 @@ function scan(s: string): { tokens: string[]; normTokens: string[] } {
         comma = true
         break
       case Fast.LeetMark:
-        if (first >= 0) leetPending = true
+        if (letters > 0) leetPending = true
         if (c === 33) sent = true
         break
       default:
-        fast = false
+        return normChunk(s.slice(cs, e), parts)
     }
   }
-  return { tokens, normTokens: joinSpacedLetters(parts) }
+  const count = letters + digits
+  // Only punctuation ("—", "=>", "{"): normChunk strips it all and emits nothing.
+  if (count === 0) return
+  let w: string
+  if (count === last - first + 1) w = s.slice(first, last + 1)
+  else {
+    w = ''
+    for (let k = first; k <= last; k++) {
+      const ck = s.charCodeAt(k)
+      if ((ck >= 97 && ck <= 122) || (ck >= 48 && ck <= 57)) w += s[k] as string
+    }
+  }
+  parts.push(triple ? collapseRuns(w) : w)
+  if (sent) parts.push('.')
+  else if (comma) parts.push(',')
 }
 
 /** One analysed text; every derived view is computed on first read and cached. */
@@ -404,13 +420,13 @@ class LazyText implements Analyzed {
   }
 
   get tokens(): readonly string[] {
-    if (this.tokensCache === undefined) this.scanOnce()
-    return this.tokensCache as string[]
+    if (this.tokensCache === undefined) this.tokensCache = this.lower.match(WORD_RE) ?? []
+    return this.tokensCache
   }
 
   get normTokens(): readonly string[] {
-    if (this.normCache === undefined) this.scanOnce()
-    return this.normCache as string[]
+    if (this.normCache === undefined) this.normCache = scanNorm(this.lower)
+    return this.normCache
   }
 
   get normalized(): string {
@@ -423,11 +439,6 @@ class LazyText implements Analyzed {
     return this.sentencesCache
   }
 
-  private scanOnce(): void {
-    const r = scan(this.lower)
-    this.tokensCache = r.tokens
-    this.normCache = r.normTokens
-  }
 
   /** Plain-object form (JSON.stringify, test output): getters are not own properties. */
   toJSON(): { raw: string; normalized: string; tokens: readonly string[]; sentences: readonly string[] } {
