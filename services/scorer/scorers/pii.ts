@@ -206,7 +206,7 @@ const DETECTORS: readonly Detector[] = [
   // --- secrets -------------------------------------------------------------------------------
   {
     type: 'SECRET',
-    kind: 'private_key', gate: '-----BEGIN',
+    kind: 'private_key', needs: (p) => p.dashRun >= 5, gate: '-----BEGIN',
     re: /-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]{0,12000}?-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----)?/g,
   },
   { type: 'SECRET', kind: 'aws_access_key', needs: (p) => p.upperRun >= 20, re: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])/g },
@@ -217,17 +217,17 @@ const DETECTORS: readonly Detector[] = [
     re: /(?<![A-Za-z0-9])aws_?(?:secret_?access_?key|secret_?key)["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi,
     group: 1,
   },
-  { type: 'SECRET', kind: 'jwt', gate: 'eyJ', re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
+  { type: 'SECRET', kind: 'jwt', needs: (p) => p.tokenRun >= 11, gate: 'eyJ', re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
   { type: 'SECRET', kind: 'bearer_token', gate: /Bearer|Basic|Token/, re: /(?<![A-Za-z])(?:Bearer|Basic|Token)\s+([A-Za-z0-9\-._~+/]{16,}=*)/g, group: 1 },
-  { type: 'SECRET', kind: 'openai_key', gate: 'sk-', re: /(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-|ant-(?:api|admin)\d\d-)?[A-Za-z0-9_-]{20,}/g },
-  { type: 'SECRET', kind: 'stripe_key', gate: '_', re: /(?<![A-Za-z0-9_])(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}/g },
-  { type: 'SECRET', kind: 'github_token', gate: '_', re: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})/g },
-  { type: 'SECRET', kind: 'gitlab_token', gate: 'glpat-', re: /(?<![A-Za-z0-9_])glpat-[A-Za-z0-9_-]{20,}/g },
-  { type: 'SECRET', kind: 'slack_token', gate: 'xox', re: /(?<![A-Za-z0-9_])xox[abposr]-[A-Za-z0-9-]{10,}/g },
-  { type: 'SECRET', kind: 'google_api_key', gate: 'AIza', re: /(?<![A-Za-z0-9_])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g },
-  { type: 'SECRET', kind: 'huggingface_token', gate: 'hf_', re: /(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}/g },
-  { type: 'SECRET', kind: 'sendgrid_key', gate: 'SG.', re: /(?<![A-Za-z0-9_])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}/g },
-  { type: 'SECRET', kind: 'npm_token', gate: 'npm_', re: /(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}/g },
+  { type: 'SECRET', kind: 'openai_key', needs: (p) => p.tokenRun >= 23, gate: 'sk-', re: /(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-|ant-(?:api|admin)\d\d-)?[A-Za-z0-9_-]{20,}/g },
+  { type: 'SECRET', kind: 'stripe_key', needs: (p) => p.tokenRun >= 24, gate: '_', re: /(?<![A-Za-z0-9_])(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}/g },
+  { type: 'SECRET', kind: 'github_token', needs: (p) => p.tokenRun >= 33, gate: '_', re: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})/g },
+  { type: 'SECRET', kind: 'gitlab_token', needs: (p) => p.tokenRun >= 26, gate: 'glpat-', re: /(?<![A-Za-z0-9_])glpat-[A-Za-z0-9_-]{20,}/g },
+  { type: 'SECRET', kind: 'slack_token', needs: (p) => p.tokenRun >= 15, gate: 'xox', re: /(?<![A-Za-z0-9_])xox[abposr]-[A-Za-z0-9-]{10,}/g },
+  { type: 'SECRET', kind: 'google_api_key', needs: (p) => p.tokenRun >= 39, gate: 'AIza', re: /(?<![A-Za-z0-9_])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g },
+  { type: 'SECRET', kind: 'huggingface_token', needs: (p) => p.tokenRun >= 33, gate: 'hf_', re: /(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}/g },
+  { type: 'SECRET', kind: 'sendgrid_key', needs: (p) => p.tokenRun >= 43, gate: 'SG.', re: /(?<![A-Za-z0-9_])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}/g },
+  { type: 'SECRET', kind: 'npm_token', needs: (p) => p.tokenRun >= 40, gate: 'npm_', re: /(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}/g },
   {
     // password = "...", api_key: ..., client_secret=...: the value must look machine-made
     // (a digit and a letter, or 16+ chars) so "password: required" is not a secret.
@@ -245,7 +245,7 @@ const DETECTORS: readonly Detector[] = [
     type: 'EMAIL_ADDRESS',
     re: /@(?<=(?<![A-Za-z0-9._%+-])([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})@)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
     local: 1,
-    gate: '@',
+    needs: (p) => p.at,
   },
   // IBAN: compact (any case) or printed in groups of four (upper case).
   { type: 'IBAN_CODE', needs: (p) => p.alnumRun >= 15, re: /(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}[A-Za-z0-9]{11,30}(?![A-Za-z0-9])/g, valid: (v) => ibanValid(v) },
@@ -260,6 +260,7 @@ const DETECTORS: readonly Detector[] = [
   { type: 'IP_ADDRESS', needs: (p) => p.dottedDigits, re: /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)/g },
   {
     type: 'IP_ADDRESS',
+    needs: (p) => p.colon,
     gate: /[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:/,
     re: /(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,7}|[0-9A-Fa-f]{1,4})(?![\w:])|(?<![\w:.])::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4}(?![\w:])/g,
     valid: ipv6Valid,
@@ -307,42 +308,84 @@ interface Profile {
   dottedDigits: boolean
   /** '+' then a digit (international phone numbers). */
   plusDigit: boolean
-  /** ':' or '=' somewhere (credential assignments). */
+  /** ':' or '=' somewhere (credential assignments); ':' (IPv6); '@' (emails). */
   assign: boolean
+  colon: boolean
+  at: boolean
+  /** Longest run of [A-Za-z0-9_-] (API keys and tokens) and of '-' (private key armour). */
+  tokenRun: number
+  dashRun: number
 }
 
 function profile(text: string): Profile {
-  const p: Profile = { hasDigit: false, digitRun: 0, groupedDigits: 0, upperRun: 0, alnumRun: 0, ibanHead: false, dottedDigits: false, plusDigit: false, assign: false }
+  // Locals only in the loop (one object write per text, not per character).
+  let hasDigit = false
+  let ibanHead = false
+  let dottedDigits = false
+  let plusDigit = false
+  let assign = false
+  let colon = false
+  let at = false
   let digits = 0
   let grouped = 0
   let upper = 0
   let alnum = 0
+  let token = 0
+  let dash = 0
+  let digitRun = 0
+  let groupedDigits = 0
+  let upperRun = 0
+  let alnumRun = 0
+  let tokenRun = 0
+  let dashRun = 0
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    const isDigit = c >= 48 && c <= 57
-    const isUpper = c >= 65 && c <= 90
-    const isLower = c >= 97 && c <= 122
-    if (isDigit) {
-      p.hasDigit = true
-      if (++digits > p.digitRun) p.digitRun = digits
-      if (++grouped > p.groupedDigits) p.groupedDigits = grouped
-      if (i >= 3 && isUpperCode(text.charCodeAt(i - 3)) && isUpperCode(text.charCodeAt(i - 2)) && isDigitCode(text.charCodeAt(i - 1))) p.ibanHead = true
-      if (i >= 2 && text.charCodeAt(i - 1) === 46 && isDigitCode(text.charCodeAt(i - 2))) p.dottedDigits = true
-      if (i >= 1 && text.charCodeAt(i - 1) === 43) p.plusDigit = true
-    } else {
-      digits = 0
-      // Separators that keep a grouped number together; anything else ends the group.
-      if (!(c === 32 || c === 46 || c === 45 || c === 40 || c === 41)) grouped = 0
-      if (c === 58 || c === 61) p.assign = true
+    if (c >= 48 && c <= 57) {
+      hasDigit = true
+      if (++digits > digitRun) digitRun = digits
+      if (++grouped > groupedDigits) groupedDigits = grouped
+      if (++upper > upperRun) upperRun = upper
+      if (++alnum > alnumRun) alnumRun = alnum
+      if (++token > tokenRun) tokenRun = token
+      dash = 0
+      if (i >= 3 && isUpperCode(text.charCodeAt(i - 3)) && isUpperCode(text.charCodeAt(i - 2)) && isDigitCode(text.charCodeAt(i - 1))) ibanHead = true
+      if (i >= 2 && text.charCodeAt(i - 1) === 46 && isDigitCode(text.charCodeAt(i - 2))) dottedDigits = true
+      if (i >= 1 && text.charCodeAt(i - 1) === 43) plusDigit = true
+      continue
     }
-    if (isDigit || isUpper) {
-      if (++upper > p.upperRun) p.upperRun = upper
-    } else upper = 0
-    if (isDigit || isUpper || isLower) {
-      if (++alnum > p.alnumRun) p.alnumRun = alnum
-    } else alnum = 0
+    digits = 0
+    // Separators that keep a grouped number together; anything else ends the group.
+    if (!(c === 32 || c === 46 || c === 45 || c === 40 || c === 41)) grouped = 0
+    if (c >= 97 && c <= 122) {
+      upper = 0
+      if (++alnum > alnumRun) alnumRun = alnum
+      if (++token > tokenRun) tokenRun = token
+      dash = 0
+    } else if (c >= 65 && c <= 90) {
+      if (++upper > upperRun) upperRun = upper
+      if (++alnum > alnumRun) alnumRun = alnum
+      if (++token > tokenRun) tokenRun = token
+      dash = 0
+    } else {
+      upper = 0
+      alnum = 0
+      if (c === 45 || c === 95) {
+        if (++token > tokenRun) tokenRun = token
+        if (c === 45) {
+          if (++dash > dashRun) dashRun = dash
+        } else dash = 0
+      } else {
+        token = 0
+        dash = 0
+        if (c === 58) {
+          assign = true
+          colon = true
+        } else if (c === 61) assign = true
+        else if (c === 64) at = true
+      }
+    }
   }
-  return p
+  return { hasDigit, digitRun, groupedDigits, upperRun, alnumRun, ibanHead, dottedDigits, plusDigit, assign, colon, at, tokenRun, dashRun }
 }
 
 function isUpperCode(c: number): boolean {
