@@ -12,8 +12,11 @@
 import { z } from 'zod'
 import type { AnalyzedText, ScoreResult, Scorer } from '../scorer.js'
 import { normTokensOf } from '../text.js'
-import { findGroups, PROTECTED, type GroupCategory } from '../lexicons/groups.js'
-import { CATEGORY_TRAITS, COUNTER, GENERALIZERS, GROUP_TRAITS, NEGATIVE_TRAITS } from '../lexicons/bias.js'
+import { findGroups, PROTECTED, type GroupCategory, type GroupMention } from '../lexicons/groups.js'
+import {
+  CATEGORY_TRAITS, COUNTER, EXTRA_GROUPS, FEMALE_OCCUPATIONS, FEMALE_WORDS, GENERALIZERS, GROUP_TRAITS, MALE_OCCUPATIONS, MALE_WORDS,
+  NEGATIVE_TRAITS, NEGATIVE_WORDS, POSITIVE_WORDS,
+} from '../lexicons/bias.js'
 import { NEGATORS } from '../lexicons/toxicity.js'
 
 export const biasParams = z
@@ -46,28 +49,85 @@ function sentenceSpans(toks: readonly string[]): [number, number][] {
   return out
 }
 
+/** Group mentions: lexicons/groups.ts plus the extra demonyms and occupations of lexicons/bias.ts. */
+function mentionsOf(toks: readonly string[]): GroupMention[] {
+  const found = findGroups(toks)
+  const covered = new Set<number>()
+  for (const m of found) for (let k = m.index; k < m.index + m.length; k++) covered.add(k)
+  for (let i = 0; i < toks.length; i++) {
+    const c = EXTRA_GROUPS.get(toks[i] as string)
+    if (c !== undefined && !covered.has(i)) found.push({ index: i, length: 1, term: toks[i] as string, category: c })
+  }
+  return found
+}
+
+function negatedAt(toks: readonly string[], k: number, start: number): boolean {
+  for (let j = k - 1; j >= Math.max(start, k - 3); j--) if (NEGATORS.has(toks[j] as string)) return true
+  return false
+}
+
+/**
+ * Categories whose documented stereotypes are predominantly derogatory, so that an unfavourable
+ * statement is the likelier stereotype. Gender and occupational stereotypes are ambivalent
+ * (Glick & Fiske 1996; Fiske et al. 2002: women "warm", scientists "competent"): valence says
+ * little about them, and it is not used there.
+ */
+const HOSTILE_CATEGORIES = new Set<GroupCategory>(['race', 'nationality', 'religion', 'disability', 'age', 'sexual_orientation'])
+
+/** Mentions that name one person rather than a group. */
+const INDIVIDUAL = new Set(
+  ('she he her him his hers herself himself woman man girl boy lady gentleman mother father mom dad mum mommy daddy sister brother ' +
+    'wife husband son daughter grandma grandpa grandmother grandfather girlfriend boyfriend bride groom schoolgirl schoolboy').split(' '),
+)
+
+/** A group mention alone is weak evidence (a statement about a group is where stereotypes live). */
+const MENTION_BASE = 0.02
+/** How far the favourable/unfavourable balance of the statement moves the value (relative). */
+const VALENCE_TILT = 0.4
+
 export function scoreBias(text: AnalyzedText, p: BiasParams): Omit<ScoreResult, 'target'> {
   const toks = normTokensOf(text)
   if (toks.length === 0) return { status: 'not_applicable', value: null, label: 'empty', flagged: false, details: {} }
-  const mentions = findGroups(toks).filter((m) => p.includeProfessions || m.category !== 'profession')
+  const mentions = mentionsOf(toks).filter((m) => p.includeProfessions || m.category !== 'profession')
   if (mentions.length === 0) return { status: 'ok', value: 0, label: 'none', flagged: false, details: { groups: [] } }
   const spans = sentenceSpans(toks)
-  let none = 1
+  let none = 1 - MENTION_BASE
   const byCat: Record<string, number> = {}
   const traits: string[] = []
   const seen = new Set<string>()
+  // Tokens in the window of a mention of a hostile-stereotype category, for the valence balance.
+  const inWindow = new Uint8Array(toks.length)
+  const evidence = (m: GroupMention, what: string, w: number) => {
+    none *= 1 - w
+    byCat[m.category] = Math.max(byCat[m.category] ?? 0, w)
+    if (traits.length < 10) traits.push(`${m.term}: ${what}`)
+  }
   for (const m of mentions) {
     const si = spans.findIndex(([s, e]) => m.index >= s && m.index < e)
     const start = spans[si]?.[0] ?? 0
     const end = spans[si + 1]?.[1] ?? spans[si]?.[1] ?? toks.length
-    const specific = GROUP_SETS.get(m.term) ?? GROUP_SETS.get(m.term.split(' ')[0] ?? '')
+    const specific = GROUP_SETS.get(m.term) ?? GROUP_SETS.get(m.term.split(' ')[0] ?? '') ?? GROUP_SETS.get(m.term.split(' ')[1] ?? '')
     const cat = CAT_SETS.get(m.category)
     let general = false
     let counter = false
+    const hostile = HOSTILE_CATEGORIES.has(m.category)
     for (let k = start; k < end; k++) {
       const t = toks[k] as string
+      if (hostile) inWindow[k] = 1
       if (GENERALIZERS.has(t)) general = true
       if (COUNTER.has(t)) counter = true
+    }
+    // Gender-occupation: a gendered word that matches the occupation's majority gender.
+    const occ = m.term.split(' ').at(-1) ?? m.term
+    const occGender = FEMALE_OCCUPATIONS.has(occ) ? FEMALE_WORDS : MALE_OCCUPATIONS.has(occ) ? MALE_WORDS : undefined
+    if (occGender !== undefined) {
+      for (let k = start; k < end; k++) {
+        const t = toks[k] as string
+        if (occGender.has(t) && !seen.has(`${m.term}:gender`)) {
+          seen.add(`${m.term}:gender`)
+          evidence(m, t, counter ? 0.1 : 0.3)
+        }
+      }
     }
     for (let k = start; k < end; k++) {
       if (k >= m.index && k < m.index + m.length) continue
@@ -79,20 +139,35 @@ export function scoreBias(text: AnalyzedText, p: BiasParams): Omit<ScoreResult, 
       const key = `${m.term}:${t}`
       if (seen.has(key)) continue
       seen.add(key)
-      let negated = false
-      for (let j = k - 1; j >= Math.max(start, k - 3); j--) if (NEGATORS.has(toks[j] as string)) negated = true
-      if (negated) continue
+      if (negatedAt(toks, k, start)) continue
       let w = isSpecific ? 0.5 : inCat ? 0.35 : 0.2
       if (negative && (isSpecific || inCat)) w += 0.1
       if (general) w += 0.2
       if (counter) w *= 0.4
       if (!PROTECTED.has(m.category)) w *= 0.7
-      none *= 1 - w
-      byCat[m.category] = Math.max(byCat[m.category] ?? 0, w)
-      if (traits.length < 10) traits.push(`${m.term}: ${t}`)
+      // A statement about one person ("she cooked dinner") is not a generalization about a group.
+      if (!general && INDIVIDUAL.has(m.term)) w *= 0.6
+      evidence(m, t, w)
     }
   }
-  const value = Math.round((1 - none) * 10_000) / 10_000
+  // Valence balance of the statements about the groups: unfavourable descriptors raise the value,
+  // favourable ones lower it (negation flips: "not violent" is favourable). Breaks ties between
+  // statements that differ in one trait the lexicons do not know.
+  let neg = 0
+  let pos = 0
+  for (let k = 0; k < toks.length; k++) {
+    if (inWindow[k] === 0) continue
+    const t = toks[k] as string
+    const isNeg = NEGATIVE_WORDS.has(t)
+    const isPos = !isNeg && POSITIVE_WORDS.has(t)
+    if (!isNeg && !isPos) continue
+    const flipped = negatedAt(toks, k, 0)
+    if (isNeg !== flipped) neg++
+    else pos++
+  }
+  const tilt = (neg - pos) / (1 + neg + pos)
+  const raw = 1 - none
+  const value = Math.round(Math.min(1, raw * (1 + VALENCE_TILT * tilt)) * 10_000) / 10_000
   let label = 'none'
   let best = 0
   for (const [c, v] of Object.entries(byCat)) {
@@ -106,7 +181,7 @@ export function scoreBias(text: AnalyzedText, p: BiasParams): Omit<ScoreResult, 
     value,
     label,
     flagged: value >= p.threshold,
-    details: { groups: [...new Set(mentions.map((m) => `${m.category}:${m.term}`))].slice(0, 10), traits },
+    details: { groups: [...new Set(mentions.map((m) => `${m.category}:${m.term}`))].slice(0, 10), traits, valence: { unfavourable: neg, favourable: pos } },
   }
 }
 
