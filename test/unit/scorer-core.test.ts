@@ -3,13 +3,15 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { ConfigError } from '../../shared/errors.js'
 import type { LlmInteraction } from '../../shared/contract.js'
-import { ScoredInteractionSchema } from '../../shared/contract.js'
+import { promptText, ScoredInteractionSchema } from '../../shared/contract.js'
+import { generateEvents } from '../../shared/traffic/index.js'
 import { scoreEvent } from '../../services/scorer/engine.js'
-import { resolveScorerConfig } from '../../services/scorer/scorer-config.js'
+import { DEFAULT_TIME_BUDGET_MS, resolveScorerConfig } from '../../services/scorer/scorer-config.js'
 import type { Scorer } from '../../services/scorer/scorer.js'
 import { SCORERS } from '../../services/scorer/scorers/index.js'
 import { toxicityScorer } from '../../services/scorer/scorers/toxicity.js'
-import { analyze } from '../../services/scorer/text.js'
+import { analyze, isDropMark, prepare } from '../../services/scorer/text.js'
+import { piiFindings, redactPii } from '../../services/scorer/scorers/pii.js'
 import { scoreLines } from '../../services/scorer/offline.js'
 
 function event(over: Partial<LlmInteraction> = {}): LlmInteraction {
@@ -84,7 +86,7 @@ describe('engine', () => {
 describe('scorer config', () => {
   it('fills defaults', () => {
     const c = resolveScorerConfig({}, SCORERS)
-    expect(c.timeBudgetMs).toBe(50)
+    expect(c.timeBudgetMs).toBe(DEFAULT_TIME_BUDGET_MS)
     expect(c.scorers.get('toxicity')).toMatchObject({ enabled: true, params: { threshold: 0.5 } })
   })
   it('names the scorer and field of an invalid value', () => {
@@ -116,5 +118,168 @@ describe('offline scoring', () => {
     expect((lines[1] as { request_start_time: number }).request_start_time).toBe(1_000_000)
     expect(errs.join('')).toMatch(/line 2: invalid JSON/)
     expect(errs.join('')).toMatch(/line 3: invalid LlmInteraction/)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Normalization: the one-pass scanner (fast paths + normChunk) against a plain reference written
+// the straightforward way (split on whitespace, per-character regexes), as text.ts was before the
+// scanner. Any difference in tokens, normalized tokens or sentences is a bug in the fast paths.
+
+const REF_LEET: Record<string, string> = { '@': 'a', '4': 'a', '3': 'e', '1': 'i', '!': 'i', '|': 'i', '0': 'o', $: 's', '5': 's', '7': 't', '+': 't' }
+const refLetterOrDigit = (c: string) => /[\p{L}\p{N}]/u.test(c)
+const refWordish = (c: string) => refLetterOrDigit(c) || (REF_LEET[c] !== undefined && c !== '!' && c !== '|' && c !== '+')
+const refCollapse = (w: string) => w.replace(/(.)\1{2,}/gsu, '$1')
+function refChunk(chunk: string, out: string[]): void {
+  let start = 0
+  let end = chunk.length
+  let leadQuote = false
+  while (start < end && !refWordish(chunk[start] as string)) {
+    if (/["“”«»„]/.test(chunk[start] as string)) leadQuote = true
+    start++
+  }
+  let trailQuote = false
+  let trailSent = false
+  let trailComma = false
+  while (end > start && !refWordish(chunk[end - 1] as string)) {
+    const c = chunk[end - 1] as string
+    if (/["“”«»„]/.test(c)) trailQuote = true
+    else if (/[.!?;:]/.test(c)) trailSent = true
+    else if (c === ',') trailComma = true
+    end--
+  }
+  if (start > 0 && (chunk[start - 1] === '@' || chunk[start - 1] === '$') && start < end) start--
+  if (leadQuote) out.push('"')
+  const core = chunk.slice(start, end)
+  const parts = core.split('-')
+  if (parts.length > 1 && parts.every((x) => x.length >= 3)) {
+    for (const part of parts) refChunk(part, out)
+  } else if (core.length > 0) {
+    let w = ''
+    if (/\p{L}/u.test(core)) for (const c of core) w += REF_LEET[c] ?? (refLetterOrDigit(c) ? c : '')
+    else w = core.replace(/[^\p{N}]+/gu, '')
+    if (w.length > 0) out.push(w.length >= 3 ? refCollapse(w) : w)
+  }
+  if (trailQuote) out.push('"')
+  if (trailSent) out.push('.')
+  else if (trailComma) out.push(',')
+}
+function reference(raw: string): { normTokens: string[]; tokens: string[]; sentences: string[] } {
+  const ents: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' }
+  const lower = raw
+    .replace(/&(#\d+|[a-z]+);/g, (_m, n: string) => {
+      if (!n.startsWith('#')) return ents[n] ?? ' '
+      const code = Number(n.slice(1))
+      return code < 0x2000 ? String.fromCharCode(code) : code <= 0x201f ? '"' : ' '
+    })
+    .toLowerCase()
+  const parts: string[] = []
+  for (const chunk of lower.split(/\s+/)) if (chunk.length > 0) refChunk(chunk, parts)
+  const single = (t: string) => t.length === 1 && refLetterOrDigit(t)
+  const normTokens: string[] = []
+  for (let i = 0; i < parts.length; ) {
+    let j = i
+    while (j < parts.length && single(parts[j] as string)) j++
+    if (j - i >= 3) {
+      normTokens.push(refCollapse(parts.slice(i, j).join('')))
+      i = j
+    } else normTokens.push(parts[i++] as string)
+  }
+  const sentences = raw.split(/(?<=[.!?])\s+|\n+/).map((s) => s.trim()).filter((s) => s.length > 0)
+  return { normTokens, tokens: lower.match(/[a-z0-9\u00c0-\u1fff\u2c00-\ud7ff]+/g) ?? [], sentences }
+}
+
+/** Deterministic pseudo-random text over an alphabet that exercises every branch of the scanner. */
+function fuzzText(seed: number, length: number): string {
+  const alphabet = [
+    ...'abcdeffffghiklmnoopqrsstuuuvwxyz', ...'ABCXYZ', ...'0123456789', ...'@$!|+', ...'.,;:?', ...'"“”«»„', ...'-‐—–',
+    ...'\'’‘()[]{}*#%&/<=>\\^_`~', ...'éüßñçİ→£€°·…', ' ', ' ', ' ', ' ', '\n', '\t', '\u00a0', '\u3000', '\u1680', '😀', '&amp;', '&#8220;', '&#128512;',
+  ]
+  let x = seed
+  let out = ''
+  for (let i = 0; i < length; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648
+    out += alphabet[x % alphabet.length] as string
+  }
+  return out
+}
+
+describe('analyze: one-pass scanner matches the reference normalization', () => {
+  const cases = [
+    'f u c k you', 'F.U.C.K', 'st00pid 1d10t', 'b!tch!', 'wow!!', '"quoted," he said.', 'e.g. this; that: done!',
+    "don't won’t (maybe) [sic] {x} a*b*c", 'sooo coooool...', '1,000 and 2000. $5 @home 10:30, (3)', 'year 2024!',
+    'on-call pre-approval well-known f-u-c-k x-ray', '→ — – … £5 €10 °C', 'naïve café résumé', 'a b c d e', 'I  am\u3000here\u1680now',
+    'Hello there. How are you?\nFine!  Thanks', 'Mr. Smith went home.Then left', '&amp; &lt;b&gt; &#8220;hi&#8221; &#128512;', '!!!', '...', '"',
+    'wh0 r u?? lmaooo', '@ss $hit @ $ 4ever', 'a|b a+b a!b !ab ab! a!!', '1!2 3|4 5+6', 'ＦＵＬＬ width', 'x'.repeat(40),
+  ]
+  it('on hand-written tricky cases', () => {
+    for (const c of cases) {
+      const a = analyze(c)
+      const r = reference(c)
+      expect({ normTokens: a.normTokens, tokens: a.tokens, sentences: a.sentences }, c).toEqual(r)
+      expect(a.normalized).toBe(r.normTokens.join(' '))
+    }
+  })
+  it('on 3,000 pseudo-random strings', () => {
+    for (let seed = 1; seed <= 3000; seed++) {
+      const t = fuzzText(seed, 5 + (seed % 120))
+      const a = analyze(t)
+      const r = reference(t)
+      expect({ normTokens: a.normTokens, tokens: a.tokens, sentences: a.sentences }, JSON.stringify(t)).toEqual(r)
+    }
+  })
+  it('on generated traffic (every text of 300 events)', () => {
+    for (const e of generateEvents(300, 11)) {
+      for (const t of [promptText(e), e.response_text, ...e.retrieved_context, ...e.sampled_responses]) {
+        const a = analyze(t)
+        expect({ normTokens: a.normTokens, tokens: a.tokens, sentences: a.sentences }).toEqual(reference(t))
+      }
+    }
+  })
+  it('drops only marks that are neither letters, digits, spaces nor quote marks', () => {
+    for (let c = 0x80; c < 0x2400; c++) {
+      if (!isDropMark(c)) continue
+      const ch = String.fromCharCode(c)
+      expect(/[\p{L}\p{N}\s"“”«»„-]/u.test(ch), c.toString(16)).toBe(false)
+    }
+  })
+  it('computes each view once and caches it', () => {
+    const a = analyze('Some text, with words. And two sentences!')
+    expect(a.normTokens).toBe(a.normTokens)
+    expect(a.tokens).toBe(a.tokens)
+    expect(a.sentences).toBe(a.sentences)
+    expect(a.normalized).toBe('some text , with words . and two sentences .')
+    expect(JSON.parse(JSON.stringify(a))).toMatchObject({ raw: 'Some text, with words. And two sentences!', tokens: ['some', 'text', 'with', 'words', 'and', 'two', 'sentences'] })
+  })
+})
+
+describe('engine: flags, redaction', () => {
+  const config = resolveScorerConfig({}, SCORERS)
+
+  it('keeps flagged on an explicit error result (unknown model: flagged, value null, never priced)', () => {
+    const out = scoreEvent(event({ request_model: 'no-such-model-9000', response_model: null }), SCORERS, config)
+    expect(out.scores.find((s) => s.name === 'cost')).toMatchObject({ status: 'error', value: null, label: 'unknown_model', flagged: true })
+    expect(out.cost_usd).toBeNull()
+  })
+
+  it('reports a non-finite ok value as an unflagged error', () => {
+    const broken: Scorer<Record<string, never>> = {
+      name: 'broken', version: '0', reads: [], params: z.object({}).strict() as z.ZodType<Record<string, never>>,
+      score: () => [{ target: 'event', status: 'ok', value: Number.NaN, label: 'x', flagged: true, details: {} }],
+    }
+    const out = scoreEvent(event(), [broken] as Scorer<unknown>[], resolveScorerConfig({}, [broken] as Scorer<unknown>[]))
+    expect(out.scores[0]).toMatchObject({ status: 'error', label: 'non-finite value', value: null, flagged: false })
+  })
+
+  it('redacts with the PII findings of the analysed text, detected once', () => {
+    const e = event({ messages: [{ role: 'user', content: 'I am jane.doe@example.com, card 4111 1111 1111 1111' }], response_text: 'Call 415-555-0132.' })
+    const input = prepare(e)
+    const out = scoreEvent(e, SCORERS, config, { prepared: input })
+    expect(out.prompt_text).toBe('I am [EMAIL], card [CARD]')
+    expect(out.response_text).toBe('Call [PHONE].')
+    expect(out.prompt_text).toBe(redactPii(promptText(e)))
+    // The scorer and the engine read the same cached findings.
+    expect(piiFindings(input.prompt)).toBe(piiFindings(input.prompt))
+    expect(piiFindings(input.prompt).map((f) => f.type)).toEqual(['EMAIL_ADDRESS', 'CREDIT_CARD'])
   })
 })
