@@ -52,6 +52,32 @@ export interface DemoResult {
   queries: { title: string; rows: Record<string, unknown>[] }[]
 }
 
+/** How long after an incident ends its alert may still fire and count (windows and `for` delays). */
+const VERDICT_GRACE_MS = 30_000
+
+/**
+ * The firing record of an alert that was firing at some time in [from, to]: fired inside the span,
+ * or fired before it and not resolved by its start. Null if none.
+ */
+export function firingDuring(alerts: readonly Alert[], from: number, to: number): Alert | null {
+  const byKey = new Map<string, Alert[]>()
+  for (const a of [...alerts].sort((x, y) => x.emitted_time - y.emitted_time)) byKey.set(a.dedup_key, [...(byKey.get(a.dedup_key) ?? []), a])
+  for (const seq of byKey.values()) {
+    let open: Alert | null = null
+    for (const a of seq) {
+      if (a.state === 'firing') {
+        open ??= a
+        if (a.emitted_time >= from && a.emitted_time <= to) return a
+      } else {
+        if (open && a.emitted_time >= from) return open
+        open = null
+      }
+    }
+    if (open && open.emitted_time <= to) return open
+  }
+  return null
+}
+
 export function parseDuration(s: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim())
   if (!m) throw new Error(`expected a duration like 90s, 3m or 1h; got "${s}"`)
@@ -77,7 +103,6 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   out(`llmwatch demo: ${Math.round(opts.durationMs / 1000)} s of traffic at ${opts.rate} events/s with six scripted incidents`)
   out('starting infrastructure ...')
   const infra: KafkaInfra = await resolveKafka({ dataDir: `${opts.dataDir}/kafka`, fresh: true, log: (m) => out(`  ${m}`) })
-  life.add('kafka broker', () => infra.stop())
   const kafka: KafkaHandle = createKafka({ brokers: infra.brokers, clientId: 'llmwatch-demo', logger, partitions: env.KAFKA_PARTITIONS })
   await kafka.ensureTopics()
   const ch = await createClickHouse({
@@ -121,6 +146,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   life.add('sink', () => sink.stop())
   life.add('clickhouse', () => ch.close())
   life.add('kafka client', () => kafka.close())
+  life.add('kafka broker', () => infra.stop())
 
   const startedAt = Date.now()
   const incidents: IncidentSpec[] = defaultIncidentScript(startedAt, opts.durationMs)
@@ -177,14 +203,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const verdicts = EXPECTED_ALERTS.map((x) => {
     const spec = incidents.find((i) => i.name === x.incident)!
     const mine = alerts.filter((a) => a.rule === x.rule && !a.reminder && (x.label === undefined || Object.values(a.labels).includes(x.label)))
-    const fired = mine.find((a) => a.state === 'firing')
+    const during = firingDuring(mine, spec.startMs, spec.startMs + spec.durationMs + VERDICT_GRACE_MS)
     return {
       incident: x.incident,
       rule: x.rule,
       app: x.label ?? '',
-      fired: fired !== undefined,
-      resolved: mine.some((a) => a.state === 'resolved'),
-      firstFiredAfterMs: fired ? fired.emitted_time - spec.startMs : null,
+      fired: during !== null,
+      resolved: during !== null && mine.some((a) => a.state === 'resolved' && a.dedup_key === during.dedup_key && a.emitted_time >= during.emitted_time),
+      firstFiredAfterMs: during ? Math.max(0, during.emitted_time - spec.startMs) : null,
     }
   })
   out('\nincidents and their alerts:')
