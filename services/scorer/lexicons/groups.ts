@@ -134,10 +134,10 @@ const GROUP_ADJECTIVES: ReadonlyMap<string, GroupCategory> = new Map(
 )
 
 export interface GroupMention {
-  index: number
-  length: number
-  term: string
-  category: GroupCategory
+  readonly index: number
+  readonly length: number
+  readonly term: string
+  readonly category: GroupCategory
 }
 
 /** Two-token phrases by their first token, so a scan does not build a "a b" string per token. */
@@ -160,8 +160,26 @@ function startsWithLetter(t: string): boolean {
   return c >= 97 && c <= 122
 }
 
-/** Finds group mentions in a token list (phrases of two tokens first, then single tokens). */
+/**
+ * Mentions per token array, so the toxicity and bias scorers reading the same analysed text share
+ * one scan. Keyed by the array object (text.ts caches one per text); the WeakMap lets it go with it.
+ */
+const MENTIONS = new WeakMap<readonly string[], readonly GroupMention[]>()
+
+/**
+ * Finds group mentions in a token list (phrases of two tokens first, then single tokens).
+ * Returns a fresh array (callers may add to it) of shared, read-only mention objects.
+ */
 export function findGroups(tokens: readonly string[]): GroupMention[] {
+  let found = MENTIONS.get(tokens)
+  if (found === undefined) {
+    found = scanGroups(tokens)
+    MENTIONS.set(tokens, found)
+  }
+  return found.slice()
+}
+
+function scanGroups(tokens: readonly string[]): GroupMention[] {
   const out: GroupMention[] = []
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as string

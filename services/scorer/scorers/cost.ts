@@ -52,6 +52,8 @@ const BEDROCK_REGION = /^(?:us|eu|apac|global)\./
 export class PriceIndex {
   private readonly exact = new Map<string, CatalogEntry>()
   private readonly dated = new Map<string, CatalogEntry>()
+  /** Answers by raw provider + model: an event stream names few models, and find() normalizes. */
+  private readonly memo = new Map<string, CatalogEntry | null>()
 
   constructor(readonly catalog: Catalog) {
     for (const e of catalog.models) {
@@ -64,6 +66,18 @@ export class PriceIndex {
 
   /** The entry pricing `model` at `provider`, or undefined. */
   find(provider: string, model: string): CatalogEntry | undefined {
+    const key = `${provider}\u0000${model}`
+    let hit = this.memo.get(key)
+    if (hit === undefined) {
+      hit = this.lookup(provider, model) ?? null
+      // Bounded: a stream of made-up model names must not grow memory.
+      if (this.memo.size >= 10_000) this.memo.clear()
+      this.memo.set(key, hit)
+    }
+    return hit ?? undefined
+  }
+
+  private lookup(provider: string, model: string): CatalogEntry | undefined {
     let m = model.trim().toLowerCase()
     if (provider === 'aws.bedrock') m = m.replace(BEDROCK_REGION, '')
     const hit = this.exact.get(`${provider}\u0000${m}`)
