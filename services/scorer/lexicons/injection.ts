@@ -294,25 +294,38 @@ export const RULES: readonly Rule[] = [
 ]
 
 /** Markup that imitates chat-template or system delimiters (checked on the raw text, lower case). */
-export const MARKUP: readonly { pattern: RegExp; weight: number; id: string; kind: InjectionKind }[] = [
-  { id: 'chat-template', kind: 'markup', pattern: /<\|(?:im_start|im_end|system|user|assistant|endoftext)\|>/, weight: 0.9 },
-  { id: 'inst-tags', kind: 'markup', pattern: /\[\/?inst\]|<<\/?sys>>/, weight: 0.85 },
-  { id: 'role-tags', kind: 'markup', pattern: /<\/?(?:system|assistant|user|human)>/, weight: 0.7 },
+/**
+ * Markup rules, checked on the lower-cased raw text. `needles` are substrings the pattern cannot
+ * match without: the (fast, native) substring search gates the regular expression, so a text pays
+ * for a pattern only when it holds one of its needles.
+ */
+export interface MarkupRule {
+  id: string
+  kind: InjectionKind
+  weight: number
+  needles: readonly string[]
+  pattern: RegExp
+}
+
+export const MARKUP: readonly MarkupRule[] = [
+  { id: 'chat-template', kind: 'markup', needles: ['<|'], pattern: /<\|(?:im_start|im_end|system|user|assistant|endoftext)\|>/, weight: 0.9 },
+  { id: 'inst-tags', kind: 'markup', needles: ['inst]', '<<'], pattern: /\[\/?inst\]|<<\/?sys>>/, weight: 0.85 },
+  { id: 'role-tags', kind: 'markup', needles: ['system>', 'assistant>', 'user>', 'human>'], pattern: /<\/?(?:system|assistant|user|human)>/, weight: 0.7 },
   // Conversation-turn labels typed into a prompt fake a transcript the model continues.
-  { id: 'turn-label', kind: 'markup', pattern: /(?:^|\n)\s*(?:human|user|assistant|ai|system)\s*:/, weight: 0.35 },
-  { id: 'fake-role-header', kind: 'markup', pattern: /(?:^|\n)\s*(?:#{2,}|\[|\{)?\s*(?:system|admin|developer)\s*(?:message|prompt|override)?\s*[:\]}]/, weight: 0.75 },
-  { id: 'close-context', kind: 'markup', pattern: /<\/(?:context|document|documents|data|input|user_input|text)>/, weight: 0.7 },
+  { id: 'turn-label', kind: 'markup', needles: ['human', 'user', 'assistant', 'ai:', 'ai :', 'system'], pattern: /(?:^|\n)\s*(?:human|user|assistant|ai|system)\s*:/, weight: 0.35 },
+  { id: 'fake-role-header', kind: 'markup', needles: ['system', 'admin', 'developer'], pattern: /(?:^|\n)\s*(?:#{2,}|\[|\{)?\s*(?:system|admin|developer)\s*(?:message|prompt|override)?\s*[:\]}]/, weight: 0.75 },
+  { id: 'close-context', kind: 'markup', needles: ['</'], pattern: /<\/(?:context|document|documents|data|input|user_input|text)>/, weight: 0.7 },
   // Code that exfiltrates data, opens connections or loops forever, handed to the model to "include".
-  { id: 'dangerous-code', kind: 'markup', pattern: /subprocess\.|os\.system|socket\.socket|pexpect|win32clipboard|\.terminate\(\)|private[/_]key|while true:/, weight: 0.4 },
-  { id: 'end-marker', kind: 'markup', pattern: /(?:end of (?:context|document|input|prompt)|={3,}\s*end)/, weight: 0.5 },
+  { id: 'dangerous-code', kind: 'markup', needles: ['subprocess', 'os.system', 'socket.socket', 'pexpect', 'win32clipboard', '.terminate(', 'private', 'while true:'], pattern: /subprocess\.|os\.system|socket\.socket|pexpect|win32clipboard|\.terminate\(\)|private[/_]key|while true:/, weight: 0.4 },
+  { id: 'end-marker', kind: 'markup', needles: ['end of', '==='], pattern: /(?:end of (?:context|document|input|prompt)|={3,}\s*end)/, weight: 0.5 },
   // Text hidden from the human reader of a page but read by the model.
-  { id: 'hidden-text', kind: 'indirect', pattern: /display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:px|pt|em)?\s*[;"]|<!--[^>]{0,80}\b(?:ai|assistant|model|llm|gpt)\b/, weight: 0.5 },
+  { id: 'hidden-text', kind: 'indirect', needles: ['display', 'visibility', 'font-size', '<!--'], pattern: /display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:px|pt|em)?\s*[;"]|<!--[^>]{0,80}\b(?:ai|assistant|model|llm|gpt)\b/, weight: 0.5 },
   // A separator that opens a new instruction block: "new instructions:", "\n instruction:", "additional instruction -"
-  { id: 'instruction-label', kind: 'hijack', pattern: /(?:^|[.!?]\s)\s*(?:new|additional|updated|extra|real|true|secret|hidden|important|system|neue|zusätzliche)?\s*(?:instructions?|anweisung(?:en)?|instrucci[oó]n(?:es)?|task|aufgabe|directive|befehl)\s*[:\-–]/, weight: 0.45 },
+  { id: 'instruction-label', kind: 'hijack', needles: ['instruction', 'anweisung', 'instrucci', 'task', 'aufgabe', 'directive', 'befehl'], pattern: /(?:^|[.!?]\s)\s*(?:new|additional|updated|extra|real|true|secret|hidden|important|system|neue|zusätzliche)?\s*(?:instructions?|anweisung(?:en)?|instrucci[oó]n(?:es)?|task|aufgabe|directive|befehl)\s*[:\-–]/, weight: 0.45 },
   // The same label after a line break inside the text: the separator + new instruction of HouYi.
-  { id: 'instruction-after-break', kind: 'hijack', pattern: /(?:\n|\\n)\s*(?:new|additional|updated|extra|real|true|secret|hidden|important|system|neue|zusätzliche)?\s*(?:instructions?|anweisung(?:en)?|instrucci[oó]n(?:es)?|directive|befehl)\s*[:\-–]/, weight: 0.55 },
+  { id: 'instruction-after-break', kind: 'hijack', needles: ['instruction', 'anweisung', 'instrucci', 'directive', 'befehl'], pattern: /(?:\n|\\n)\s*(?:new|additional|updated|extra|real|true|secret|hidden|important|system|neue|zusätzliche)?\s*(?:instructions?|anweisung(?:en)?|instrucci[oó]n(?:es)?|directive|befehl)\s*[:\-–]/, weight: 0.55 },
   // Interrupt words that try to stop the intended task: "Attention - stop -", "STOP: write ..."
-  { id: 'interrupt', kind: 'hijack', pattern: /\b(?:attention|achtung|stop|stopp|halt)\s*[-–—:!.]+\s*(?:stop|stopp|halt|write|say|print|output|schreib|sag)\b/, weight: 0.55 },
+  { id: 'interrupt', kind: 'hijack', needles: ['stop', 'attention', 'achtung', 'halt'], pattern: /\b(?:attention|achtung|stop|stopp|halt)\s*[-–—:!.]+\s*(?:stop|stopp|halt|write|say|print|output|schreib|sag)\b/, weight: 0.55 },
   // Escaped line breaks typed into a prompt to fake the end of the template.
-  { id: 'escaped-newlines', kind: 'obfuscation', pattern: /(?:\\\s?n\s*){4,}/, weight: 0.55 },
+  { id: 'escaped-newlines', kind: 'obfuscation', needles: ['\\'], pattern: /(?:\\\s?n\s*){4,}/, weight: 0.55 },
 ]

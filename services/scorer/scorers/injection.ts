@@ -15,7 +15,7 @@
  */
 import { z } from 'zod'
 import type { AnalyzedText, ScoreResult, Scorer } from '../scorer.js'
-import { analyze, normTokensOf } from '../text.js'
+import { analyze, normTokensOf, type Analyzed } from '../text.js'
 import { MARKUP, RULES, type InjectionKind, type Rule } from '../lexicons/injection.js'
 
 export const injectionParams = z
@@ -29,8 +29,6 @@ export const injectionParams = z
   .strict()
 export type InjectionParams = z.infer<typeof injectionParams>
 
-const BASE64_RUN = /[A-Za-z0-9+/]{24,}={0,2}/g
-const HEX_RUN = /\b(?:[0-9a-fA-F]{2}){12,}\b/g
 const MAX_DECODES = 4
 
 function matchFrom(toks: readonly string[], i: number, rule: Rule, slot: number): boolean {
@@ -69,55 +67,131 @@ for (const rule of RULES) {
   }
 }
 
-function scanTokens(toks: readonly string[], hits: Map<string, Hit>): void {
+/** Scans tokens for every rule; returns the longest token's length (gates the payload decoder). */
+function scanTokens(toks: readonly string[], hits: Map<string, Hit>): number {
+  let longest = 0
   for (let i = 0; i < toks.length; i++) {
-    const rules = BY_FIRST.get(toks[i] as string)
+    const tok = toks[i] as string
+    if (tok.length > longest) longest = tok.length
+    const rules = BY_FIRST.get(tok)
     if (rules === undefined) continue
     for (const rule of rules) {
       if (hits.has(rule.id) || (rule.start === true && !opensClause(toks, i))) continue
       if (matchFrom(toks, i + 1, rule, 1)) hits.set(rule.id, { id: rule.id, kind: rule.kind, weight: rule.weight })
     }
   }
+  return longest
 }
 
 // Raw-text signals (case and layout matter, so they read the raw text, not the tokens).
-const MARKUP_CHARS = /[<[#{:=\\!–—-]/
 /** A whole phrase typed as spaced letters ("S a y t h a t ..."): obfuscation against word filters. */
-const SPACED_LETTERS = /(?:^|[^\p{L}])(?:\p{L} ){9,}\p{L}(?!\p{L})/u
+const SPACED_MIN = 10
+
+function isLetterCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7)
+}
+
+/** Whether the text holds 10+ single letters separated by single spaces ("S a y t h a t ..."). */
+function hasSpacedLetters(raw: string): boolean {
+  let run = 0
+  const n = raw.length
+  for (let i = 0; i < n; i++) {
+    const c = raw.charCodeAt(i)
+    const single = isLetterCode(c) && (i === 0 || !isLetterCode(raw.charCodeAt(i - 1))) && (i + 1 === n || !isLetterCode(raw.charCodeAt(i + 1)))
+    if (!single) {
+      if (c !== 32) run = 0
+      continue
+    }
+    run++
+    if (run >= SPACED_MIN) return true
+    // The letter must be followed by exactly one space and another letter for the run to go on.
+    if (raw.charCodeAt(i + 1) !== 32) run = 0
+  }
+  return false
+}
+
 /** A run of 4+ all-caps words: a shouted instruction inserted into ordinary text. */
 const CAPS_RUN = /(?:\b[A-ZÄÖÜ]{2,}[\s,;:!?"'-]+){3,}[A-ZÄÖÜ]{2,}\b/
 const LOWER_WORD = /[a-zäöüß]{3,}/
 /** A script that ends on a speaker label ("... John:") asks the model to write that character's line. */
 const COMPLETION_PREFIX = /(?:^|[\n.!?"]\s*)\p{Lu}\p{Ll}{1,20}:\s*$/u
 
-function scanRaw(raw: string, hits: Map<string, Hit>): void {
-  if (MARKUP_CHARS.test(raw)) {
-    const lower = raw.toLowerCase()
-    for (const m of MARKUP) if (m.pattern.test(lower)) hits.set(m.id, { id: m.id, kind: m.kind, weight: m.weight })
+function scanRaw(raw: string, lower: string, hits: Map<string, Hit>): void {
+  for (const m of MARKUP) {
+    let present = false
+    for (const needle of m.needles) {
+      if (lower.includes(needle)) {
+        present = true
+        break
+      }
+    }
+    if (present && m.pattern.test(lower)) hits.set(m.id, { id: m.id, kind: m.kind, weight: m.weight })
   }
-  if (SPACED_LETTERS.test(raw)) hits.set('spaced-letters', { id: 'spaced-letters', kind: 'obfuscation', weight: 0.55 })
+  if (hasSpacedLetters(raw)) hits.set('spaced-letters', { id: 'spaced-letters', kind: 'obfuscation', weight: 0.55 })
   const caps = CAPS_RUN.exec(raw)
   // Only an insertion when the rest of the text is ordinary mixed-case prose.
   if (caps !== null && LOWER_WORD.test(raw.slice(0, caps.index) + ' ' + raw.slice(caps.index + caps[0].length))) {
     hits.set('caps-insertion', { id: 'caps-insertion', kind: 'obfuscation', weight: 0.35 })
   }
-  if (COMPLETION_PREFIX.test(raw)) hits.set('completion-prefix', { id: 'completion-prefix', kind: 'jailbreak', weight: 0.3 })
+  // Only the end of the text matters: test a short tail instead of scanning the whole text.
+  if (COMPLETION_PREFIX.test(raw.slice(-48))) hits.set('completion-prefix', { id: 'completion-prefix', kind: 'jailbreak', weight: 0.3 })
 }
 
-/** Decodes base64 / hex runs that yield mostly printable text. */
+const MIN_RUN = 24
+/** Normalization drops "+" and "/" inside a chunk, so a 24-char run leaves a token of at least this length. */
+const MIN_TOKEN_FOR_PAYLOAD = 16
+
+/** The lower-cased text: text.ts's cached view when there is one. */
+function lowerOf(text: AnalyzedText): string {
+  return (text as Partial<Analyzed>).lower ?? text.raw.toLowerCase()
+}
+const PRINTABLE = /[\p{L}\p{N}\p{P}\s]/u
+
+/** Whether a char code can be part of a base64 run (letters, digits, + and /). */
+function isB64(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
+}
+
+/** Decodes a candidate run when it yields mostly printable text. */
+function decodeRun(run: string, encoding: 'hex' | 'base64'): string | undefined {
+  const text = Buffer.from(run, encoding).toString('utf8')
+  if (text.length < 8) return undefined
+  let printable = 0
+  for (const ch of text) if (PRINTABLE.test(ch)) printable++
+  return printable / text.length > 0.9 ? text : undefined
+}
+
+/**
+ * Finds base64 / hex runs (24+ characters without a break) in one linear pass and decodes those
+ * that yield mostly printable text. Runs of all-hex characters are tried as hex first.
+ */
 function decodedPayloads(raw: string): string[] {
   const out: string[] = []
-  for (const re of [BASE64_RUN, HEX_RUN]) {
-    re.lastIndex = 0
-    let m: RegExpExecArray | null
-    while ((m = re.exec(raw)) !== null && out.length < MAX_DECODES) {
-      const run = m[0]
-      // Base64 runs of one case only are usually identifiers or hashes, not encoded prose.
-      const text = Buffer.from(run, re === HEX_RUN ? 'hex' : 'base64').toString('utf8')
-      let printable = 0
-      for (const ch of text) if (/[\p{L}\p{N}\p{P}\s]/u.test(ch)) printable++
-      if (text.length >= 8 && printable / text.length > 0.9) out.push(text)
+  const n = raw.length
+  let i = 0
+  while (i < n && out.length < MAX_DECODES) {
+    if (!isB64(raw.charCodeAt(i))) {
+      i++
+      continue
     }
+    let j = i
+    let allHex = true
+    while (j < n && isB64(raw.charCodeAt(j))) {
+      if (allHex && !isHex(raw.charCodeAt(j))) allHex = false
+      j++
+    }
+    if (j - i >= MIN_RUN) {
+      let end = j
+      while (end < n && end < j + 2 && raw.charCodeAt(end) === 61) end++ // "=" padding
+      const run = raw.slice(i, end)
+      const decoded = (allHex && (j - i) % 2 === 0 ? decodeRun(run, 'hex') : undefined) ?? decodeRun(run, 'base64')
+      if (decoded !== undefined) out.push(decoded)
+    }
+    i = j + 1
   }
   return out
 }
@@ -126,13 +200,14 @@ function decodedPayloads(raw: string): string[] {
 export function scoreInjection(text: AnalyzedText, p: InjectionParams): Omit<ScoreResult, 'target'> {
   if (text.raw.trim().length === 0) return { status: 'not_applicable', value: null, label: 'empty', flagged: false, details: {} }
   const hits = new Map<string, Hit>()
-  scanTokens(normTokensOf(text), hits)
-  scanRaw(text.raw, hits)
+  const longest = scanTokens(normTokensOf(text), hits)
+  scanRaw(text.raw, lowerOf(text), hits)
   if (p.decodePayloads) {
-    for (const decoded of decodedPayloads(text.raw)) {
+    // An encoded run of 24+ characters survives normalization as one long token: no such token, no run.
+    for (const decoded of longest >= MIN_TOKEN_FOR_PAYLOAD ? decodedPayloads(text.raw) : []) {
       const inner = new Map<string, Hit>()
       scanTokens(normTokensOf(analyze(decoded)), inner)
-      scanRaw(decoded, inner)
+      scanRaw(decoded, decoded.toLowerCase(), inner)
       // Hiding instructions in an encoding is itself evidence of intent.
       for (const h of inner.values()) hits.set(`encoded:${h.id}`, { id: `encoded:${h.id}`, kind: 'encoded', weight: Math.min(1, h.weight + 0.1) })
     }
