@@ -116,18 +116,21 @@ const LOWER_WORD = /[a-zäöüß]{3,}/
 /** A script that ends on a speaker label ("... John:") asks the model to write that character's line. */
 const COMPLETION_PREFIX = /(?:^|[\n.!?"]\s*)\p{Lu}\p{Ll}{1,20}:\s*$/u
 
+/** Every needle of every markup rule, found in one pass (regex alternation of literals). */
+const NEEDLE_RE = new RegExp([...new Set(MARKUP.flatMap((m) => m.needles))].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g')
+/** Two single letters in a row (" a b "): the cheap gate for the spaced-letter scan. */
+const TWO_SINGLES = / [A-Za-z] [A-Za-z] /
+
 function scanRaw(raw: string, lower: string, hits: Map<string, Hit>): void {
-  for (const m of MARKUP) {
-    let present = false
-    for (const needle of m.needles) {
-      if (lower.includes(needle)) {
-        present = true
-        break
-      }
+  const found = new Set<string>()
+  NEEDLE_RE.lastIndex = 0
+  for (let m = NEEDLE_RE.exec(lower); m !== null; m = NEEDLE_RE.exec(lower)) found.add(m[0])
+  if (found.size > 0) {
+    for (const m of MARKUP) {
+      if (m.needles.some((n) => found.has(n)) && m.pattern.test(lower)) hits.set(m.id, { id: m.id, kind: m.kind, weight: m.weight })
     }
-    if (present && m.pattern.test(lower)) hits.set(m.id, { id: m.id, kind: m.kind, weight: m.weight })
   }
-  if (hasSpacedLetters(raw)) hits.set('spaced-letters', { id: 'spaced-letters', kind: 'obfuscation', weight: 0.55 })
+  if (TWO_SINGLES.test(raw) && hasSpacedLetters(raw)) hits.set('spaced-letters', { id: 'spaced-letters', kind: 'obfuscation', weight: 0.55 })
   const caps = CAPS_RUN.exec(raw)
   // Only an insertion when the rest of the text is ordinary mixed-case prose.
   if (caps !== null && LOWER_WORD.test(raw.slice(0, caps.index) + ' ' + raw.slice(caps.index + caps[0].length))) {
