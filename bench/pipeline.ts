@@ -93,7 +93,7 @@ const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - benchSt
 const loadAvg = () => os.loadavg().map((x) => Number(x.toFixed(2)))
 const round = (x: number, d = 0) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null)
 
-const GROUPS = { scorer: 'llmwatch-scorer', sink: 'llmwatch-sink', alerter: 'llmwatch-alerter' } as const
+const GROUPS = { scorer: 'llmwatch-scorer' } as const
 const PROBE_RULE = 'bench-probe-pii-leak'
 
 /** The default rules plus one `immediate` rule that alerts once per probe event. */
@@ -117,8 +117,10 @@ function writeRules(dir: string): string {
 function assignedAt(logFile: string): number | null {
   for (const line of readFileSync(logFile, 'utf8').split('\n')) {
     if (!line.startsWith('{')) continue
-    const rec = JSON.parse(line) as { msg?: string; time?: number; partitions?: number[] }
-    if (rec.msg === 'partitions assigned' && (rec.partitions?.length ?? 0) > 0 && rec.time !== undefined) return rec.time
+    const rec = JSON.parse(line) as { msg?: string; time?: string | number; partitions?: number[] }
+    // shared/logger.ts writes ISO times.
+    const t = rec.time === undefined ? NaN : new Date(rec.time).getTime()
+    if (rec.msg === 'partitions assigned' && (rec.partitions?.length ?? 0) > 0 && Number.isFinite(t)) return t
   }
   return null
 }
@@ -193,20 +195,19 @@ async function main(): Promise<void> {
     const scorer = scorerRun.child
 
     const samples: Sample[] = []
+    // Progress: the scorer's group lag on llm.interactions (produced without transactions, so the
+    // lag reaches exactly 0); for sink and alerter the runner's consumed counter on llm.scores
+    // from /metrics: their group lag never reaches 0 there, since the scorer's transaction markers
+    // take offsets that no consumer commits past.
+    const consumed = async (c: Child) => (await c.metric('llmwatch_messages_consumed_total', { service: c.name, topic: TOPICS.scores.name })) ?? 0
     const sample = async (): Promise<Sample> => {
-      const [ls, lk, la] = await Promise.all([
-        kafka.groupLag(GROUPS.scorer, TOPICS.interactions.name),
-        kafka.groupLag(GROUPS.sink, TOPICS.scores.name),
-        kafka.groupLag(GROUPS.alerter, TOPICS.scores.name),
-      ])
+      const [ls, sinkDone, alerterDone] = await Promise.all([kafka.groupLag(GROUPS.scorer, TOPICS.interactions.name), consumed(sink), consumed(alerter)])
       const rss: Record<string, number> = {}
       for (const c of children) {
         c.sample()
         rss[c.name] = c.memory()?.rssMb ?? NaN
       }
-      // Downstream lags count against what the scorer has produced so far: done = consumed of N.
-      const scorerDone = args.events - ls
-      const s: Sample = { t: Date.now(), scorerDone, sinkDone: scorerDone - lk, alerterDone: scorerDone - la, rss }
+      const s: Sample = { t: Date.now(), scorerDone: args.events - ls, sinkDone, alerterDone, rss }
       samples.push(s)
       return s
     }
@@ -223,7 +224,7 @@ async function main(): Promise<void> {
       }
       if (s.scorerDone >= args.events && s.sinkDone >= args.events && s.alerterDone >= args.events) break
       if (Date.now() > phase2Timeout) throw new Error('phase 2 did not finish within 10 minutes')
-      await sleep(200)
+      await sleep(250)
     }
     const doneAt = samples.at(-1)!.t
     const startAt = assignedAt(scorer.logFile) ?? scorerSpawn
@@ -234,6 +235,7 @@ async function main(): Promise<void> {
     const sustainedEps = Math.round((0.8 * args.events) / ((at(0.9) - at(0.1)) / 1000))
     const alerterDoneAt = samples.find((s) => s.alerterDone >= args.events)?.t ?? NaN
     const maxAlerterLag = Math.max(...samples.map((s) => s.scorerDone - s.alerterDone))
+    const maxSinkLag = Math.max(...samples.map((s) => s.scorerDone - s.sinkDone))
     const throughputMem = { sink: sink.peak().hwmMb, scorer: scorer.peak().hwmMb, alerter: alerter.peak().hwmMb }
     log(
       `  phase 2: ${args.events} events through scorer -> sink (+ alerter) in ${e2eSeconds.toFixed(1)} s = ${e2eEps} events/s end to end ` +
@@ -286,10 +288,10 @@ async function main(): Promise<void> {
         probeRun.proc.send({ type: 'watch', ids: [p.eventId] } satisfies ProbeRequest)
       },
       onSecond: (() => {
-        let last = -1
+        let lastPrint = Date.now()
         return (second: number, sent: number) => {
-          if (second === last || second % 5 !== 0) return
-          last = second
+          if (Date.now() - lastPrint < 5000) return
+          lastPrint = Date.now()
           const q = percentiles(queryable.map((x) => x.v))
           const a = percentiles(alerted.map((x) => x.v))
           log(`  ${second} s: ${sent} sent; queryable p50 ${q.p50_ms} p99 ${q.p99_ms} ms (${q.n}); alert p50 ${a.p50_ms} p99 ${a.p99_ms} ms (${a.n}); load ${loadAvg()[0]}`)
@@ -334,6 +336,7 @@ async function main(): Promise<void> {
         scorer_done_s: round((scorerFinished - startAt) / 1000, 2),
         alerter_done_s: round((alerterDoneAt - startAt) / 1000, 2),
         alerter_max_lag: maxAlerterLag,
+        sink_max_lag: maxSinkLag,
         ratio_to_baseline: round(e2eEps / baselineEps, 3),
         target_events_per_s: 10_000,
         target_ratio: 0.5,
@@ -360,7 +363,7 @@ async function main(): Promise<void> {
       },
     }
 
-    writeChart(args, samples, startAt, baselineEps, q, a, queryable, alerted, paced.perSecond, peakMb, chdbPeakMb, result.machine.load_avg_start)
+    writeChart(args, samples, startAt, baselineEps, q, a, queryable, alerted, peakMb, chdbPeakMb, result.machine.load_avg_start)
     log(`chart written to ${args.chart}`)
     process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`)
   } finally {
@@ -380,16 +383,15 @@ function writeChart(
   a: Percentiles,
   queryable: { t: number; v: number }[],
   alerted: { t: number; v: number }[],
-  perSecond: number[],
   peakMb: Record<string, number>,
   chdbPeakMb: number,
   load: number[],
 ): void {
-  // Throughput: events/s of each stage between consecutive samples, smoothed over ~1 s.
+  // Throughput: events/s of each stage, over the last ~2 s at each sample (commits come in steps).
   const rate = (pick: (s: Sample) => number): [number, number][] => {
     const out: [number, number][] = []
     for (let i = 1; i < samples.length; i++) {
-      const j = samples.findIndex((s) => s.t >= samples[i]!.t - 1000)
+      const j = samples.findIndex((s) => s.t >= samples[i]!.t - 2000)
       const from = samples[Math.min(j, i - 1)]!
       const to = samples[i]!
       out.push([(to.t - startAt) / 1000, ((pick(to) - pick(from)) * 1000) / Math.max(1, to.t - from.t)])

@@ -98,7 +98,7 @@ function linePanel(p: LinePanel, y0: number): string {
     if (!Number.isFinite(h.y)) continue
     const y = ys(h.y).toFixed(1)
     out.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${y}" y2="${y}" stroke="${h.color}" stroke-dasharray="6 4"/>`)
-    out.push(`<text x="${M.left + pw + 6}" y="${Number(y) + 4}" font-size="11" fill="${h.color}">${esc(h.label)}</text>`)
+    out.push(`<text x="${M.left + 6}" y="${Number(y) - 4}" font-size="11" fill="${h.color}">${esc(h.label)}</text>`)
   }
   p.series.forEach((s, i) => {
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
@@ -135,7 +135,7 @@ function barPanel(p: BarPanel, y0: number): string {
   for (const h of p.hlines ?? []) {
     const y = ys(h.y).toFixed(1)
     out.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${y}" y2="${y}" stroke="${h.color}" stroke-dasharray="6 4"/>`)
-    out.push(`<text x="${M.left + pw + 6}" y="${Number(y) + 4}" font-size="11" fill="${h.color}">${esc(h.label)}</text>`)
+    out.push(`<text x="${M.left + 6}" y="${Number(y) - 4}" font-size="11" fill="${h.color}">${esc(h.label)}</text>`)
   }
   return out.join('\n')
 }

@@ -18,6 +18,8 @@ export interface Child {
   logFile: string
   /** /healthz as JSON (null while the server is not up yet). */
   health(): Promise<Record<string, unknown> | null>
+  /** Sum of a Prometheus series from /metrics over the series whose labels include every `labels` pair. */
+  metric(name: string, labels: Record<string, string>): Promise<number | null>
   /** Peak and current resident set in MB, from /proc (null once the process is gone). */
   memory(): { hwmMb: number; rssMb: number } | null
   /** Largest VmRSS seen by `sample()` and the VmHWM read at the last sample. */
@@ -83,6 +85,10 @@ export async function startChild(opts: { name: string; env: Record<string, strin
         throw err
       }
     },
+    metric: async (name, labels) => {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) })
+      return sumSeries(await res.text(), name, labels)
+    },
     memory: () => procMemory(pid),
     sample: () => {
       const m = procMemory(pid)
@@ -104,6 +110,19 @@ export async function startChild(opts: { name: string; env: Record<string, strin
     },
   }
   return { child, proc }
+}
+
+/** Sum of the samples of `name` in Prometheus text whose labels include every pair of `labels`. */
+export function sumSeries(text: string, name: string, labels: Record<string, string>): number | null {
+  let sum: number | null = null
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue
+    const m = /^[^{\s]+(?:\{(.*)\})?\s+(\S+)/.exec(line)
+    if (!m) continue
+    const have = m[1] ?? ''
+    if (Object.entries(labels).every(([k, v]) => have.includes(`${k}="${v}"`))) sum = (sum ?? 0) + Number(m[2])
+  }
+  return sum
 }
 
 /** Polls `check` every `everyMs` until it returns true; throws after `timeoutMs`. */
