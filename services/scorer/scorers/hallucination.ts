@@ -123,6 +123,44 @@ export function addSupport(text: { raw: string; tokens: readonly string[] }, int
   for (let m = NUMBER_RE.exec(text.raw); m !== null; m = NUMBER_RE.exec(text.raw)) into.add(`#${normNumber(m[0])}`)
 }
 
+/**
+ * Like addSupport, restricted to the keys a response needs: a context token is stemmed only when
+ * it ends like a suffix stem() strips (s, d, g), so most tokens cost one set lookup and no allocation.
+ */
+export function addNeededSupport(text: { raw: string; tokens: readonly string[] }, needed: ReadonlySet<string>, into: Set<string>): void {
+  const wantNumbers = hasNumberKey(needed)
+  for (const t of text.tokens) {
+    const n = t.length
+    if (n < 2) continue
+    const last = t.charCodeAt(n - 1)
+    if (last < 58) continue // digits: numbers are read from the raw text below
+    if (n > 3 && (last === 115 || last === 100 || last === 103)) {
+      const key = stem(t)
+      if (needed.has(key)) into.add(key)
+    } else if (needed.has(t)) {
+      into.add(t)
+    }
+    if (wantNumbers) {
+      const num = NUMBER_WORD_KEYS.get(t)
+      if (num !== undefined && needed.has(num)) into.add(num)
+    }
+  }
+  if (!wantNumbers) return
+  NUMBER_RE.lastIndex = 0
+  for (let m = NUMBER_RE.exec(text.raw); m !== null; m = NUMBER_RE.exec(text.raw)) {
+    const key = `#${normNumber(m[0])}`
+    if (needed.has(key)) into.add(key)
+  }
+}
+
+/** Number words as support keys ("two" -> "#2"), in a Map (faster than an object for misses). */
+const NUMBER_WORD_KEYS = new Map(Object.entries(NUMBER_WORDS).map(([w, n]) => [w, `#${n}`]))
+
+function hasNumberKey(keys: ReadonlySet<string>): boolean {
+  for (const k of keys) if (k.charCodeAt(0) === 35) return true
+  return false
+}
+
 /** Lower-cases only when needed (most tokens already are): toLowerCase allocates. */
 function lowerOf(tok: string): string {
   const c = tok.charCodeAt(0)
@@ -163,6 +201,11 @@ const LEADING_PUNCT = /^[\s"'“‘(\-–—*•]+/
 /** Share of a fully-specific-supported claim's missing common words that is forgiven as paraphrase. */
 const PARAPHRASE_DISCOUNT = 0.3
 
+/** The checkable items of a response sentence (citation markers removed). */
+export function sentenceItems(sentence: string): Item[] {
+  return claimItems(sentence.includes('[') ? sentence.replace(CITATION_RE, ' ') : sentence)
+}
+
 export type SentenceKind = 'claim' | 'question' | 'filler'
 
 /**
@@ -187,9 +230,13 @@ export interface SentenceGrounding extends ClaimResult {
  * Grounding of each sentence against a support set. Filler is never checked (unsupported null).
  * Questions are checked, and grounding() counts them only when the reply makes no claim at all.
  */
-export function groundClaims(sentences: readonly string[], support: ReadonlySet<string>): SentenceGrounding[] {
-  return sentences.map((sentence) => {
-    const items = claimItems(sentence.includes('[') ? sentence.replace(CITATION_RE, ' ') : sentence)
+export function groundClaims(
+  sentences: readonly string[],
+  support: ReadonlySet<string>,
+  itemsOf: readonly Item[][] = sentences.map(sentenceItems),
+): SentenceGrounding[] {
+  return sentences.map((sentence, i) => {
+    const items = itemsOf[i] ?? []
     const kind = sentenceKind(sentence, items)
     if (kind === 'filler') return { sentence, kind, unsupported: null, missing: [] }
     let total = 0
@@ -307,10 +354,16 @@ function round(x: number): number {
 }
 
 function grounding(input: ScoringInput, p: HallucinationParams): ScoreResult {
+  // Only the keys the response needs are looked up in the context (no full support set).
+  const itemsOf = input.response.sentences.map(sentenceItems)
+  const needed = new Set<string>()
+  for (const items of itemsOf) for (const it of items) needed.add(it.key)
   const support = new Set<string>()
-  for (const c of input.context) addSupport(c, support)
-  if (p.allowPromptWords) addSupport(input.prompt, support)
-  const sentences = groundClaims(input.response.sentences, support)
+  if (needed.size > 0) {
+    for (const c of input.context) addNeededSupport(c, needed, support)
+    if (p.allowPromptWords) addNeededSupport(input.prompt, needed, support)
+  }
+  const sentences = groundClaims(input.response.sentences, support, itemsOf)
   type Checked = SentenceGrounding & { unsupported: number }
   const isChecked = (c: SentenceGrounding): c is Checked => c.unsupported !== null
   // Claims are what a grounded reply must support; a reply made only of questions is judged on them.
