@@ -68,6 +68,8 @@ export function stem(w: string): string {
 }
 
 function normNumber(n: string): string {
+  // Plain integers (most numbers) need no work.
+  if (n.indexOf(',') < 0 && n.indexOf('.') < 0) return n
   // "5,300" -> "5300"; "1.5" stays; a trailing ".0" is dropped.
   const s = /^\d{1,3}(?:,\d{3})+$/.test(n) ? n.replace(/,/g, '') : n.replace(',', '.')
   return s.replace(/\.0+$/, '')
@@ -123,27 +125,45 @@ export function addSupport(text: { raw: string; tokens: readonly string[] }, int
   for (let m = NUMBER_RE.exec(text.raw); m !== null; m = NUMBER_RE.exec(text.raw)) into.add(`#${normNumber(m[0])}`)
 }
 
+/** Word-token characters, as text.ts cuts `tokens` (a-z, 0-9 and the Latin-1..CJK letter ranges). */
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 0xc0 && c <= 0x1fff) || (c >= 0x2c00 && c <= 0xd7ff)
+}
+
+/** Number words per number key ("#2" -> ["two", "second"]), to find spelled-out numbers in a context. */
+const WORDS_OF_NUMBER = new Map<string, string[]>()
+for (const [w, n] of Object.entries(NUMBER_WORDS)) WORDS_OF_NUMBER.set(`#${n}`, [...(WORDS_OF_NUMBER.get(`#${n}`) ?? []), w])
+
+/** Whether the lower-cased text holds a whole token that starts with `prefix` and stems to `key` (or equals it, when `exact`). */
+function hasTokenStemmingTo(lower: string, prefix: string, key: string, exact = false): boolean {
+  for (let i = lower.indexOf(prefix); i >= 0; i = lower.indexOf(prefix, i + 1)) {
+    if (i > 0 && isWordCode(lower.charCodeAt(i - 1))) continue
+    let end = i + prefix.length
+    while (end < lower.length && isWordCode(lower.charCodeAt(end))) end++
+    const token = lower.slice(i, end)
+    if (exact ? token === key : stem(token) === key) return true
+  }
+  return false
+}
+
 /**
- * Like addSupport, restricted to the keys a response needs: a context token is stemmed only when
- * it ends like a suffix stem() strips (s, d, g), so most tokens cost one set lookup and no allocation.
+ * Support for the keys a response needs, found by searching the context for each key rather than
+ * stemming every context token: stem() only strips suffixes (and turns -ies into -y), so a token
+ * that stems to a key starts with the key; the native substring search skips everything else.
+ * Same result as addSupport + lookup.
  */
 export function addNeededSupport(text: { raw: string; tokens: readonly string[] }, needed: ReadonlySet<string>, into: Set<string>): void {
-  const wantNumbers = hasNumberKey(needed)
-  for (const t of text.tokens) {
-    const n = t.length
-    if (n < 2) continue
-    const last = t.charCodeAt(n - 1)
-    if (last < 58) continue // digits: numbers are read from the raw text below
-    if (n > 3 && (last === 115 || last === 100 || last === 103)) {
-      const key = stem(t)
-      if (needed.has(key)) into.add(key)
-    } else if (needed.has(t)) {
-      into.add(t)
+  const lower = (text as { lower?: string }).lower ?? text.raw.toLowerCase()
+  let wantNumbers = false
+  for (const k of needed) {
+    if (into.has(k)) continue
+    if (k.charCodeAt(0) === 35) {
+      wantNumbers = true
+      const words = WORDS_OF_NUMBER.get(k)
+      if (words !== undefined && words.some((w) => hasTokenStemmingTo(lower, w, w, true))) into.add(k)
+      continue
     }
-    if (wantNumbers) {
-      const num = NUMBER_WORD_KEYS.get(t)
-      if (num !== undefined && needed.has(num)) into.add(num)
-    }
+    if (hasTokenStemmingTo(lower, k, k) || (k.endsWith('y') && hasTokenStemmingTo(lower, `${k.slice(0, -1)}ies`, k))) into.add(k)
   }
   if (!wantNumbers) return
   NUMBER_RE.lastIndex = 0
@@ -152,9 +172,6 @@ export function addNeededSupport(text: { raw: string; tokens: readonly string[] 
     if (needed.has(key)) into.add(key)
   }
 }
-
-/** Number words as support keys ("two" -> "#2"), in a Map (faster than an object for misses). */
-const NUMBER_WORD_KEYS = new Map(Object.entries(NUMBER_WORDS).map(([w, n]) => [w, `#${n}`]))
 
 function hasNumberKey(keys: ReadonlySet<string>): boolean {
   for (const k of keys) if (k.charCodeAt(0) === 35) return true
