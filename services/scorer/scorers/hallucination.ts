@@ -52,6 +52,9 @@ const NUMBER_WORDS: Record<string, string> = {
   hundred: '100', thousand: '1000', million: '1000000', billion: '1000000000', first: '1', second: '2', third: '3',
 }
 
+/** As a Map: an object lookup would also find "constructor", "toString"... on the prototype. */
+const NUMBER_WORD_MAP: ReadonlyMap<string, string> = new Map(Object.entries(NUMBER_WORDS))
+
 /** Numbers (with thousands separators or decimals) or words (letters, inner apostrophes/hyphens). */
 const TOKEN_RE = /\d+(?:[.,]\d+)*|[\p{L}\p{M}]+(?:['’][\p{L}]+)?/gu
 
@@ -97,7 +100,7 @@ export function claimItems(sentence: string): Item[] {
       continue
     }
     const lower = lowerOf(tok)
-    const num = NUMBER_WORDS[lower]
+    const num = NUMBER_WORD_MAP.get(lower)
     if (num !== undefined) {
       items.push({ key: `#${num}`, weight: WEIGHTS.number, text: tok })
     } else if (!STOPWORDS.has(lower) && lower.length >= 2) {
@@ -118,7 +121,7 @@ const NUMBER_RE = /\d+(?:[.,]\d+)*/g
 export function addSupport(text: { raw: string; tokens: readonly string[] }, into: Set<string>): void {
   for (const t of text.tokens) {
     into.add(stem(t))
-    const num = NUMBER_WORDS[t]
+    const num = NUMBER_WORD_MAP.get(t)
     if (num !== undefined) into.add(`#${num}`)
   }
   NUMBER_RE.lastIndex = 0
@@ -128,6 +131,11 @@ export function addSupport(text: { raw: string; tokens: readonly string[] }, int
 /** Word-token characters, as text.ts cuts `tokens` (a-z, 0-9 and the Latin-1..CJK letter ranges). */
 function isWordCode(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 0xc0 && c <= 0x1fff) || (c >= 0x2c00 && c <= 0xd7ff)
+}
+
+/** The lower-cased text: text.ts's cached view when there is one. */
+function lowerText(text: { raw: string; lower?: string }): string {
+  return text.lower ?? text.raw.toLowerCase()
 }
 
 /** Number words per number key ("#2" -> ["two", "second"]), to find spelled-out numbers in a context. */
@@ -152,8 +160,8 @@ function hasTokenStemmingTo(lower: string, prefix: string, key: string, exact = 
  * that stems to a key starts with the key; the native substring search skips everything else.
  * Same result as addSupport + lookup.
  */
-export function addNeededSupport(text: { raw: string; tokens: readonly string[] }, needed: ReadonlySet<string>, into: Set<string>): void {
-  const lower = (text as { lower?: string }).lower ?? text.raw.toLowerCase()
+export function addNeededSupport(text: { raw: string; lower?: string }, needed: ReadonlySet<string>, into: Set<string>): void {
+  const lower = lowerText(text)
   let wantNumbers = false
   for (const k of needed) {
     if (into.has(k)) continue
