@@ -37,7 +37,7 @@ export interface BarPanel {
 
 const W = 900
 const PANEL_H = 300
-const M = { left: 70, right: 190, top: 36, bottom: 44 }
+const M = { left: 70, right: 215, top: 36, bottom: 44 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
