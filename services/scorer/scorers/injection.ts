@@ -199,15 +199,32 @@ function decodedPayloads(raw: string): string[] {
   return out
 }
 
-/** Scores one text. */
-export function scoreInjection(text: AnalyzedText, p: InjectionParams): Omit<ScoreResult, 'target'> {
-  if (text.raw.trim().length === 0) return { status: 'not_applicable', value: null, label: 'empty', flagged: false, details: {} }
+/** Rule hits of one text; `deep` counts those from tokens and decoded payloads (not raw markup). */
+interface Scan {
+  hits: Map<string, Hit>
+  deep: number
+}
+
+const HEAD_CHARS = 200
+
+/**
+ * Collects the hits of one text. `shallow`: the text is known to lie verbatim inside a text whose
+ * token and payload scan found nothing (a retrieved chunk quoted in the prompt), so only what can
+ * differ is checked: the raw markup, and the opening of the text (rules that need a sentence
+ * start can fire at a chunk's start but not where the prompt quotes it after "[1]").
+ */
+function scanText(text: AnalyzedText, p: InjectionParams, shallow: boolean): Scan {
   const hits = new Map<string, Hit>()
-  const longest = scanTokens(normTokensOf(text), hits)
-  scanRaw(text.raw, lowerOf(text), hits)
-  if (p.decodePayloads) {
+  let longest = 0
+  if (shallow) {
+    const cut = text.raw.length <= HEAD_CHARS ? text.raw.length : text.raw.lastIndexOf(' ', HEAD_CHARS)
+    scanTokens(analyze(text.raw.slice(0, cut > 0 ? cut : HEAD_CHARS)).normTokens, hits)
+  } else {
+    longest = scanTokens(normTokensOf(text), hits)
+  }
+  if (!shallow && p.decodePayloads && longest >= MIN_TOKEN_FOR_PAYLOAD) {
     // An encoded run of 24+ characters survives normalization as one long token: no such token, no run.
-    for (const decoded of longest >= MIN_TOKEN_FOR_PAYLOAD ? decodedPayloads(text.raw) : []) {
+    for (const decoded of decodedPayloads(text.raw)) {
       const inner = new Map<string, Hit>()
       scanTokens(normTokensOf(analyze(decoded)), inner)
       scanRaw(decoded, decoded.toLowerCase(), inner)
@@ -215,6 +232,12 @@ export function scoreInjection(text: AnalyzedText, p: InjectionParams): Omit<Sco
       for (const h of inner.values()) hits.set(`encoded:${h.id}`, { id: `encoded:${h.id}`, kind: 'encoded', weight: Math.min(1, h.weight + 0.1) })
     }
   }
+  const deep = hits.size
+  scanRaw(text.raw, lowerOf(text), hits)
+  return { hits, deep }
+}
+
+function resultOf(hits: ReadonlyMap<string, Hit>, p: InjectionParams): Omit<ScoreResult, 'target'> {
   // Rules of one family often fire on the same phrase ("stay in character" is both a role-play and
   // a persistence cue), so a family counts once, with its strongest rule; independent families
   // combine as a noisy-or (an override plus a role-play is stronger evidence than either).
@@ -234,20 +257,35 @@ export function scoreInjection(text: AnalyzedText, p: InjectionParams): Omit<Sco
   return { status: 'ok', value, label, flagged: value >= p.threshold, details: { rules: [...hits.keys()], kinds: byKind } }
 }
 
+const EMPTY_RESULT: Omit<ScoreResult, 'target'> = { status: 'not_applicable', value: null, label: 'empty', flagged: false, details: {} }
+
+/** Scores one text. */
+export function scoreInjection(text: AnalyzedText, p: InjectionParams): Omit<ScoreResult, 'target'> {
+  if (text.raw.trim().length === 0) return EMPTY_RESULT
+  return resultOf(scanText(text, p, false).hits, p)
+}
+
 export const injectionScorer: Scorer<InjectionParams> = {
   name: 'injection',
-  version: '1.0.0',
+  version: '1.1.0',
   reads: ['messages', 'retrieved_context'],
   params: injectionParams,
   score(input, p) {
-    const out: ScoreResult[] = [{ target: 'prompt', ...scoreInjection(input.prompt, p) }]
+    const promptEmpty = input.prompt.raw.trim().length === 0
+    const prompt = promptEmpty ? undefined : scanText(input.prompt, p, false)
+    const out: ScoreResult[] = [{ target: 'prompt', ...(prompt === undefined ? EMPTY_RESULT : resultOf(prompt.hits, p)) }]
     if (p.scanContext) {
       if (input.context.length === 0) {
         out.push({ target: 'context', status: 'not_applicable', value: null, label: 'no context', flagged: false, details: {} })
       } else {
         let worst: (Omit<ScoreResult, 'target'> & { chunk: number }) | undefined
+        // RAG apps quote the retrieved chunks in the prompt: when the prompt's scan found nothing,
+        // a chunk it quotes verbatim needs only a shallow scan (same result, no second normalization).
+        const promptClean = prompt !== undefined && prompt.deep === 0
         input.context.forEach((c, i) => {
-          const r = scoreInjection(c, p)
+          if (c.raw.trim().length === 0) return
+          const shallow = promptClean && input.prompt.raw.includes(c.raw)
+          const r = resultOf(scanText(c, p, shallow).hits, p)
           if (r.value !== null && (worst === undefined || (worst.value ?? 0) < r.value)) worst = { ...r, chunk: i }
         })
         if (worst === undefined) {
