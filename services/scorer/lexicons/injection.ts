@@ -188,6 +188,8 @@ export const RULES: readonly Rule[] = [
   { id: 'new-task-is', kind: 'hijack', weight: 0.6, slots: [NEW, TASK, S('is ist lautet are sind es')], gap: 1 },
   // Fixed answer for the rest of the conversation: "your answer is always ..."
   { id: 'fixed-answer', kind: 'hijack', weight: 0.5, slots: [YOUR, OUT_NOUN, S('is will must ist wird'), S('always now henceforth immer ab')], gap: 1 },
+  // Standing order for every later turn: "every time you get a question, answer with ..."
+  { id: 'standing-order', kind: 'hijack', weight: 0.55, slots: [S('every each whenever immer jedes'), YOU, S('answer antwort respond reply antworte say sage output'), S('with mit only nur always immer " es')], gap: 5 },
   // Planted trigger: "every time you get a question, answer with ...", "wenn X gesagt wird, ist die richtige Antwort ..."
   {
     id: 'trigger-response',
