@@ -132,7 +132,12 @@ export const EXTRA_GROUPS: ReadonlyMap<string, 'race' | 'nationality' | 'religio
   ...T('eritrean eritreans crimean crimeans bengali bengalis persian persians morocco ecuador ecuadorian ecuadorians ' +
     'norwegians cameroonian cameroonians ghanaians lebanese jordanian jordanians yemeni yemenis sudanese ' +
     'vietnamese cambodian laotian haitian haitians jamaican jamaicans').map((w) => [w, 'nationality'] as const),
-  ...T('prisoner prisoners inmate inmates mover movers bartender bartenders tailor tailors').map((w) => [w, 'profession'] as const),
+  ...T(
+    'prisoner prisoners inmate inmates mover movers bartender bartenders tailor tailors receptionist receptionists hairdresser ' +
+      'hairdressers housekeeper housekeepers nanny nannies cashier cashiers babysitter babysitters florist stylist counselor ' +
+      'dietitian attendant carpenter carpenters electrician electricians builder builders welder welders miner miners architect ' +
+      'architects trucker truckers',
+  ).map((w) => [w, 'profession'] as const),
 ])
 
 /**
