@@ -231,7 +231,11 @@ export async function startConsumer<R extends RecordName>(opts: RunnerOptions<R>
   }
 
   await consumer.run({
-    autoCommit: false,
+    // Offsets are resolved only after a batch's effect is durable, and committed explicitly right
+    // then. autoCommit stays on for what kafkajs resolves by itself: fetches that hold only
+    // transaction markers (the scorer writes transactionally), which never reach eachBatch and would
+    // otherwise leave the committed offset one short of the end of the partition forever.
+    autoCommit: true,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
     eachBatch: processBatch,

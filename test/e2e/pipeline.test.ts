@@ -28,6 +28,7 @@ let scorer: ScorerService
 let sink: SinkHandle
 let alerter: AlerterHandle
 let database: string
+const sinkGroup = uniqueName('sink')
 const published: Alert[] = []
 
 const num = async (sql: string): Promise<number> => {
@@ -53,7 +54,7 @@ beforeAll(async () => {
   })
   sink = await startSink({
     kafka, codec, logger: silentLogger, client: ch,
-    config: { groupId: uniqueName('sink'), batchRows: 500, flushMs: 200, retryBudgetMs: 2000, textMode: 'redacted', concurrency: 3, scoresTopic: t.scores, alertsTopic: t.alerts, dlqTopic: t.dlq },
+    config: { groupId: sinkGroup, batchRows: 500, flushMs: 200, retryBudgetMs: 2000, textMode: 'redacted', concurrency: 3, scoresTopic: t.scores, alertsTopic: t.alerts, dlqTopic: t.dlq },
   })
   const rules = validateRules({
     rules: [
@@ -135,6 +136,9 @@ describe('pipeline end to end', () => {
     expect(leakers.has(leak.event_id)).toBe(true)
     for (const id of firing[0]!.example_event_ids) expect(leakers.has(id)).toBe(true)
     await waitFor(async () => (await num("SELECT count() FROM alerts WHERE rule = 'e2e-pii-leak' AND state = 'firing'")) === 1, 30_000, 'the alert row')
+
+    // The sink's committed offsets reach the end of the transactional scores topic (markers included).
+    await waitFor(async () => (await kafka.groupLag(sinkGroup, t.scores)) === 0, 30_000, 'sink lag 0 on the scores topic')
 
     // Poison went to the DLQ with reasons, nothing else did.
     const dead: string[] = []
