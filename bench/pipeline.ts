@@ -154,6 +154,8 @@ interface Sample {
   sinkDone: number
   alerterDone: number
   rss: Record<string, number>
+  /** CPU seconds used so far, per process. */
+  cpu: Record<string, number>
 }
 
 async function main(): Promise<void> {
@@ -191,12 +193,17 @@ async function main(): Promise<void> {
 
     // ---- 1. baseline
     const baselines: BaselineResult[] = []
+    const cpuMs: number[] = []
     for (let i = 0; i < args.repeat; i++) {
+      const cpu0 = process.cpuUsage()
       const b = await rawConsume({ brokers: infra.brokers, codec, expected: args.events, concurrency: 3 })
+      const cpu = process.cpuUsage(cpu0)
+      cpuMs.push((cpu.user + cpu.system) / 1000 / args.events)
       baselines.push(b)
       log(`phase 1: baseline run ${i + 1}/${args.repeat}: raw kafkajs consume + Avro decode ${b.eventsPerSec} events/s (${b.seconds.toFixed(2)} s, group join ${b.joinSeconds.toFixed(1)} s)`)
     }
     const baselineEps = median(baselines.map((b) => b.eventsPerSec))
+    const baselineCpuMs = median(cpuMs)
 
     // ---- 2. throughput
     log('phase 2: starting sink and alerter ...')
@@ -226,11 +233,13 @@ async function main(): Promise<void> {
     const sample = async (): Promise<Sample> => {
       const [ls, sinkDone, alerterDone] = await Promise.all([kafka.groupLag(GROUPS.scorer, TOPICS.interactions.name), consumed(sink), consumed(alerter)])
       const rss: Record<string, number> = {}
+      const cpu: Record<string, number> = {}
       for (const c of children) {
         c.sample()
         rss[c.name] = c.memory()?.rssMb ?? NaN
+        cpu[c.name] = c.cpuSeconds() ?? NaN
       }
-      const s: Sample = { t: Date.now(), scorerDone: args.events - ls, sinkDone, alerterDone, rss }
+      const s: Sample = { t: Date.now(), scorerDone: args.events - ls, sinkDone, alerterDone, rss, cpu }
       samples.push(s)
       return s
     }
@@ -259,6 +268,14 @@ async function main(): Promise<void> {
     const alerterDoneAt = samples.find((s) => s.alerterDone >= args.events)?.t ?? NaN
     const maxAlerterLag = Math.max(...samples.map((s) => s.scorerDone - s.alerterDone))
     const maxSinkLag = Math.max(...samples.map((s) => s.scorerDone - s.sinkDone))
+    // CPU per event and service between the scorer's assignment and the end: unlike events/s, this
+    // hardly depends on what else runs on the machine.
+    const first = samples.find((x) => x.t >= startAt) ?? samples[0]!
+    const last = samples.at(-1)!
+    const cpuMsPerEvent = Object.fromEntries(
+      ['scorer', 'sink', 'alerter'].map((n) => [n, round((((last.cpu[n] ?? NaN) - (first.cpu[n] ?? NaN)) * 1000) / args.events, 3)]),
+    )
+    log(`  CPU ms per event: ${Object.entries(cpuMsPerEvent).map(([k, v]) => `${k} ${v}`).join(', ')}; baseline ${baselineCpuMs.toFixed(3)}`)
     const throughputMem = { sink: sink.peak().hwmMb, scorer: scorer.peak().hwmMb, alerter: alerter.peak().hwmMb }
     log(
       `  phase 2: ${args.events} events through scorer -> sink (+ alerter) in ${e2eSeconds.toFixed(1)} s = ${e2eEps} events/s end to end ` +
@@ -365,7 +382,7 @@ async function main(): Promise<void> {
       kafka: infra.mode,
       clickhouse: 'chDB embedded (in the sink process)',
       backlog: { events: backlog.sent, mb: round(backlog.bytes / 1e6, 1), produce_events_per_s: Math.round(backlog.sent / backlog.seconds) },
-      baseline: { what: 'raw kafkajs consumer group + avsc decode, one process', runs: baselines.map((b) => b.eventsPerSec), median_events_per_s: baselineEps },
+      baseline: { what: 'raw kafkajs consumer group + avsc decode, one process', runs: baselines.map((b) => b.eventsPerSec), median_events_per_s: baselineEps, cpu_ms_per_event: round(baselineCpuMs, 3) },
       throughput: {
         events: args.events,
         seconds: round(e2eSeconds, 2),
@@ -377,6 +394,9 @@ async function main(): Promise<void> {
         alerter_max_lag: maxAlerterLag,
         sink_max_lag: maxSinkLag,
         ratio_to_baseline: round(e2eEps / baselineEps, 3),
+        cpu_ms_per_event: cpuMsPerEvent,
+        // What 2 cores would do if the services had them to themselves (broker and producer excluded).
+        cpu_bound_events_per_s: Math.round((os.availableParallelism() * 1000) / Object.values(cpuMsPerEvent).reduce<number>((x, y) => x + (y ?? NaN), 0)),
         target_events_per_s: 10_000,
         target_ratio: 0.5,
       },

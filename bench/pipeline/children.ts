@@ -22,6 +22,8 @@ export interface Child {
   metric(name: string, labels: Record<string, string>): Promise<number | null>
   /** Peak and current resident set in MB, from /proc (null once the process is gone). */
   memory(): { hwmMb: number; rssMb: number } | null
+  /** CPU time (user + system, all threads) the process has used so far, in seconds. */
+  cpuSeconds(): number | null
   /** Largest VmRSS seen by `sample()` and the VmHWM read at the last sample. */
   peak(): { hwmMb: number; sampledRssMb: number }
   sample(): void
@@ -41,6 +43,20 @@ export function procMemory(pid: number): { hwmMb: number; rssMb: number } | null
   }
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN)
   return { hwmMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 }
+}
+
+/** utime + stime of a live process from /proc/<pid>/stat, in seconds (USER_HZ is 100 on Linux). */
+export function procCpuSeconds(pid: number): number | null {
+  let stat: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw err
+  }
+  // Fields after the command name (which may contain spaces) start at field 3, "state".
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[11]) + Number(f[12])) / 100
 }
 
 /**
@@ -90,6 +106,7 @@ export async function startChild(opts: { name: string; env: Record<string, strin
       return sumSeries(await res.text(), name, labels)
     },
     memory: () => procMemory(pid),
+    cpuSeconds: () => procCpuSeconds(pid),
     sample: () => {
       const m = procMemory(pid)
       if (!m) return
