@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { hallucinationScorer, selfCheckUnigram } from '../../services/scorer/scorers/hallucination.js'
 import { analyze, prepare } from '../../services/scorer/text.js'
+import { createTrafficGenerator } from '../../shared/traffic/index.js'
 import { interaction } from '../fixtures.js'
 
 const defaults = hallucinationScorer.params.parse({})
@@ -40,6 +41,73 @@ describe('grounding (retrieved context present)', () => {
   it('has nothing to check in a pure pleasantry', () => {
     const r = score({ retrieved_context: CONTEXT, response_text: 'Thanks!' })
     expect(r).toMatchObject({ status: 'ok', value: 0, label: 'no_claims', flagged: false })
+  })
+})
+
+describe('what counts as a claim', () => {
+  const POLICY = ['Travel policy, section 2: meals are reimbursed up to 45 EUR per day. Receipts are required above 25 EUR; Maria Lopez approves exceptions.']
+  const grounded = 'Meals are reimbursed up to 45 EUR per day, and receipts are required above 25 EUR. [1]'
+
+  it('ignores conversational filler around a grounded answer (acknowledgements, offers, generic advice)', () => {
+    const plain = score({ retrieved_context: POLICY, response_text: grounded })
+    const chatty = score({
+      retrieved_context: POLICY,
+      response_text: `Good question. ${grounded}\n\nLet me know if you need the full document. If your situation is unusual, check with your manager.`,
+    })
+    expect(chatty.flagged).toBe(false)
+    expect(chatty.value).toBe(plain.value)
+    expect((chatty.details as { claims: number }).claims).toBe(1)
+  })
+
+  it('still checks a sentence that looks like filler but carries a number or a name', () => {
+    const r = score({ retrieved_context: POLICY, response_text: `${grounded} If your trip is longer, Tom Baker approves up to 90 EUR.` })
+    expect(JSON.stringify(r.details)).toContain('Tom')
+    expect(r.value ?? 0).toBeGreaterThan(0.2)
+  })
+
+  it('flags invented numbers and names however much filler surrounds them', () => {
+    const r = score({
+      retrieved_context: POLICY,
+      response_text: 'Sure! Meals are reimbursed up to 80 EUR per day and Peter Novak approves exceptions. Hope this helps!',
+    })
+    expect(r).toMatchObject({ flagged: true, label: 'unsupported' })
+  })
+
+  it('judges a reply made only of questions on the questions', () => {
+    const r = score({ retrieved_context: POLICY, response_text: 'Have you asked the Berlin office about the hotel budget?' })
+    expect(r.value ?? 0).toBeGreaterThan(0)
+    expect(score({ retrieved_context: POLICY, response_text: 'Good question. Anything else?' })).toMatchObject({ value: 0, label: 'no_claims' })
+  })
+
+  it('forgives paraphrase when every number and name of the claim is supported', () => {
+    const paraphrase = score({ retrieved_context: POLICY, response_text: 'You can expense up to 45 EUR a day for food; Maria Lopez signs off exceptions.' })
+    const invented = score({ retrieved_context: POLICY, response_text: 'You can expense up to 60 EUR a day for food; Maria Lopez signs off exceptions.' })
+    expect(paraphrase.value ?? 1).toBeLessThan(invented.value ?? 0)
+    expect(paraphrase.flagged).toBe(false)
+  })
+})
+
+describe('on generated RAG traffic', () => {
+  it('rarely flags grounded answers and flags answers with invented facts', () => {
+    const start = 1_700_000_000_000
+    const gen = createTrafficGenerator({
+      seed: 3,
+      apps: ['kb-assistant'],
+      incidents: [{ name: 'rag_hallucination', startMs: start, durationMs: 3000, share: 1 }],
+    })
+    const counts = { normal: { n: 0, flagged: 0 }, rag_hallucination: { n: 0, flagged: 0 } }
+    for (let i = 0; i < 600; i++) {
+      const e = gen.next(start + i * 10)
+      if (e.retrieved_context.length === 0 || e.status !== 'ok') continue
+      const kind = e.attributes.incident === 'rag_hallucination' ? 'rag_hallucination' : 'normal'
+      const [r] = hallucinationScorer.score(prepare(e), defaults)
+      counts[kind].n++
+      if (r?.flagged === true) counts[kind].flagged++
+    }
+    expect(counts.normal.n).toBeGreaterThan(100)
+    expect(counts.rag_hallucination.n).toBeGreaterThan(100)
+    expect(counts.normal.flagged / counts.normal.n).toBeLessThan(0.05)
+    expect(counts.rag_hallucination.flagged / counts.rag_hallucination.n).toBeGreaterThan(0.95)
   })
 })
 
