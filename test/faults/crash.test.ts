@@ -67,7 +67,7 @@ describe('scenario 1: kill -9 and restart each service during a run', () => {
     const producing = produce(kafka, w.events.map(toMessage), { chunk: 500, paceMs: 20 })
     await Promise.all([producing, chaos('scorer'), chaos('sink'), chaos('alerter')])
     try {
-      await drained(kafka, 400_000)
+      await drained(kafka, Number(process.env.FAULTS_DRAIN_MS ?? 400_000))
     } catch (err) {
       for (const p of live.values()) console.error(`--- ${p.name} log tail\n${logTail(p)}`)
       throw err
@@ -79,7 +79,7 @@ describe('scenario 1: kill -9 and restart each service during a run', () => {
     const ch = await openClickHouse(workDir)
     try {
       const books = await checkBooks(kafka, ch, w)
-      console.log(`[crash] kills ${kills.join(', ')}; recoveries ms ${recoveries.join(', ')}; books ${JSON.stringify({ ...books, dlqKeys: undefined })}`)
+      console.log(`[crash] kills ${kills.join(', ')}; recoveries ms ${recoveries.join(', ')}; books ${JSON.stringify({ ...books, dlqRecords: undefined })}`)
       recordResult({
         scenario: '1. kill -9 scorer, sink, alerter',
         events: books.events,

@@ -224,11 +224,19 @@ export async function until<T>(fn: () => Promise<T> | T, timeoutMs: number, what
 
 /**
  * Milliseconds until a group's committed offsets on `topic` move past `from`, or the group has
- * nothing left to consume (lag 0 with nothing left to do: progress is then impossible).
+ * consumed everything there is (then progress is impossible). On llm.scores "everything" is known
+ * only once the scorer is at lag 0: then the end of its data is read (see endOfData).
  */
 export async function timeToProgress(kafka: KafkaHandle, groupId: string, topic: string, from: number, timeoutMs = 240_000): Promise<number> {
   const t0 = Date.now()
-  await until(async () => (await committed(kafka, groupId, topic)) > from || (await kafka.groupLag(groupId, topic)) === 0, timeoutMs, `${groupId} to make progress on ${topic}`, 100)
+  let end: Map<number, number> | null = null
+  await until(async () => {
+    if ((await committed(kafka, groupId, topic)) > from) return true
+    if (topic === TOPICS.interactions.name) return (await kafka.groupLag(groupId, topic)) === 0
+    if ((await kafka.groupLag(GROUPS.scorer, TOPICS.interactions.name)) !== 0) return false
+    end ??= await endOfData(kafka, topic)
+    return consumedTo(kafka, groupId, topic, end)
+  }, timeoutMs, `${groupId} to make progress on ${topic}`, 100)
   return Date.now() - t0
 }
 
@@ -261,7 +269,13 @@ export async function drained(kafka: KafkaHandle, timeoutMs = 300_000): Promise<
   const left = () => Math.max(1000, deadline - Date.now())
   await until(async () => (await kafka.groupLag(GROUPS.scorer, TOPICS.interactions.name)) === 0, left(), 'the scorer to reach lag 0', 500)
   const end = await endOfData(kafka, TOPICS.scores.name)
-  await until(async () => (await consumedTo(kafka, GROUPS.sink, TOPICS.scores.name, end)) && (await consumedTo(kafka, GROUPS.alerter, TOPICS.scores.name, end)), left(), 'the sink and the alerter to consume every score', 500)
+  try {
+    await until(async () => (await consumedTo(kafka, GROUPS.sink, TOPICS.scores.name, end)) && (await consumedTo(kafka, GROUPS.alerter, TOPICS.scores.name, end)), left(), 'the sink and the alerter to consume every score', 500)
+  } catch (err) {
+    const show = async (g: string) => JSON.stringify((await kafka.committedOffsets(g, TOPICS.scores.name)).map((o) => `${o.partition}:${o.offset}`))
+    const hw = JSON.stringify((await kafka.highWatermarks(TOPICS.scores.name)).map((o) => `${o.partition}:${o.high}`))
+    throw new Error(`${(err as Error).message}; end of data ${JSON.stringify([...end])}, high ${hw}, sink ${await show(GROUPS.sink)}, alerter ${await show(GROUPS.alerter)}`)
+  }
   await until(async () => (await kafka.groupLag(GROUPS.sinkAlerts, TOPICS.alerts.name)) === 0, left(), 'the sink to store every alert', 500)
 }
 
@@ -289,8 +303,8 @@ export interface Books {
   doubleFired: string[]
   dlqCodes: Record<string, number>
   dlqServices: Record<string, number>
-  /** Keys of DLQ'd records (the original message keys). */
-  dlqKeys: string[]
+  /** Each DLQ'd record's original key and error code. */
+  dlqRecords: { key: string; code: string }[]
 }
 
 async function rows<T>(ch: ClickHouseClient, query: string): Promise<T[]> {
@@ -331,7 +345,7 @@ export async function checkBooks(kafka: KafkaHandle, ch: ClickHouseClient, w: Wo
 
   const dlqCodes: Record<string, number> = {}
   const dlqServices: Record<string, number> = {}
-  const dlqKeys: string[] = []
+  const dlqRecords: { key: string; code: string }[] = []
   let dlq = 0
   await kafka.readRange({
     topic: TOPICS.dlq.name,
@@ -345,7 +359,7 @@ export async function checkBooks(kafka: KafkaHandle, ch: ClickHouseClient, w: Wo
       if (!h('dlq.reason')) throw new Error(`DLQ record at ${m.partition}/${m.offset} has no reason`)
       dlqCodes[h('dlq.error.code')] = (dlqCodes[h('dlq.error.code')] ?? 0) + 1
       dlqServices[h('dlq.service')] = (dlqServices[h('dlq.service')] ?? 0) + 1
-      dlqKeys.push(m.key?.toString('utf8') ?? '')
+      dlqRecords.push({ key: m.key?.toString('utf8') ?? '', code: h('dlq.error.code') })
     },
   })
 
@@ -388,7 +402,7 @@ export async function checkBooks(kafka: KafkaHandle, ch: ClickHouseClient, w: Wo
     doubleFired: [...firingByKey].filter(([, n]) => n > 1).map(([k]) => k),
     dlqCodes,
     dlqServices,
-    dlqKeys,
+    dlqRecords,
   }
 }
 

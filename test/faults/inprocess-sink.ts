@@ -1,0 +1,63 @@
+/**
+ * The sink in the test process, over the real chDB, behind a fault-injecting wrapper of the
+ * ClickHouse client (a real client whose calls can be made to fail or slow down; nothing is
+ * mocked behind it). Used where a fault must sit between the sink and ClickHouse: an outage
+ * (scenario 3) and a throttled sink (scenario 5).
+ */
+import path from 'node:path'
+import { createClickHouse, type ClickHouseClient } from '../../shared/clickhouse.js'
+import type { KafkaHandle } from '../../shared/kafka.js'
+import { createLogger } from '../../shared/logger.js'
+import { migrate } from '../../shared/migrate.js'
+import { startSink, type SinkHandle } from '../../services/sink/sink.js'
+import { codec, GROUPS, sleep } from './harness.js'
+
+export interface Faults {
+  /** While true, every insert and query fails as a refused connection would. */
+  down: boolean
+  /** Extra delay per `interactions` row inserted (ms), to cap the sink's event rate. */
+  msPerEvent: number
+}
+
+export interface InProcessSink {
+  sink: SinkHandle
+  /** The real client (for the books once the sink stopped). */
+  client: ClickHouseClient
+  faults: Faults
+  stop(): Promise<void>
+}
+
+/** An error like the one a refused TCP connection gives: classified as an outage by the writer. */
+function refused(): Error {
+  return Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123 (fault injected)'), { code: 'ECONNREFUSED' })
+}
+
+export async function startInProcessSink(kafka: KafkaHandle, workDir: string, opts: { retryBudgetMs?: number } = {}): Promise<InProcessSink> {
+  const client = await createClickHouse({ database: 'llmwatch', path: path.join(workDir, 'clickhouse') })
+  await migrate(client, { database: 'llmwatch', log: () => {} })
+  const faults: Faults = { down: false, msPerEvent: 0 }
+  const flaky: Pick<ClickHouseClient, 'insert' | 'query'> = {
+    insert: (async (params: Parameters<ClickHouseClient['insert']>[0]) => {
+      if (faults.down) throw refused()
+      if (faults.msPerEvent > 0 && params.table === 'interactions' && Array.isArray(params.values)) await sleep(params.values.length * faults.msPerEvent)
+      if (faults.down) throw refused()
+      return client.insert(params)
+    }) as ClickHouseClient['insert'],
+    query: (async (params: Parameters<ClickHouseClient['query']>[0]) => {
+      if (faults.down) throw refused()
+      return client.query(params)
+    }) as ClickHouseClient['query'],
+  }
+  const logger = createLogger('sink').child({ inProcess: true }, { level: process.env.FAULTS_SINK_LOG ?? 'error' })
+  const sink = await startSink({
+    kafka,
+    codec,
+    logger,
+    client: flaky,
+    config: {
+      groupId: GROUPS.sink, batchRows: 5000, flushMs: 200, retryBudgetMs: opts.retryBudgetMs ?? 5_000, textMode: 'redacted', concurrency: 6,
+      retry: { initialMs: 200, maxMs: 2_000 },
+    },
+  })
+  return { sink, client, faults, stop: () => sink.stop() }
+}
