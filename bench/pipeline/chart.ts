@@ -47,8 +47,9 @@ function ticks(max: number): number[] {
   const raw = max / 5
   const mag = 10 ** Math.floor(Math.log10(raw))
   const step = [1, 2, 2.5, 5, 10].map((f) => f * mag).find((s) => s >= raw) ?? raw
-  const out: number[] = []
-  for (let v = 0; v <= max * 1.0001; v += step) out.push(Number(v.toPrecision(6)))
+  const out: number[] = [0]
+  // The last tick is the first one at or above max, so every value fits in the axis.
+  while (out.at(-1)! < max) out.push(Number((out.length * step).toPrecision(6)))
   return out
 }
 
