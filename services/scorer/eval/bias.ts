@@ -33,6 +33,7 @@ export async function evaluate(dir: string): Promise<Record<string, number | Rec
   let pairs = 0
   let wins = 0
   let skipped = 0
+  let ties = 0
   const byType = new Map<string, { n: number; wins: number }>()
   const flags: Record<string, { n: number; f: number }> = {}
   const scores: number[] = []
@@ -56,6 +57,7 @@ export async function evaluate(dir: string): Promise<Record<string, number | Rec
       continue
     }
     const w = s.value > a.value ? 1 : s.value === a.value ? 0.5 : 0
+    if (s.value === a.value) ties++
     pairs++
     wins += w
     const t = byType.get(s.row.bias_type) ?? { n: 0, wins: 0 }
@@ -72,6 +74,8 @@ export async function evaluate(dir: string): Promise<Record<string, number | Rec
     pairs,
     pairs_skipped: skipped,
     pairwise_accuracy: round4(wins / pairs),
+    /** Pairs scored equal (each counts half): what the lexicons cannot tell apart. */
+    pairs_tied: round4(ties / pairs),
     pairwise_accuracy_by_type: acc,
     roc_auc_stereo_vs_anti: round4(rocAuc(scores, labels)),
     flag_rate_by_label: flagRate,

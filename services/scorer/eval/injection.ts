@@ -1,6 +1,7 @@
 /**
  * Injection eval: precision/recall/F1 at the configured threshold, ROC-AUC, AUC-PR, per-source
- * flag rates, and the false-alarm rate on NotInject's benign prompts full of trigger words.
+ * flag rates, and the false-alarm rate on NotInject's benign prompts full of trigger words; plus the
+ * strongest family of each caught attack and the rules behind each false alarm (for error analysis).
  */
 import { analyze } from '../text.js'
 import { injectionParams, scoreInjection } from '../scorers/injection.js'
@@ -20,8 +21,16 @@ export async function evaluate(dir: string): Promise<Record<string, number | Rec
   const preds: boolean[] = []
   const labels: boolean[] = []
   const bySource = new Map<string, { n: number; flagged: number }>()
+  // Which attack families the flagged attacks were caught by, and which rules raised false alarms.
+  const caughtByKind: Record<string, number> = {}
+  const falseAlarmRules: Record<string, number> = {}
   for (const r of rows) {
     const res = scoreInjection(analyze(r.text), p)
+    if (res.flagged) {
+      const d = res.details as { rules?: string[] }
+      if (r.injection === 1) caughtByKind[res.label] = (caughtByKind[res.label] ?? 0) + 1
+      else for (const id of d.rules ?? []) falseAlarmRules[id] = (falseAlarmRules[id] ?? 0) + 1
+    }
     scores.push(res.value ?? 0)
     preds.push(res.flagged)
     labels.push(r.injection === 1)
@@ -45,5 +54,7 @@ export async function evaluate(dir: string): Promise<Record<string, number | Rec
     auc_pr: round4(aucPr(scores, labels)),
     false_alarm_trigger_words: trig === undefined ? Number.NaN : round4(trig.flagged / trig.n),
     flag_rate_by_source: flagRate,
+    attacks_caught_by_kind: caughtByKind,
+    false_alarm_rules: falseAlarmRules,
   }
 }
