@@ -142,4 +142,28 @@ describe('shared runner on a real broker', () => {
       await c2.stop()
     }
   })
+
+  it('reaches zero lag behind a transactional producer (commit markers included)', async () => {
+    const { input, dlq } = await topics()
+    const groupId = uniqueName('g')
+    const seen: string[] = []
+    const consumer = await startConsumer({
+      kafka, codec, logger: silentLogger, service: 'test', groupId, topic: input, record: 'LlmInteraction', dlqTopic: dlq,
+      handle: async (b) => void seen.push(...b.messages.map((m) => m.value.event_id)),
+    })
+    const tx = await kafka.producer({ transactionalId: uniqueName('tx') })
+    try {
+      // Small transactions while the consumer is caught up: a marker can arrive in a fetch of its own.
+      for (let i = 0; i < 15; i++) {
+        const e = interaction()
+        await tx.sendWithOffsets(input, [{ key: e.app_name, value: codec.encode('LlmInteraction', e) }], { groupId: uniqueName('unused'), topic: input, partition: 0, offset: '0' })
+        await new Promise((r) => setTimeout(r, 150))
+      }
+      await waitFor(() => seen.length === 15, 30_000, 'all transactional events')
+      await waitFor(async () => (await kafka.groupLag(groupId, input)) === 0, 15_000, 'zero lag past the commit markers')
+    } finally {
+      await tx.disconnect()
+      await consumer.stop()
+    }
+  })
 })
