@@ -121,23 +121,43 @@ const NEEDLE_RE = new RegExp([...new Set(MARKUP.flatMap((m) => m.needles))].map(
 /** Two single letters in a row (" a b "): the cheap gate for the spaced-letter scan. */
 const TWO_SINGLES = / [A-Za-z] [A-Za-z] /
 
-function scanRaw(raw: string, lower: string, hits: Map<string, Hit>): void {
-  const found = new Set<string>()
-  NEEDLE_RE.lastIndex = 0
-  for (let m = NEEDLE_RE.exec(lower); m !== null; m = NEEDLE_RE.exec(lower)) found.add(m[0])
-  if (found.size > 0) {
-    for (const m of MARKUP) {
-      if (m.needles.some((n) => found.has(n)) && m.pattern.test(lower)) hits.set(m.id, { id: m.id, kind: m.kind, weight: m.weight })
+/** What the raw-text scan saw, so that a text quoted inside it can skip what cannot be there. */
+interface RawFacts {
+  needles: boolean
+  singles: boolean
+  caps: boolean
+}
+
+const ALL_FACTS: RawFacts = { needles: true, singles: true, caps: true }
+
+/**
+ * Raw-text rules. `within`: facts of a text that contains this one verbatim; a needle, a pair of
+ * single letters or an all-caps run absent there is absent here, and its checks are skipped.
+ */
+function scanRaw(raw: string, lower: string, hits: Map<string, Hit>, within: RawFacts = ALL_FACTS): RawFacts {
+  const facts: RawFacts = { needles: false, singles: false, caps: false }
+  if (within.needles) {
+    const found = new Set<string>()
+    NEEDLE_RE.lastIndex = 0
+    for (let m = NEEDLE_RE.exec(lower); m !== null; m = NEEDLE_RE.exec(lower)) found.add(m[0])
+    facts.needles = found.size > 0
+    if (found.size > 0) {
+      for (const m of MARKUP) {
+        if (m.needles.some((n) => found.has(n)) && m.pattern.test(lower)) hits.set(m.id, { id: m.id, kind: m.kind, weight: m.weight })
+      }
     }
   }
-  if (TWO_SINGLES.test(raw) && hasSpacedLetters(raw)) hits.set('spaced-letters', { id: 'spaced-letters', kind: 'obfuscation', weight: 0.55 })
-  const caps = CAPS_RUN.exec(raw)
+  facts.singles = within.singles && TWO_SINGLES.test(raw)
+  if (facts.singles && hasSpacedLetters(raw)) hits.set('spaced-letters', { id: 'spaced-letters', kind: 'obfuscation', weight: 0.55 })
+  const caps = within.caps ? CAPS_RUN.exec(raw) : null
+  facts.caps = caps !== null
   // Only an insertion when the rest of the text is ordinary mixed-case prose.
   if (caps !== null && LOWER_WORD.test(raw.slice(0, caps.index) + ' ' + raw.slice(caps.index + caps[0].length))) {
     hits.set('caps-insertion', { id: 'caps-insertion', kind: 'obfuscation', weight: 0.35 })
   }
   // Only the end of the text matters: test a short tail instead of scanning the whole text.
   if (COMPLETION_PREFIX.test(raw.slice(-48))) hits.set('completion-prefix', { id: 'completion-prefix', kind: 'jailbreak', weight: 0.3 })
+  return facts
 }
 
 const MIN_RUN = 24
@@ -203,17 +223,20 @@ function decodedPayloads(raw: string): string[] {
 interface Scan {
   hits: Map<string, Hit>
   deep: number
+  facts: RawFacts
 }
 
-const HEAD_CHARS = 200
+const HEAD_CHARS = 160
 
 /**
- * Collects the hits of one text. `shallow`: the text is known to lie verbatim inside a text whose
- * token and payload scan found nothing (a retrieved chunk quoted in the prompt), so only what can
- * differ is checked: the raw markup, and the opening of the text (rules that need a sentence
- * start can fire at a chunk's start but not where the prompt quotes it after "[1]").
+ * Collects the hits of one text. `within`: the facts of a text that holds this one verbatim and
+ * whose token and payload scan found nothing (a retrieved chunk quoted in the prompt): then only
+ * what can differ is checked: the opening of the text (rules that need a sentence start can fire
+ * at a chunk's start but not where the prompt quotes it after "[1]"), its end, and raw markup the
+ * containing text gave reason to look for.
  */
-function scanText(text: AnalyzedText, p: InjectionParams, shallow: boolean): Scan {
+function scanText(text: AnalyzedText, p: InjectionParams, within?: RawFacts): Scan {
+  const shallow = within !== undefined
   const hits = new Map<string, Hit>()
   let longest = 0
   if (shallow) {
@@ -233,8 +256,8 @@ function scanText(text: AnalyzedText, p: InjectionParams, shallow: boolean): Sca
     }
   }
   const deep = hits.size
-  scanRaw(text.raw, lowerOf(text), hits)
-  return { hits, deep }
+  const facts = scanRaw(text.raw, lowerOf(text), hits, within)
+  return { hits, deep, facts }
 }
 
 function resultOf(hits: ReadonlyMap<string, Hit>, p: InjectionParams): Omit<ScoreResult, 'target'> {
@@ -262,7 +285,7 @@ const EMPTY_RESULT: Omit<ScoreResult, 'target'> = { status: 'not_applicable', va
 /** Scores one text. */
 export function scoreInjection(text: AnalyzedText, p: InjectionParams): Omit<ScoreResult, 'target'> {
   if (text.raw.trim().length === 0) return EMPTY_RESULT
-  return resultOf(scanText(text, p, false).hits, p)
+  return resultOf(scanText(text, p).hits, p)
 }
 
 export const injectionScorer: Scorer<InjectionParams> = {
@@ -272,7 +295,7 @@ export const injectionScorer: Scorer<InjectionParams> = {
   params: injectionParams,
   score(input, p) {
     const promptEmpty = input.prompt.raw.trim().length === 0
-    const prompt = promptEmpty ? undefined : scanText(input.prompt, p, false)
+    const prompt = promptEmpty ? undefined : scanText(input.prompt, p)
     const out: ScoreResult[] = [{ target: 'prompt', ...(prompt === undefined ? EMPTY_RESULT : resultOf(prompt.hits, p)) }]
     if (p.scanContext) {
       if (input.context.length === 0) {
@@ -284,8 +307,8 @@ export const injectionScorer: Scorer<InjectionParams> = {
         const promptClean = prompt !== undefined && prompt.deep === 0
         input.context.forEach((c, i) => {
           if (c.raw.trim().length === 0) return
-          const shallow = promptClean && input.prompt.raw.includes(c.raw)
-          const r = resultOf(scanText(c, p, shallow).hits, p)
+          const within = promptClean && input.prompt.raw.includes(c.raw) ? prompt.facts : undefined
+          const r = resultOf(scanText(c, p, within).hits, p)
           if (r.value !== null && (worst === undefined || (worst.value ?? 0) < r.value)) worst = { ...r, chunk: i }
         })
         if (worst === undefined) {
