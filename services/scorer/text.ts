@@ -83,11 +83,15 @@ const enum Fast {
   LeetMark = 5,
   /** 0-9: fast only in a chunk without letters (a number); leet inside a word. */
   Digit = 6,
+  /** Quote marks: a '"' marker before or after the word, dropped inside it. */
+  Quote = 7,
+  /** '-': dropped, but a compound of 3+ letter parts splits into words ("well-known"). */
+  Hyphen = 8,
 }
 const FAST = new Uint8Array(128)
 for (let c = 97; c <= 122; c++) FAST[c] = Fast.Letter
 for (let c = 48; c <= 57; c++) FAST[c] = Fast.Digit
-// Leet symbols '@' '$', quote marks and '-' have their own rules: Slow (0). Other ASCII punctuation
+// Leet symbols '@' and '$' have their own rules: Slow (0). Other ASCII punctuation
 // is neither a letter nor leet, so normChunk drops it inside a word and strips it at the edges.
 for (const ch of "'#%&()*/<=>[\\]^_`{}~") FAST[ch.charCodeAt(0)] = Fast.Drop
 for (const ch of '.?;:') FAST[ch.charCodeAt(0)] = Fast.Sent
@@ -95,6 +99,15 @@ FAST[44] = Fast.Comma
 FAST[33] = Fast.LeetMark // '!' is also sentence punctuation when trailing
 FAST[124] = Fast.LeetMark
 FAST[43] = Fast.LeetMark
+FAST[34] = Fast.Quote
+FAST[45] = Fast.Hyphen
+
+/** How the chunk fast path treats a character code. */
+function fastKind(c: number): Fast {
+  if (c < 128) return FAST[c] as Fast
+  if (c === 0x201c || c === 0x201d || c === 0x201e || c === 0xab || c === 0xbb) return Fast.Quote
+  return isDropMark(c) ? Fast.Drop : Fast.Slow
+}
 
 /**
  * Non-ASCII marks that are neither letters, digits, leet, quote marks, spaces nor '-': normChunk
@@ -331,9 +344,10 @@ function scanNorm(s: string): string[] {
 }
 
 /**
- * One chunk s[cs, e) that is not a plain word. A word with apostrophes, brackets or trailing
- * punctuation, or a number with separators ("2,500", "(3)", "10:30."), is handled here; anything
- * else (letters mixed with digits or leet, quotes, hyphens, non-ASCII letters) by normChunk.
+ * One chunk s[cs, e) that is not a plain word. A word or a number with apostrophes, brackets,
+ * quote marks, hyphens or trailing punctuation ("don't", "(3)", '"hi,"', "well-known.", "2,500")
+ * is handled here with normChunk's rules; anything else (letters mixed with digits or leet, '@',
+ * '$', non-ASCII letters) goes to normChunk itself.
  */
 function fastChunk(s: string, cs: number, e: number, parts: string[]): void {
   let first = -1 // first and last letter or digit
@@ -341,14 +355,17 @@ function fastChunk(s: string, cs: number, e: number, parts: string[]): void {
   let letters = 0
   let digits = 0
   let leetPending = false // a '!', '|' or '+' after a letter (leet if a letter follows)
+  let leadQuote = false // a quote mark before the first letter or digit
+  let hyphen = false
   let sent = false // trailing markers after the last letter or digit
   let comma = false
+  let quote = false
   let triple = false // a run of 3+ identical characters of the word (as normChunk sees it)
   let prev = -1
   let run = 0
   for (let i = cs; i < e; i++) {
     const c = s.charCodeAt(i)
-    const kind = c < 128 ? (FAST[c] as Fast) : isDropMark(c) ? Fast.Drop : Fast.Slow
+    const kind = fastKind(c)
     if (kind === Fast.Letter || kind === Fast.Digit) {
       if (kind === Fast.Letter) {
         if (leetPending || digits > 0) return normChunk(s.slice(cs, e), parts)
@@ -362,6 +379,7 @@ function fastChunk(s: string, cs: number, e: number, parts: string[]): void {
       last = i
       sent = false
       comma = false
+      quote = false
       if (c === prev) {
         if (++run >= 3) triple = true
       } else {
@@ -379,6 +397,13 @@ function fastChunk(s: string, cs: number, e: number, parts: string[]): void {
       case Fast.Comma:
         comma = true
         break
+      case Fast.Quote:
+        if (first < 0) leadQuote = true
+        else quote = true
+        break
+      case Fast.Hyphen:
+        hyphen = true
+        break
       case Fast.LeetMark:
         if (letters > 0) leetPending = true
         if (c === 33) sent = true
@@ -387,19 +412,28 @@ function fastChunk(s: string, cs: number, e: number, parts: string[]): void {
         return normChunk(s.slice(cs, e), parts)
     }
   }
+  if (leadQuote) parts.push('"')
   const count = letters + digits
-  // Only punctuation ("—", "=>", "{"): normChunk strips it all and emits nothing.
+  // Only punctuation ("—", "=>", "{"): normChunk strips it all and emits at most the quote marker.
   if (count === 0) return
-  let w: string
-  if (count === last - first + 1) w = s.slice(first, last + 1)
-  else {
-    w = ''
-    for (let k = first; k <= last; k++) {
-      const ck = s.charCodeAt(k)
-      if ((ck >= 97 && ck <= 122) || (ck >= 48 && ck <= 57)) w += s[k] as string
+  const core = hyphen ? s.slice(first, last + 1) : ''
+  const pieces = hyphen && core.includes('-') ? core.split('-') : null
+  if (pieces !== null && pieces.every((x) => x.length >= 3)) {
+    // A real compound ("african-american"): each part is a word of its own.
+    for (const piece of pieces) normChunk(piece, parts)
+  } else {
+    let w: string
+    if (count === last - first + 1) w = s.slice(first, last + 1)
+    else {
+      w = ''
+      for (let k = first; k <= last; k++) {
+        const ck = s.charCodeAt(k)
+        if ((ck >= 97 && ck <= 122) || (ck >= 48 && ck <= 57)) w += s[k] as string
+      }
     }
+    parts.push(triple ? collapseRuns(w) : w)
   }
-  parts.push(triple ? collapseRuns(w) : w)
+  if (quote) parts.push('"')
   if (sent) parts.push('.')
   else if (comma) parts.push(',')
 }
