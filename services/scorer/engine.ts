@@ -41,6 +41,8 @@ const MAX_LABEL = 128
 
 /** JSON-stringifies details, replacing them with a truncation marker when over the cap. */
 export function capDetails(details: Record<string, unknown>, max = DEFAULT_MAX_DETAILS): string {
+  // Not-applicable results carry {}: skip the serializer.
+  if (isEmpty(details)) return '{}'
   let s: string
   try {
     s = JSON.stringify(details)
@@ -50,6 +52,11 @@ export function capDetails(details: Record<string, unknown>, max = DEFAULT_MAX_D
   if (s.length <= max) return s
   // Keep a valid JSON object: a prefix of the serialized details as a string.
   return JSON.stringify({ truncated: true, chars: s.length, preview: s.slice(0, Math.max(0, max - 80)) })
+}
+
+function isEmpty(o: Record<string, unknown>): boolean {
+  for (const _ in o) return false
+  return true
 }
 
 function entry(scorer: Scorer<unknown>, r: ScoreResult, maxDetails: number): ScoreEntry {

@@ -322,11 +322,15 @@ function scanNorm(s: string): string[] {
     const cs = i
     // Tight loop over lower-case letters (most chunks are plain words), noting runs of three.
     let triple = false
+    let p1 = -1 // the two previous letters
+    let p2 = -1
     let j = i
     while (j < n) {
       c = s.charCodeAt(j)
       if (c < 97 || c > 122) break
-      if (j >= cs + 2 && c === s.charCodeAt(j - 1) && c === s.charCodeAt(j - 2)) triple = true
+      if (c === p1 && c === p2) triple = true
+      p2 = p1
+      p1 = c
       j++
     }
     if (j > cs && (j === n || isSpace(c))) {
