@@ -9,6 +9,7 @@
  * contract and encodes back to Avro (the scorer re-encodes what it decodes); a rejection has a
  * reason. Prints one JSON line with the counts; exits 1 on the first violation.
  */
+import { writeSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { Codec } from '../../shared/codec.js'
 import { AlertSchema, LlmInteractionSchema, ScoredInteractionSchema, type RecordName } from '../../shared/contract.js'
@@ -148,6 +149,8 @@ export function fuzzDecoder(total: number, seed: number, mode: 'all' | 'no-bombs
       headers = { 'content-type': r.pick([Buffer.from('application/json'), 'application/avro', ['application/json'], 'text/plain']) }
     }
     const what = `input #${i} (${record}, kind ${kind}, ${input.length} bytes, head ${input.subarray(0, 24).toString('hex')})`
+    // FUZZ_TRACE=1: name each input before decoding it, so a crash (out of memory) shows the culprit.
+    if (process.env.FUZZ_TRACE) writeSync(2, `${what}\n`)
     const t0 = performance.now()
     let res: ReturnType<Codec['decode']>
     try {

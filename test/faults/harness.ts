@@ -5,6 +5,7 @@
  * incidents, and the books check every scenario ends with (see checkBooks).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { appendFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Codec } from '../../shared/codec.js'
@@ -200,6 +201,67 @@ export async function produce(kafka: KafkaHandle, messages: OutMessage[], opts: 
 
 // ------------------------------------------------------------------------------------ progress
 
+export interface ReadRecord {
+  partition: number
+  offset: string
+  key: Buffer | null
+  value: Buffer | null
+  headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>
+}
+
+/**
+ * Reads every committed record of `topic` up to the high watermarks as of the call (read committed).
+ * Unlike KafkaHandle.readRange it also finishes a partition whose tail holds only transaction
+ * markers or aborted records: kafkajs never hands such fetches to eachBatch, but it does emit
+ * END_BATCH_PROCESS for them with their last offset (test/faults/read-range.test.ts).
+ */
+export async function readAll(kafka: KafkaHandle, topic: string, onMessage: (m: ReadRecord) => void, timeoutMs = 180_000): Promise<number> {
+  const hw = await kafka.highWatermarks(topic)
+  const pending = new Map<number, bigint>()
+  for (const p of hw) if (BigInt(p.high) > BigInt(p.low)) pending.set(p.partition, BigInt(p.high))
+  if (pending.size === 0) return 0
+  const consumer = kafka.createConsumer(`faults-reader-${randomUUID()}`)
+  let count = 0
+  const reached = (partition: number, lastOffset: string) => {
+    const end = pending.get(partition)
+    if (end !== undefined && BigInt(lastOffset) >= end - 1n) pending.delete(partition)
+  }
+  try {
+    await consumer.connect()
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`readAll(${topic}) timed out; partitions left ${JSON.stringify([...pending].map(([p, e]) => `${p}<${e}`))}`)), timeoutMs)
+      const check = () => {
+        if (pending.size === 0) {
+          clearTimeout(timer)
+          resolve()
+        }
+      }
+      consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+        reached(e.payload.partition, e.payload.lastOffset)
+        check()
+      })
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            const end = pending.get(batch.partition)
+            if (end === undefined) return
+            for (const m of batch.messages) {
+              if (BigInt(m.offset) >= end) break
+              onMessage({ partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {} })
+              count++
+            }
+          },
+        })
+        .catch(reject)
+    })
+  } finally {
+    await consumer.disconnect()
+  }
+  return count
+}
+
 /** Sum of a group's committed offsets on a topic (0 where nothing is committed). */
 export async function committed(kafka: KafkaHandle, groupId: string, topic: string): Promise<number> {
   const offs = await kafka.committedOffsets(groupId, topic)
@@ -246,7 +308,7 @@ export async function timeToProgress(kafka: KafkaHandle, groupId: string, topic:
  */
 export async function endOfData(kafka: KafkaHandle, topic: string): Promise<Map<number, number>> {
   const end = new Map<number, number>()
-  await kafka.readRange({ topic, timeoutMs: 180_000, onMessage: (m) => void end.set(m.partition, Math.max(end.get(m.partition) ?? 0, Number(m.offset) + 1)) })
+  await readAll(kafka, topic, (m) => void end.set(m.partition, Math.max(end.get(m.partition) ?? 0, Number(m.offset) + 1)))
   return end
 }
 
@@ -320,36 +382,28 @@ async function rows<T>(ch: ClickHouseClient, query: string): Promise<T[]> {
 export async function checkBooks(kafka: KafkaHandle, ch: ClickHouseClient, w: Workload): Promise<Books> {
   const produced = new Set(w.events.map((e) => e.event_id))
   const perEvent = new Map<string, { n: number; entries: number }>()
-  await kafka.readRange({
-    topic: TOPICS.scores.name,
-    onMessage: (m) => {
-      const r = codec.decode('ScoredInteraction', m.value)
-      if (!r.ok) throw new Error(`undecodable record on llm.scores: ${r.reason}`)
-      const cur = perEvent.get(r.value.event_id)
-      if (cur) cur.n++
-      else perEvent.set(r.value.event_id, { n: 1, entries: r.value.scores.length })
-    },
+  await readAll(kafka, TOPICS.scores.name, (m) => {
+    const r = codec.decode('ScoredInteraction', m.value)
+    if (!r.ok) throw new Error(`undecodable record on llm.scores: ${r.reason}`)
+    const cur = perEvent.get(r.value.event_id)
+    if (cur) cur.n++
+    else perEvent.set(r.value.event_id, { n: 1, entries: r.value.scores.length })
   })
   let topicDuplicates = 0
   for (const v of perEvent.values()) topicDuplicates += v.n - 1
 
   const firingByKey = new Map<string, number>()
-  await kafka.readRange({
-    topic: TOPICS.alerts.name,
-    onMessage: (m) => {
-      const r = codec.decode('Alert', m.value)
-      if (!r.ok) throw new Error(`undecodable record on llm.alerts: ${r.reason}`)
-      if (r.value.state === 'firing' && !r.value.reminder) firingByKey.set(r.value.dedup_key, (firingByKey.get(r.value.dedup_key) ?? 0) + 1)
-    },
+  await readAll(kafka, TOPICS.alerts.name, (m) => {
+    const r = codec.decode('Alert', m.value)
+    if (!r.ok) throw new Error(`undecodable record on llm.alerts: ${r.reason}`)
+    if (r.value.state === 'firing' && !r.value.reminder) firingByKey.set(r.value.dedup_key, (firingByKey.get(r.value.dedup_key) ?? 0) + 1)
   })
 
   const dlqCodes: Record<string, number> = {}
   const dlqServices: Record<string, number> = {}
   const dlqRecords: { key: string; code: string }[] = []
   let dlq = 0
-  await kafka.readRange({
-    topic: TOPICS.dlq.name,
-    onMessage: (m) => {
+  await readAll(kafka, TOPICS.dlq.name, (m) => {
       dlq++
       const h = (n: string) => {
         const v = m.headers[n]
@@ -360,7 +414,6 @@ export async function checkBooks(kafka: KafkaHandle, ch: ClickHouseClient, w: Wo
       dlqCodes[h('dlq.error.code')] = (dlqCodes[h('dlq.error.code')] ?? 0) + 1
       dlqServices[h('dlq.service')] = (dlqServices[h('dlq.service')] ?? 0) + 1
       dlqRecords.push({ key: m.key?.toString('utf8') ?? '', code: h('dlq.error.code') })
-    },
   })
 
   const inter = await rows<{ id: string; c: string }>(ch, 'SELECT toString(event_id) AS id, count() AS c FROM interactions GROUP BY id')
