@@ -426,7 +426,7 @@ async function main(): Promise<void> {
       },
     }
 
-    writeChart(args, samples, startAt, baselineEps, steps, peakMb, chdbPeakMb, result.machine.load_avg_start)
+    writeChart(args, samples, startAt, baselineEps, steps, cpuMsPerEvent, baselineCpuMs, peakMb, chdbPeakMb, result.machine.load_avg_start)
     log(`chart written to ${args.chart}`)
     process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`)
   } finally {
@@ -443,6 +443,8 @@ function writeChart(
   startAt: number,
   baselineEps: number,
   steps: LatencyStep[],
+  cpuMsPerEvent: Record<string, number | null>,
+  baselineCpuMs: number,
   peakMb: Record<string, number>,
   chdbPeakMb: number,
   load: number[],
@@ -501,6 +503,19 @@ function writeChart(
         logY: true,
         series: latencySeries,
         hlines: [{ y: 2000, label: 'alert p99 target 2 s', color: '#d62728' }],
+      },
+      {
+        kind: 'bar',
+        title: 'Phase 2: CPU time per event (ms, user + system, all threads of the process)',
+        yLabel: 'ms / event',
+        bars: [
+          { label: 'scorer', value: cpuMsPerEvent['scorer'] ?? NaN, color: '#1f77b4' },
+          { label: 'sink', value: cpuMsPerEvent['sink'] ?? NaN, color: '#2ca02c' },
+          { label: 'alerter', value: cpuMsPerEvent['alerter'] ?? NaN, color: '#ff7f0e' },
+          { label: 'raw consume (baseline)', value: baselineCpuMs, color: '#777' },
+        ],
+        decimals: 3,
+        hlines: [{ y: (os.availableParallelism() * 1000) / 10_000, label: 'all stages together for 10,000/s on 2 cores', color: '#d62728' }],
       },
       {
         kind: 'bar',

@@ -33,6 +33,8 @@ export interface BarPanel {
   yLabel: string
   bars: { label: string; value: number; color: string }[]
   hlines?: HLine[]
+  /** Decimals of the value printed above each bar (default 0). */
+  decimals?: number
 }
 
 const W = 900
@@ -95,12 +97,13 @@ function linePanel(p: LinePanel, y0: number): string {
     out.push(`<text x="${M.left - 6}" y="${(ys(t) + 4).toFixed(1)}" text-anchor="end" font-size="11">${fmt(t)}</text>`)
   }
   for (const t of xTicks) out.push(`<text x="${xs(t).toFixed(1)}" y="${y0 + M.top + ph + 16}" text-anchor="middle" font-size="11">${fmt(t)}</text>`)
-  for (const h of p.hlines ?? []) {
-    if (!Number.isFinite(h.y)) continue
+  ;(p.hlines ?? []).forEach((h, i) => {
+    if (!Number.isFinite(h.y)) return
     const y = ys(h.y).toFixed(1)
     out.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${y}" y2="${y}" stroke="${h.color}" stroke-dasharray="6 4"/>`)
-    out.push(`<text x="${M.left + 6}" y="${Number(y) - 4}" font-size="11" fill="${h.color}">${esc(h.label)}</text>`)
-  }
+    // Labels side by side, so lines close together keep readable labels.
+    out.push(`<text x="${M.left + 6 + i * 170}" y="${Number(y) - 4}" font-size="11" fill="${h.color}">${esc(h.label)}</text>`)
+  })
   p.series.forEach((s, i) => {
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
     if (pts.length > 0) {
@@ -117,7 +120,7 @@ function linePanel(p: LinePanel, y0: number): string {
 function barPanel(p: BarPanel, y0: number): string {
   const pw = W - M.left - M.right
   const ph = PANEL_H - M.top - M.bottom
-  const yTicks = ticks(Math.max(1, ...p.bars.map((b) => b.value), ...(p.hlines ?? []).map((h) => h.y)) * 1.1)
+  const yTicks = ticks(Math.max(...p.bars.map((b) => (Number.isFinite(b.value) ? b.value : 0)), ...(p.hlines ?? []).map((h) => h.y)) * 1.1)
   const yMax = yTicks.at(-1) ?? 1
   const ys = (v: number) => y0 + M.top + ph - (v / yMax) * ph
   const out: string[] = [frame(y0, p.title, p.yLabel, '')]
@@ -130,7 +133,7 @@ function barPanel(p: BarPanel, y0: number): string {
     const x = M.left + i * slot + slot * 0.2
     const top = ys(Number.isFinite(b.value) ? b.value : 0)
     out.push(`<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(slot * 0.6).toFixed(1)}" height="${(y0 + M.top + ph - top).toFixed(1)}" fill="${b.color}"/>`)
-    out.push(`<text x="${(x + slot * 0.3).toFixed(1)}" y="${(top - 4).toFixed(1)}" text-anchor="middle" font-size="11">${Number.isFinite(b.value) ? Math.round(b.value) : 'n/a'}</text>`)
+    out.push(`<text x="${(x + slot * 0.3).toFixed(1)}" y="${(top - 4).toFixed(1)}" text-anchor="middle" font-size="11">${Number.isFinite(b.value) ? b.value.toFixed(p.decimals ?? 0) : 'n/a'}</text>`)
     out.push(`<text x="${(x + slot * 0.3).toFixed(1)}" y="${y0 + M.top + ph + 16}" text-anchor="middle" font-size="11">${esc(b.label)}</text>`)
   })
   for (const h of p.hlines ?? []) {
