@@ -123,30 +123,43 @@ const TWO_SINGLES = / [A-Za-z] [A-Za-z] /
 
 /** What the raw-text scan saw, so that a text quoted inside it can skip what cannot be there. */
 interface RawFacts {
-  needles: boolean
+  /** Needles found (undefined: not known, scan). */
+  found: ReadonlySet<string> | undefined
+  /** Markup rules that matched. */
+  matched: ReadonlySet<string>
   singles: boolean
   caps: boolean
 }
 
-const ALL_FACTS: RawFacts = { needles: true, singles: true, caps: true }
+const ALL_FACTS: RawFacts = { found: undefined, matched: new Set(), singles: true, caps: true }
+/** Patterns anchored at the start of the text can match in a quoted text but not where it is quoted. */
+const ANCHORED = new Set(MARKUP.filter((m) => m.pattern.source.startsWith('(?:^')).map((m) => m.id))
 
 /**
- * Raw-text rules. `within`: facts of a text that contains this one verbatim; a needle, a pair of
- * single letters or an all-caps run absent there is absent here, and its checks are skipped.
+ * Raw-text rules. `within`: facts of a text that contains this one verbatim. A pattern that did
+ * not match there cannot match here (a substring), unless it is anchored at the start and its
+ * needles were there; a pair of single letters or an all-caps run absent there is absent here.
  */
 function scanRaw(raw: string, lower: string, hits: Map<string, Hit>, within: RawFacts = ALL_FACTS): RawFacts {
-  const facts: RawFacts = { needles: false, singles: false, caps: false }
-  if (within.needles) {
-    const found = new Set<string>()
+  let found = within.found
+  if (found === undefined) {
+    const seen = new Set<string>()
     NEEDLE_RE.lastIndex = 0
-    for (let m = NEEDLE_RE.exec(lower); m !== null; m = NEEDLE_RE.exec(lower)) found.add(m[0])
-    facts.needles = found.size > 0
-    if (found.size > 0) {
-      for (const m of MARKUP) {
-        if (m.needles.some((n) => found.has(n)) && m.pattern.test(lower)) hits.set(m.id, { id: m.id, kind: m.kind, weight: m.weight })
+    for (let m = NEEDLE_RE.exec(lower); m !== null; m = NEEDLE_RE.exec(lower)) seen.add(m[0])
+    found = seen
+  }
+  const quoted = within !== ALL_FACTS
+  const matched = new Set<string>()
+  if (found.size > 0) {
+    for (const m of MARKUP) {
+      if (quoted && !within.matched.has(m.id) && !ANCHORED.has(m.id)) continue
+      if (m.needles.some((n) => found.has(n)) && m.pattern.test(lower)) {
+        matched.add(m.id)
+        hits.set(m.id, { id: m.id, kind: m.kind, weight: m.weight })
       }
     }
   }
+  const facts: RawFacts = { found, matched, singles: false, caps: false }
   facts.singles = within.singles && TWO_SINGLES.test(raw)
   if (facts.singles && hasSpacedLetters(raw)) hits.set('spaced-letters', { id: 'spaced-letters', kind: 'obfuscation', weight: 0.55 })
   const caps = within.caps ? CAPS_RUN.exec(raw) : null
@@ -227,6 +240,7 @@ interface Scan {
 }
 
 const HEAD_CHARS = 160
+const FIRST_SENTENCE_END = /[.!?;:](?=\s)|\n/
 
 /**
  * Collects the hits of one text. `within`: the facts of a text that holds this one verbatim and
@@ -240,7 +254,9 @@ function scanText(text: AnalyzedText, p: InjectionParams, within?: RawFacts): Sc
   const hits = new Map<string, Hit>()
   let longest = 0
   if (shallow) {
-    const cut = text.raw.length <= HEAD_CHARS ? text.raw.length : text.raw.lastIndexOf(' ', HEAD_CHARS)
+    // Rules do not cross a sentence end, so the first sentence is all that can differ.
+    const end = FIRST_SENTENCE_END.exec(text.raw.slice(0, HEAD_CHARS))
+    const cut = end !== null ? end.index + 1 : text.raw.length <= HEAD_CHARS ? text.raw.length : text.raw.lastIndexOf(' ', HEAD_CHARS)
     scanTokens(analyze(text.raw.slice(0, cut > 0 ? cut : HEAD_CHARS)).normTokens, hits)
   } else {
     longest = scanTokens(normTokensOf(text), hits)
