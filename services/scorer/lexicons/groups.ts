@@ -140,18 +140,37 @@ export interface GroupMention {
   readonly category: GroupCategory
 }
 
-/** Two-token phrases by their first token, so a scan does not build a "a b" string per token. */
-const PHRASES_BY_FIRST: ReadonlyMap<string, ReadonlyMap<string, GroupCategory>> = (() => {
-  const m = new Map<string, Map<string, GroupCategory>>()
+/** Everything the mention scan needs to know about one token, so it does one lookup per token. */
+interface GroupToken {
+  /** Second tokens of two-token phrases starting with this one ("old" -> "people" -> age). */
+  phrases?: Map<string, GroupCategory>
+  /** Category when it is an ambiguous adjective ("black", "old"). */
+  adjective?: GroupCategory
+  /** Category when it names a group on its own ("women", "muslims"). */
+  term?: GroupCategory
+}
+
+const GROUP_TOKENS: ReadonlyMap<string, GroupToken> = (() => {
+  const m = new Map<string, GroupToken>()
+  const at = (w: string): GroupToken => {
+    let g = m.get(w)
+    if (g === undefined) {
+      g = {}
+      m.set(w, g)
+    }
+    return g
+  }
   for (const [phrase, cat] of GROUP_PHRASES) {
     const words = phrase.split(' ')
-    // findGroups compares two tokens at a time: a longer phrase ("people of color") never matches.
+    // The scan compares two tokens at a time: a longer phrase ("people of color") never matches.
     if (words.length !== 2) continue
     const [a, b] = words as [string, string]
-    const inner = m.get(a) ?? new Map<string, GroupCategory>()
-    inner.set(b, cat)
-    m.set(a, inner)
+    const g = at(a)
+    g.phrases ??= new Map()
+    g.phrases.set(b, cat)
   }
+  for (const [w, cat] of GROUP_ADJECTIVES) at(w).adjective = cat
+  for (const [w, cat] of GROUP_TERMS) at(w).term = cat
   return m
 })()
 
@@ -183,9 +202,11 @@ function scanGroups(tokens: readonly string[]): GroupMention[] {
   const out: GroupMention[] = []
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as string
+    const g = GROUP_TOKENS.get(t)
+    if (g === undefined) continue
     const next = tokens[i + 1]
-    if (next !== undefined) {
-      const p = PHRASES_BY_FIRST.get(t)?.get(next)
+    if (next !== undefined && g.phrases !== undefined) {
+      const p = g.phrases.get(next)
       if (p !== undefined) {
         out.push({ index: i, length: 2, term: t + ' ' + next, category: p })
         i++
@@ -193,7 +214,7 @@ function scanGroups(tokens: readonly string[]): GroupMention[] {
       }
     }
     // Ambiguous adjectives ("black", "chinese") name a group before a people noun or after "the".
-    const adj = GROUP_ADJECTIVES.get(t)
+    const adj = g.adjective
     if (adj !== undefined) {
       if (next !== undefined && PEOPLE_NOUNS.has(next)) {
         out.push({ index: i, length: 2, term: t + ' ' + next, category: adj })
@@ -205,8 +226,7 @@ function scanGroups(tokens: readonly string[]): GroupMention[] {
         continue
       }
     }
-    const c = GROUP_TERMS.get(t)
-    if (c !== undefined) out.push({ index: i, length: 1, term: t, category: c })
+    if (g.term !== undefined) out.push({ index: i, length: 1, term: t, category: g.term })
   }
   return out
 }
