@@ -25,8 +25,6 @@ export const codec = Codec.load()
 export const PARTITIONS = 6
 /** Consumer groups of the services with their default env. */
 export const GROUPS = { scorer: 'llmwatch-scorer', sink: 'llmwatch-sink', sinkAlerts: 'llmwatch-sink.alerts', alerter: 'llmwatch-alerter' } as const
-/** Where scenario results accumulate (one JSON object per line); test/faults/report.ts prints them. */
-export const RESULTS_FILE = process.env.FAULTS_RESULTS_FILE ?? repoPath('.data', 'faults', 'results.jsonl')
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
@@ -459,28 +457,7 @@ export async function checkBooks(kafka: KafkaHandle, ch: ClickHouseClient, w: Wo
   }
 }
 
-// ------------------------------------------------------------------------------------ results
-
-export interface ScenarioResult {
-  scenario: string
-  events: number
-  lost: number
-  duplicated: number
-  dlq: number
-  /** How long the pipeline took to make progress again after the fault ended (max over faults). */
-  recoveryMs: number
-  durationMs: number
-  notes?: string
-  date: string
-}
-
-/** Appends one scenario's figures to RESULTS_FILE (report.ts prints the latest per scenario). */
-export function recordResult(r: Omit<ScenarioResult, 'date'>): void {
-  mkdirSync(path.dirname(RESULTS_FILE), { recursive: true })
-  const full: ScenarioResult = { ...r, date: new Date().toISOString() }
-  appendFileSync(RESULTS_FILE, JSON.stringify(full) + '\n')
-  console.log(`[faults] ${JSON.stringify(full)}`)
-}
+export { recordResult, RESULTS_FILE, type ScenarioResult } from './results.js'
 
 /** Opens the sink's chDB directory from the test process (only once the sink process is gone). */
 export async function openClickHouse(workDir: string): Promise<ClickHouseClient> {

@@ -1,12 +1,17 @@
 /**
- * Reading a transactional topic to its end (what the alerter's start-up replay, KafkaHandle.readRange,
- * and the fault suite's books reader, readAll, do) while the partition's tail is a transaction that
- * aborts during the read: its records and marker are filtered out by kafkajs, and the read must
- * still finish with exactly the committed records.
+ * Known bug, reported to the lead (this test fails until it is fixed): KafkaHandle.readRange never
+ * finishes a partition of a transactional topic when the partition's last record up to the high
+ * watermark is a transaction marker that comes in a fetch of its own (the previous fetch was full).
+ * kafkajs does not call eachBatch for a fetch whose records are all control records (or aborted),
+ * so readRange never sees an offset >= end - 1 and waits for its timeout. The alerter's start-up
+ * replay reads llm.scores (written in transactions by the scorer) with readRange and a 1 h
+ * timeout: a restarted alerter hangs there. Found by scenario 1 (test/faults/crash.test.ts).
+ * Fix: in readRange, also listen to consumer.events.END_BATCH_PROCESS (kafkajs emits it for
+ * filtered-out fetches too, with their lastOffset) and finish a partition when lastOffset >= end - 1,
+ * as the fault suite's readAll (test/faults/harness.ts) does.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { Kafka, logLevel } from 'kafkajs'
-import { brokers, testKafka, uniqueName } from '../helpers.js'
+import { testKafka, uniqueName } from '../helpers.js'
 import { readAll } from './harness.js'
 
 const kafka = testKafka()
@@ -14,33 +19,34 @@ afterAll(async () => {
   await kafka.close()
 })
 
-describe('readRange over a transactional topic', () => {
-  it('finishes when the partition ends with a transaction that aborts while it reads', async () => {
-    const topic = uniqueName('rr-abort')
-    await kafka.ensureTopics([{ name: topic, partitions: 1 }])
-    const raw = new Kafka({ clientId: 'rr', brokers: brokers(), logLevel: logLevel.NOTHING })
-    const p = raw.producer({ transactionalId: uniqueName('rr-tx'), idempotent: true, maxInFlightRequests: 1 })
-    await p.connect()
-    const ok = await p.transaction()
-    await ok.send({ topic, messages: [{ key: 'k', value: 'committed' }] })
-    await ok.commit()
-    // An open transaction (as a scorer killed mid-batch leaves it): a read-committed reader stops
-    // before it; when it aborts, its records and the marker are the partition's tail.
-    const open = await p.transaction()
-    await open.send({ topic, messages: [{ key: 'k', value: 'aborted' }] })
-
-    const seen: string[] = []
-    const harness = readAll(kafka, topic, (m) => void seen.push(m.value?.toString() ?? ''), 30_000)
-    const viaRange: string[] = []
-    const range = kafka.readRange({ topic, timeoutMs: 30_000, onMessage: (m) => void viaRange.push(m.value?.toString() ?? '') })
-    await new Promise((r) => setTimeout(r, 3_000))
-    await open.abort()
+describe('reading a transactional topic to its end', () => {
+  it('finishes when the commit marker comes in a fetch of its own', async () => {
+    const topic = uniqueName('rr-marker')
+    const source = uniqueName('rr-src')
+    await kafka.ensureTopics([{ name: topic, partitions: 1 }, { name: source, partitions: 1 }])
+    const p = await kafka.producer({ transactionalId: uniqueName('rr-tx') })
+    // One record larger than a fetch (1 MiB per partition): the fetch returns that batch alone, the
+    // commit marker after it comes in the next fetch, with nothing else.
+    const big = Buffer.alloc(1_500_000, 'x')
+    const group = uniqueName('rr-g')
+    // On a fresh broker the group coordinator may still be moving: retry (the transaction aborts each time).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await p.sendWithOffsets(topic, [{ key: 'k', value: big }], { groupId: group, topic: source, partition: 0, offset: '1' })
+        break
+      } catch (err) {
+        if (attempt >= 10) throw err
+        await new Promise((r) => setTimeout(r, 500))
+      }
+    }
     await p.disconnect()
 
-    await harness
-    expect(seen).toEqual(['committed'])
-    // readRange must do the same instead of timing out.
-    await range
-    expect(viaRange).toEqual(['committed'])
+    const viaHarness: number[] = []
+    await readAll(kafka, topic, (m) => void viaHarness.push(m.value?.length ?? 0), 30_000)
+    expect(viaHarness.filter((n) => n === big.length)).toHaveLength(1)
+
+    const viaRange: number[] = []
+    await kafka.readRange({ topic, timeoutMs: 20_000, onMessage: (m) => void viaRange.push(m.value?.length ?? 0) })
+    expect(viaRange.filter((n) => n === big.length)).toHaveLength(1)
   })
 })
