@@ -76,6 +76,8 @@ const EXCL = 1024
 const VIL = 2048
 /** Words allowed between a group and its predicate (copulas, modals, fillers). */
 const BRIDGE = 4096
+/** The token is a lexicon term (its TokenInfo has one): looked up again only in scored sentences. */
+const TERM = 8192
 const ROLE_SETS: readonly [ReadonlySet<string>, number][] = [
   [META_WORDS, META],
   [new Set([...CONDEMN_WORDS].filter((w) => !WEAK_CONDEMN.has(w))), CONDEMN],
@@ -115,7 +117,9 @@ function infoOf(tok: string): TokenInfo {
   if (info === undefined) {
     let roles = ROLES.get(tok) ?? 0
     if (tok.length > 4 && tok.endsWith('ly')) roles |= BRIDGE // adverbs ("obviously") bridge too
-    info = { term: lookup(tok), roles }
+    const term = lookup(tok)
+    if (term !== undefined) roles |= TERM
+    info = { term, roles }
     if (MEMO.size >= MAX_MEMO) MEMO.clear()
     MEMO.set(tok, info)
   }
@@ -162,14 +166,13 @@ function roleBefore(roles: Uint16Array, i: number, window: number, floor: number
 /** The whole text's tokens with their lexicon facts, and its group mentions. */
 interface Scan {
   toks: readonly string[]
-  infos: readonly TokenInfo[]
   roles: Uint16Array
   groups: readonly GroupMention[]
 }
 
 /** Scores one sentence span [s, e) of normalized tokens, pushing matches; returns the discount count. */
 function scoreSpan(x: Scan, s: number, e: number, g0: number, g1: number, p: ToxicityParams, out: Match[]): number {
-  const { toks, infos, roles } = x
+  const { toks, roles } = x
   // Sentence-level context: meta-language and condemnation (counter-speech, reported speech).
   let meta = false
   let condemn = false
@@ -189,9 +192,9 @@ function scoreSpan(x: Scan, s: number, e: number, g0: number, g1: number, p: Tox
       inQuote = !inQuote
       continue
     }
-    const { term } = infos[i] as TokenInfo
     const r = roles[i] as number
-    if (term === undefined && (r & (THREAT | PHRASE)) === 0) continue
+    if ((r & (TERM | THREAT | PHRASE)) === 0) continue
+    const term = r & TERM ? infoOf(tok).term : undefined
     // Counter-speech: a term quoted or reported while condemning it is mentioned, not used.
     const counter = (meta && condemn) || (meta && inQuote)
     const factor = counter ? p.counterSpeechFactor : 1
@@ -299,21 +302,23 @@ function findUnwelcome(toks: readonly string[], s: number, e: number): string | 
 export function scoreToxicity(text: AnalyzedText, p: ToxicityParams): Omit<ScoreResult, 'target'> {
   const toks = normTokensOf(text)
   if (toks.length === 0) return { status: 'not_applicable', value: null, label: 'empty', flagged: false, details: {} }
-  const infos = new Array<TokenInfo>(toks.length)
   const roles = new Uint16Array(toks.length)
-  let candidates = false
+  let any = 0
   for (let i = 0; i < toks.length; i++) {
-    const info = infoOf(toks[i] as string)
-    infos[i] = info
-    roles[i] = info.roles
-    if (info.term !== undefined || info.roles & (THREAT | PHRASE)) candidates = true
+    const tok = toks[i] as string
+    // Marker tokens (".", ",", '"') have no lexicon role: skip the lookup.
+    if (tok.length === 1 && (tok === '.' || tok === ',' || tok === '"')) continue
+    const r = infoOf(tok).roles
+    roles[i] = r
+    any |= r
   }
+  const candidates = (any & (TERM | THREAT | PHRASE)) !== 0
   const groups = findGroups(toks)
   const matches: Match[] = []
   let discounted = 0
   // Most texts have no term, threat verb, phrase start or group: nothing to score per sentence.
   if (candidates || groups.length > 0) {
-    const x: Scan = { toks, infos, roles, groups }
+    const x: Scan = { toks, roles, groups }
     let s = 0
     let g0 = 0
     for (let i = 0; i <= toks.length; i++) {
