@@ -515,7 +515,7 @@ function writeChart(
           { label: 'raw consume (baseline)', value: baselineCpuMs, color: '#777' },
         ],
         decimals: 3,
-        hlines: [{ y: (os.availableParallelism() * 1000) / 10_000, label: 'all stages together for 10,000/s on 2 cores', color: '#d62728' }],
+        hlines: [{ y: (os.availableParallelism() * 1000) / 10_000, label: 'budget, all stages together: 10,000/s on 2 cores', color: '#d62728' }],
       },
       {
         kind: 'bar',
