@@ -151,6 +151,12 @@ export class KafkaHandle {
     await admin.deleteTopics({ topics: names })
   }
 
+  /** Deletes consumer groups (throw-away readers). A group with live members cannot be deleted. */
+  async deleteGroups(groupIds: string[]): Promise<void> {
+    const admin = await this.admin()
+    await admin.deleteGroups(groupIds)
+  }
+
   async partitionCount(topic: string): Promise<number> {
     const admin = await this.admin()
     const md = await admin.fetchTopicMetadata({ topics: [topic] })

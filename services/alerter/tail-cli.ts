@@ -99,6 +99,8 @@ export async function main(argv: string[], io: TailIo = { out: process.stdout, e
   process.off('SIGINT', onSignal)
   process.off('SIGTERM', onSignal)
   await consumer.stop()
+  // The group was this command's alone: leave nothing behind on the broker.
+  await kafka.deleteGroups([groupId]).catch(() => {})
   await kafka.close()
   return 0
 }
