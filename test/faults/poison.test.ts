@@ -79,10 +79,13 @@ describe('scenario 4: 10 % poison messages', () => {
     // Interleave: one poison message after every nine valid events.
     const stream: OutMessage[] = []
     const valid = w.events.map(toMessage)
-    for (let i = 0, p = 0; i < valid.length; i++) {
+    let p = 0
+    for (let i = 0; i < valid.length; i++) {
       stream.push(valid[i]!)
       if (i % 9 === 8 && p < poison.length) stream.push(poison[p++]!)
     }
+    stream.push(...poison.slice(p))
+    expect(stream.length).toBe(N + P)
     for (const s of ['scorer', 'sink', 'alerter'] as const) live.set(s, spawnService(s, env[s], workDir))
     // Small produce chunks: a 10 MB message stays (nearly) alone in its request.
     await produce(kafka, stream, { chunk: 50 })
