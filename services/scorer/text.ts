@@ -339,6 +339,14 @@ function scanNorm(s: string): string[] {
       i = j
       continue
     }
+    // Next most common: a word and one trailing mark ("word," "word.") before a space.
+    if (j > cs && (c === 44 || c === 46 || c === 63 || c === 33 || c === 59 || c === 58) && (j + 1 === n || isSpace(s.charCodeAt(j + 1)))) {
+      const w = s.slice(cs, j)
+      parts.push(triple ? collapseRuns(w) : w)
+      parts.push(c === 44 ? ',' : '.')
+      i = j + 1
+      continue
+    }
     let e = j
     while (e < n && !isSpace(s.charCodeAt(e))) e++
     fastChunk(s, cs, e, parts)
