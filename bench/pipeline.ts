@@ -276,7 +276,6 @@ async function main(): Promise<void> {
       ['scorer', 'sink', 'alerter'].map((n) => [n, round((((last.cpu[n] ?? NaN) - (first.cpu[n] ?? NaN)) * 1000) / args.events, 3)]),
     )
     log(`  CPU ms per event: ${Object.entries(cpuMsPerEvent).map(([k, v]) => `${k} ${v}`).join(', ')}; baseline ${baselineCpuMs.toFixed(3)}`)
-    const throughputMem = { sink: sink.peak().hwmMb, scorer: scorer.peak().hwmMb, alerter: alerter.peak().hwmMb }
     log(
       `  phase 2: ${args.events} events through scorer -> sink (+ alerter) in ${e2eSeconds.toFixed(1)} s = ${e2eEps} events/s end to end ` +
         `(sustained ${sustainedEps}/s; scorer start-up ${((startAt - scorerSpawn) / 1000).toFixed(1)} s excluded); baseline ratio ${(e2eEps / baselineEps).toFixed(2)}`,
@@ -367,7 +366,7 @@ async function main(): Promise<void> {
     for (const c of [scorer, alerter, probeSink]) await c.stop()
     const peakMb = {
       scorer: scorer.peak().hwmMb,
-      sink: throughputMem.sink,
+      sink: sink.peak().hwmMb, // the real sink, phase 2 (stopped before phase 3)
       alerter: alerter.peak().hwmMb,
       sink_probe_phase3: probeSink.peak().hwmMb,
     }
