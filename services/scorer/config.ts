@@ -2,9 +2,13 @@
 import os from 'node:os'
 import { z } from 'zod'
 import { baseEnvSchema, envBool } from '../../shared/config.js'
+import { TOPICS } from '../../shared/contract.js'
 
 export const scorerEnvSchema = baseEnvSchema.extend({
   SCORER_GROUP_ID: z.string().min(1).default('llmwatch-scorer'),
+  SCORER_INPUT_TOPIC: z.string().min(1).default(TOPICS.interactions.name),
+  SCORER_OUTPUT_TOPIC: z.string().min(1).default(TOPICS.scores.name),
+  SCORER_DLQ_TOPIC: z.string().min(1).default(TOPICS.dlq.name),
   /** JSON file with scorer enabling, thresholds and parameters (see docs/SCORERS.md). */
   SCORER_CONFIG_FILE: z.string().default('config/scorers.json'),
   /** What text llm.scores (and so ClickHouse) carries: full, redacted (PII masked) or none. */
