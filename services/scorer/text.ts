@@ -308,6 +308,56 @@ function isSentPunct(c: number): boolean {
 // (V8's regex engine cuts these tokens faster than a JS char loop does.)
 const WORD_RE = /[a-z0-9\u00c0-\u1fff\u2c00-\ud7ff]+/g
 
+// ---------------------------------------------------------------------------------------------
+// Interned plain words
+//
+// Texts repeat a small vocabulary. Each scorer looks tokens up in Maps and Sets, and the first
+// lookup of a fresh string pays for hashing it (V8 caches the hash on the string object). The
+// scan computes a hash of each plain word while it reads the letters anyway and returns the
+// string object it already returned for the same word, when there is one: no new string, and the
+// scorers' lookups find a hash already computed. Open addressing over a fixed table; cleared when
+// it is half full, so a stream of unique words cannot grow memory.
+
+const INTERN_BITS = 15
+const INTERN_MASK = (1 << INTERN_BITS) - 1
+/** Most words kept before the table is cleared (half of the slots keeps probes short). */
+const INTERN_MAX = 1 << (INTERN_BITS - 1)
+/** Slot -> index + 1 into INTERN_WORDS (0: empty). */
+const INTERN_SLOTS = new Int32Array(1 << INTERN_BITS)
+const INTERN_HASHES: number[] = []
+const INTERN_WORDS: string[] = []
+
+/** The word s[cs, j) (hash h, see scanNorm) as a string, the same object as for earlier equal words. */
+function internWord(s: string, cs: number, j: number, h: number): string {
+  const len = j - cs
+  let slot = h & INTERN_MASK
+  for (;;) {
+    const idx = INTERN_SLOTS[slot] as number
+    if (idx === 0) break
+    if (INTERN_HASHES[idx - 1] === h) {
+      const w = INTERN_WORDS[idx - 1] as string
+      if (w.length === len && sameChars(s, cs, w)) return w
+    }
+    slot = (slot + 1) & INTERN_MASK
+  }
+  const w = s.slice(cs, j)
+  if (INTERN_WORDS.length >= INTERN_MAX) {
+    INTERN_SLOTS.fill(0)
+    INTERN_WORDS.length = 0
+    INTERN_HASHES.length = 0
+    slot = h & INTERN_MASK
+  }
+  INTERN_WORDS.push(w)
+  INTERN_HASHES.push(h)
+  INTERN_SLOTS[slot] = INTERN_WORDS.length
+  return w
+}
+
+function sameChars(s: string, cs: number, w: string): boolean {
+  for (let k = 0; k < w.length; k++) if (s.charCodeAt(cs + k) !== w.charCodeAt(k)) return false
+  return true
+}
+
 /** Normalized tokens of a lower-cased text: one pass over its char codes, chunk by chunk. */
 function scanNorm(s: string): string[] {
   const parts: string[] = []
@@ -325,24 +375,24 @@ function scanNorm(s: string): string[] {
     let p1 = -1 // the two previous letters
     let p2 = -1
     let j = i
+    let h = 0 // hash of the letters, for internWord
     while (j < n) {
       c = s.charCodeAt(j)
       if (c < 97 || c > 122) break
       if (c === p1 && c === p2) triple = true
       p2 = p1
       p1 = c
+      h = (Math.imul(h, 31) + c) | 0
       j++
     }
     if (j > cs && (j === n || isSpace(c))) {
-      const w = s.slice(cs, j)
-      parts.push(triple ? collapseRuns(w) : w)
+      parts.push(triple ? collapseRuns(s.slice(cs, j)) : internWord(s, cs, j, h))
       i = j
       continue
     }
     // Next most common: a word and one trailing mark ("word," "word.") before a space.
     if (j > cs && (c === 44 || c === 46 || c === 63 || c === 33 || c === 59 || c === 58) && (j + 1 === n || isSpace(s.charCodeAt(j + 1)))) {
-      const w = s.slice(cs, j)
-      parts.push(triple ? collapseRuns(w) : w)
+      parts.push(triple ? collapseRuns(s.slice(cs, j)) : internWord(s, cs, j, h))
       parts.push(c === 44 ? ',' : '.')
       i = j + 1
       continue

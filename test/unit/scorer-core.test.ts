@@ -236,6 +236,15 @@ describe('analyze: one-pass scanner matches the reference normalization', () => 
       }
     }
   })
+  it('interned words: 40,000 distinct words (more than the intern table keeps), read twice', () => {
+    const word = (i: number) => {
+      let w = ''
+      for (let x = i + 26 * 27; x > 0; x = Math.floor(x / 26)) w += String.fromCharCode(97 + (x % 26))
+      return w
+    }
+    const text = Array.from({ length: 40_000 }, (_, i) => word(i) + (i % 7 === 0 ? ',' : '')).join(' ')
+    for (let round = 0; round < 2; round++) expect(analyze(text).normTokens).toEqual(reference(text).normTokens)
+  })
   it('drops only marks that are neither letters, digits, spaces nor quote marks', () => {
     for (let c = 0x80; c < 0x2400; c++) {
       if (!isDropMark(c)) continue
