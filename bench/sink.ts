@@ -2,6 +2,9 @@
  * Sink benchmark.
  *
  *   npx tsx bench/sink.ts [--json] [--events 30000] [--batches 1000,5000,20000,60000]
+ *   npx tsx bench/sink.ts --stages [--json] [--events 10000] [--repeat 3]
+ *
+ * --stages: CPU time per event of each sink stage, no Kafka (see stages() below).
  *
  * Data: --events synthetic ScoredInteraction records (7 score entries each, ~300 chars of text),
  * Avro-encoded and produced once to a fresh 6-partition topic.
@@ -24,6 +27,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startSink } from '../services/sink/sink.js'
 import { scoredUnit, TABLES } from '../services/sink/rows.js'
+import { BufferedWriter } from '../services/sink/writer.js'
+import { scoreEvent } from '../services/scorer/engine.js'
+import { defaultScorerConfig } from '../services/scorer/scorer-config.js'
+import { SCORERS as SCORER_IMPLS } from '../services/scorer/scorers/index.js'
 import { createClickHouse, type ClickHouseClient } from '../shared/clickhouse.js'
 import { Codec } from '../shared/codec.js'
 import type { ScoredInteraction } from '../shared/contract.js'
@@ -31,23 +38,29 @@ import { resolveKafka, runningLocalBrokers } from '../shared/infra/index.js'
 import { createKafka, type KafkaHandle } from '../shared/kafka.js'
 import { silentLogger } from '../shared/logger.js'
 import { migrate } from '../shared/migrate.js'
+import { generateEvents } from '../shared/traffic/index.js'
 
 interface Args {
   json: boolean
   events: number
   batches: number[]
+  stages: boolean
+  repeat: number
 }
 
 function parse(argv: readonly string[]): Args {
-  const a: Args = { json: false, events: 30_000, batches: [1_000, 5_000, 20_000, 60_000] }
+  const a: Args = { json: false, events: 30_000, batches: [1_000, 5_000, 20_000, 60_000], stages: false, repeat: 3 }
+  if (argv.includes('--stages')) a.events = 10_000
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]
     if (k === '--json') a.json = true
+    else if (k === '--stages') a.stages = true
+    else if (k === '--repeat') a.repeat = Number(argv[++i])
     else if (k === '--events') a.events = Number(argv[++i])
     else if (k === '--batches') a.batches = String(argv[++i]).split(',').map(Number)
-    else throw new Error(`unknown argument ${k} (usage: bench/sink.ts [--json] [--events N] [--batches a,b,c])`)
+    else throw new Error(`unknown argument ${k} (usage: bench/sink.ts [--json] [--events N] [--batches a,b,c] | --stages [--json] [--events N] [--repeat N])`)
   }
-  if (!(a.events > 0) || a.batches.some((b) => !(b > 0))) throw new Error('--events and --batches must be positive')
+  if (!(a.events > 0) || !(a.repeat > 0) || a.batches.some((b) => !(b > 0))) throw new Error('--events and --batches must be positive')
   return a
 }
 
@@ -136,8 +149,88 @@ async function count(client: ClickHouseClient, table: string): Promise<number> {
   return Number((await rs.json<{ n: string }>())[0]?.n)
 }
 
+/** Realistic records: the traffic generator's events through the real scorers, text redacted. */
+function scoredTraffic(n: number): ScoredInteraction[] {
+  const config = defaultScorerConfig(SCORER_IMPLS)
+  return generateEvents(n, 7).map((e) => scoreEvent(e, SCORER_IMPLS, config, { textMode: 'redacted' }))
+}
+
+const cpuMs = (since: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(since)
+  return (d.user + d.system) / 1000
+}
+
+/**
+ * --stages: where the sink's CPU goes, without Kafka. Realistic ScoredInteractions (traffic
+ * generator + scorers, ~10 score entries each), Avro-encoded once; then per repeat, in this process:
+ *  decode: codec.decode of every message (Avro + zod, as the shared runner does);
+ *  map:    the sink's row mapping (scoredUnit, SINK_TEXT_MODE redacted);
+ *  write:  BufferedWriter into a fresh chDB database with all views (serialization + chDB insert),
+ *          fed per partition batch of 1,000 events over 6 partitions, default SINK_BATCH_ROWS.
+ * CPU is process.cpuUsage (user + system, all threads: chDB's included), not wall time.
+ */
+async function stages(args: Args): Promise<void> {
+  const chPath = mkdtempSync(join(tmpdir(), 'llmwatch-bench-ch-'))
+  const codec = Codec.load()
+  let peakRss = 0
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50)
+  try {
+    const events = scoredTraffic(args.events)
+    const bufs = events.map((e) => codec.encode('ScoredInteraction', e))
+    const rowsPerEvent = 1 + events.reduce((a, e) => a + e.scores.length, 0) / events.length
+    log(`${events.length} events, ${(bufs.reduce((a, b) => a + b.length, 0) / bufs.length).toFixed(0)} B Avro each, ${rowsPerEvent.toFixed(2)} rows each`)
+    const runs: { decode: number; map: number; write: number; total: number }[] = []
+    for (let r = 0; r < args.repeat; r++) {
+      const db = `bench_stages_${r}`
+      const client = await createClickHouse({ database: db, path: chPath })
+      await migrate(client, { database: db })
+      const topic = `t${r}`
+      let t = process.cpuUsage()
+      const decoded: ScoredInteraction[] = []
+      for (const b of bufs) {
+        const res = codec.decode('ScoredInteraction', b)
+        if (!res.ok) throw new Error(res.reason)
+        decoded.push(res.value)
+      }
+      const decode = cpuMs(t)
+      t = process.cpuUsage()
+      const units = decoded.map((v, i) => ({ ...scoredUnit(v, { topic, partition: i % 6, offset: String(Math.floor(i / 6)) }, 'redacted'), source: v }))
+      const map = cpuMs(t)
+      t = process.cpuUsage()
+      const writer = new BufferedWriter({
+        client, tables: [TABLES.interactions, TABLES.scores, TABLES.alerts], batchRows: 20_000, flushMs: 1_000, retryBudgetMs: 5_000,
+        logger: silentLogger, deadLetter: async () => { throw new Error('unexpected dead letter') },
+      })
+      const writes: Promise<void>[] = []
+      for (let i = 0; i < units.length; i += 6_000) {
+        for (let p = 0; p < 6; p++) writes.push(writer.write(units.slice(i, i + 6_000).filter((u) => u.partition === p)))
+      }
+      await writer.close()
+      await Promise.all(writes)
+      const write = cpuMs(t)
+      const stored = await count(client, 'scores')
+      if (stored !== units.reduce((a, u) => a + (u.rows[TABLES.scores]?.length ?? 0), 0)) throw new Error(`stored ${stored} score rows, expected more`)
+      await client.close()
+      const per = (ms: number) => +(ms / events.length).toFixed(4)
+      runs.push({ decode: per(decode), map: per(map), write: per(write), total: per(decode + map + write) })
+      log(`run ${r + 1}: ms CPU per event: decode ${per(decode)}, map ${per(map)}, write ${per(write)}, total ${per(decode + map + write)}`)
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+    const result = {
+      benchmark: 'sink-stages', events: args.events, rowsPerEvent: +rowsPerEvent.toFixed(2), runs,
+      medianMsPerEvent: { decode: median(runs.map((x) => x.decode)), map: median(runs.map((x) => x.map)), write: median(runs.map((x) => x.write)), total: median(runs.map((x) => x.total)) },
+      peakRssMb: Math.round(peakRss / 1e6),
+    }
+    process.stdout.write(`${JSON.stringify(result, null, args.json ? undefined : 2)}\n`)
+  } finally {
+    clearInterval(rssTimer)
+    rmSync(chPath, { recursive: true, force: true })
+  }
+}
+
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2))
+  if (args.stages) return stages(args)
   const chPath = mkdtempSync(join(tmpdir(), 'llmwatch-bench-ch-'))
   const infra = await brokersFor()
   const kafka: KafkaHandle = createKafka({ brokers: infra.brokers, clientId: 'bench-sink', logger: silentLogger, partitions: 6 })
