@@ -236,7 +236,10 @@ export async function readAll(kafka: KafkaHandle, topic: string, onMessage: (m: 
         }
       }
       consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
-        reached(e.payload.partition, e.payload.lastOffset)
+        // firstOffset is null when the fetch held no record at or after the fetch position; kafkajs
+        // then reports lastOffset as highWatermark - 1, which says nothing about what was read.
+        if (process.env.FAULTS_DEBUG) console.log("END", JSON.stringify(e.payload), JSON.stringify([...pending].map(([a, b]) => [a, String(b)])))
+        if (e.payload.firstOffset !== null) reached(e.payload.partition, e.payload.lastOffset)
         check()
       })
       consumer

@@ -11,7 +11,7 @@
  * as the fault suite's readAll (test/faults/harness.ts) does.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { testKafka, uniqueName } from '../helpers.js'
+import { testKafka, uniqueName, waitFor } from '../helpers.js'
 import { readAll } from './harness.js'
 
 const kafka = testKafka()
@@ -40,6 +40,9 @@ describe('reading a transactional topic to its end', () => {
       }
     }
     await p.disconnect()
+    // The commit marker is written after commit() returns; the offsets the readers aim at are the
+    // read-committed high watermark, so wait until it covers the record and its marker.
+    await waitFor(async () => Number((await kafka.highWatermarks(topic))[0]?.high ?? 0) >= 2, 30_000, 'the transaction to be visible')
 
     const viaHarness: number[] = []
     await readAll(kafka, topic, (m) => void viaHarness.push(m.value?.length ?? 0), 30_000)
