@@ -290,6 +290,18 @@ export class KafkaHandle {
         consumer.on(consumer.events.GROUP_JOIN, () => {
           for (const [partition, r] of pending) consumer.seek({ topic: opts.topic, partition, offset: r.start.toString() })
         })
+        // kafkajs never calls eachBatch for a fetch holding only transaction markers (or aborted
+        // records), but it reports the fetch's last offset here: a partition whose end is such a
+        // marker is finished by this event.
+        consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+          const r = pending.get(e.payload.partition)
+          if (e.payload.topic !== opts.topic || !r) return
+          if (BigInt(e.payload.lastOffset) >= r.end - 1n) pending.delete(e.payload.partition)
+          if (pending.size === 0) {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
         consumer
           .run({
             autoCommit: false,
