@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TOPICS } from '../../shared/contract.js'
 import { tempDir } from '../helpers.js'
 import {
-  assertBooks, checkBooks, committed, drained, GROUPS, logTail, openClickHouse, produce, recordResult, serviceEnv, spawnService, startBroker,
+  assertBooks, checkBooks, violations, committed, drained, GROUPS, logTail, openClickHouse, produce, recordFailure, recordResult, serviceEnv, spawnService, startBroker,
   timeToProgress, toMessage, until, workload, type Broker, type ServiceName, type ServiceProc,
 } from './harness.js'
 
@@ -48,6 +48,7 @@ describe('scenario 2: broker restart mid-run', () => {
       await drained(kafka)
     } catch (err) {
       for (const p of live.values()) console.error(`--- ${p.name} log tail\n${logTail(p)}`)
+      recordFailure('2. Kafka broker restart', N, started, err)
       throw err
     }
     // Nobody died during the outage: the very processes started at the beginning stop cleanly now.
@@ -69,6 +70,7 @@ describe('scenario 2: broker restart mid-run', () => {
         dlq: books.dlq,
         recoveryMs,
         durationMs: Date.now() - started,
+        violations: violations(books, w),
         notes: `broker down ${outageMs} ms (stop + start); services not restarted`,
       })
       assertBooks(expect, books, w)

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TOPICS } from '../../shared/contract.js'
 import { tempDir } from '../helpers.js'
 import {
-  assertBooks, checkBooks, committed, drained, GROUPS, logTail, produce, recordResult, serviceEnv, sleep, spawnService, startBroker,
+  assertBooks, checkBooks, violations, committed, drained, GROUPS, logTail, produce, recordResult, serviceEnv, sleep, spawnService, startBroker,
   timeToProgress, toMessage, until, workload, type Broker, type ServiceProc,
 } from './harness.js'
 import { startInProcessSink, type InProcessSink } from './inprocess-sink.js'
@@ -74,6 +74,7 @@ describe('scenario 3: ClickHouse unavailable for 30 s', () => {
       dlq: books.dlq,
       recoveryMs,
       durationMs: Date.now() - started,
+      violations: violations(books, w),
       notes: `inserts and queries refused for ${OUTAGE_MS} ms; sink offsets moved ${duringOutage - atOutage} during the outage (in-flight batches that were already stored)`,
     })
     assertBooks(expect, books, w)

@@ -8,7 +8,7 @@ import { TOPICS } from '../../shared/contract.js'
 import { Rng } from '../../shared/traffic/index.js'
 import { tempDir } from '../helpers.js'
 import {
-  assertBooks, checkBooks, committed, drained, GROUPS, logTail, openClickHouse, produce, recordResult, serviceEnv, sleep, spawnService,
+  assertBooks, checkBooks, violations, committed, drained, GROUPS, logTail, openClickHouse, produce, recordFailure, recordResult, serviceEnv, sleep, spawnService,
   startBroker, timeToProgress, toMessage, until, workload, type Broker, type ServiceName, type ServiceProc,
 } from './harness.js'
 
@@ -67,11 +67,18 @@ describe('scenario 1: kill -9 and restart each service during a run', () => {
       }
     }
     const producing = produce(kafka, w.events.map(toMessage), { chunk: 500, paceMs: 20 })
-    await Promise.all([producing, ...KILLED.map((s) => chaos(s))])
+    try {
+      await Promise.all([producing, ...KILLED.map((s) => chaos(s))])
+    } catch (err) {
+      for (const p of live.values()) console.error(`--- ${p.name} log tail\n${logTail(p)}`)
+      recordFailure(`1. kill -9 ${KILLED.join(', ')}`, N, started, err)
+      throw err
+    }
     try {
       await drained(kafka, Number(process.env.FAULTS_DRAIN_MS ?? 400_000))
     } catch (err) {
       for (const p of live.values()) console.error(`--- ${p.name} log tail\n${logTail(p)}`)
+      recordFailure(`1. kill -9 ${KILLED.join(', ')}`, N, started, err)
       throw err
     }
     // Ordered stops; the sink must exit 0 so the chDB directory is released cleanly.
@@ -90,6 +97,7 @@ describe('scenario 1: kill -9 and restart each service during a run', () => {
         dlq: books.dlq,
         recoveryMs: Math.max(...recoveries),
         durationMs: Date.now() - started,
+        violations: violations(books, w),
         notes: `${kills.length} kills (${kills.join(', ')}); recovery ms per kill ${recoveries.join('/')}`,
       })
       assertBooks(expect, books, w)

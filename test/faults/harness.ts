@@ -460,11 +460,29 @@ export async function checkBooks(kafka: KafkaHandle, ch: ClickHouseClient, w: Wo
   }
 }
 
-export { recordResult, RESULTS_FILE, type ScenarioResult } from './results.js'
+export { recordFailure, recordResult, RESULTS_FILE, type ScenarioResult } from './results.js'
 
 /** Opens the sink's chDB directory from the test process (only once the sink process is gone). */
 export async function openClickHouse(workDir: string): Promise<ClickHouseClient> {
   return createClickHouse({ database: 'llmwatch', path: path.join(workDir, 'clickhouse') })
+}
+
+/** What does not balance in the books (empty when they are exact): recorded with the results. */
+export function violations(b: Books, w: Workload, dlq = 0): string[] {
+  const out: string[] = []
+  if (b.lost) out.push(`${b.lost} lost`)
+  if (b.duplicated) out.push(`${b.duplicated} duplicated rows`)
+  if (b.topicDuplicates) out.push(`${b.topicDuplicates} duplicates on llm.scores`)
+  if (b.scoreRowMismatches) out.push(`${b.scoreRowMismatches} events with wrong scores rows`)
+  const a = b.aggregates
+  for (const [k, v] of Object.entries({ metrics1m: a.metrics1m, metrics1h: a.metrics1h })) if (v !== b.interactionsRows) out.push(`${k} ${v} != ${b.interactionsRows}`)
+  for (const [k, v] of Object.entries({ scores1m: a.scores1m, scores1h: a.scores1h })) if (v !== b.scoresRows) out.push(`${k} ${v} != ${b.scoresRows}`)
+  for (const app of w.incidentApps) {
+    if (b.incidentFiring.topic[app] !== 1 || b.incidentFiring.clickhouse[app] !== 1) out.push(`${app}: ${b.incidentFiring.topic[app]} firing on the topic, ${b.incidentFiring.clickhouse[app]} in ClickHouse`)
+  }
+  if (b.doubleFired.length) out.push(`fired twice: ${b.doubleFired.join(', ')}`)
+  if (b.dlq !== dlq) out.push(`DLQ ${b.dlq} != ${dlq}`)
+  return out
 }
 
 /** The invariants every scenario ends with (vitest `expect` passed in to keep this file framework-free). */

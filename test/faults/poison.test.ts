@@ -10,7 +10,7 @@ import type { OutMessage } from '../../shared/kafka.js'
 import { Rng } from '../../shared/traffic/index.js'
 import { tempDir } from '../helpers.js'
 import {
-  assertBooks, checkBooks, codec, drained, logTail, openClickHouse, produce, recordResult, serviceEnv, spawnService, startBroker, toMessage,
+  assertBooks, checkBooks, violations, codec, drained, logTail, openClickHouse, produce, recordResult, serviceEnv, spawnService, startBroker, toMessage,
   workload, type Broker, type ServiceName, type ServiceProc,
 } from './harness.js'
 
@@ -110,6 +110,7 @@ describe('scenario 4: 10 % poison messages', () => {
         dlq: books.dlq,
         recoveryMs: 0,
         durationMs: Date.now() - started,
+        violations: violations(books, w, P),
         notes: `${P} poison of ${KINDS.length + 1} kinds (${OVERSIZED} of them 10 MB); DLQ codes ${JSON.stringify(books.dlqCodes)}`,
       })
       assertBooks(expect, books, w, P)

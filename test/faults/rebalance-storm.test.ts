@@ -9,7 +9,7 @@ import { TOPICS } from '../../shared/contract.js'
 import { Rng } from '../../shared/traffic/index.js'
 import { tempDir } from '../helpers.js'
 import {
-  assertBooks, checkBooks, drained, GROUPS, logTail, openClickHouse, produce, recordResult, serviceEnv, sleep, spawnService, startBroker,
+  assertBooks, checkBooks, violations, drained, GROUPS, logTail, openClickHouse, produce, recordResult, serviceEnv, sleep, spawnService, startBroker,
   toMessage, until, workload, type Broker, type ServiceProc,
 } from './harness.js'
 
@@ -103,6 +103,7 @@ describe('scenario 6: rebalance storm', () => {
         dlq: books.dlq,
         recoveryMs,
         durationMs: Date.now() - started,
+        violations: violations(books, w),
         notes: `${changes.length} membership changes in ${STORM_MS / 1000} s (${changes.join('')}), up to ${MAX_EXTRA + 1} instances; duplicates on llm.scores ${books.topicDuplicates}; recovery = storm end to scorer lag 0`,
       })
       assertBooks(expect, books, w)

@@ -20,11 +20,11 @@ export function latestPerScenario(lines: string[]): ScenarioResult[] {
   return [...latest.values()].sort((a, b) => a.scenario.localeCompare(b.scenario))
 }
 
-const fmt = (n: number) => n.toLocaleString('en-US')
+const fmt = (n: number) => (n < 0 ? '?' : n.toLocaleString('en-US'))
 
 export function markdown(results: ScenarioResult[]): string {
-  const rows = results.map((r) => `| ${r.scenario} | ${fmt(r.events)} | ${fmt(r.lost)} | ${fmt(r.duplicated)} | ${fmt(r.dlq)} | ${r.recoveryMs === 0 ? '-' : `${(r.recoveryMs / 1000).toFixed(1)} s`} | ${(r.durationMs / 1000).toFixed(0)} s | ${r.date.slice(0, 10)} |`)
-  return ['| scenario | events | lost | duplicated | DLQ\'d | recovery time | run time | date |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |', ...rows].join('\n')
+  const rows = results.map((r) => `| ${r.scenario} | ${fmt(r.events)} | ${fmt(r.lost)} | ${fmt(r.duplicated)} | ${fmt(r.dlq)} | ${r.recoveryMs < 0 ? '?' : r.recoveryMs === 0 ? '-' : `${(r.recoveryMs / 1000).toFixed(1)} s`} | ${(r.violations ?? []).length === 0 ? 'exact' : r.violations.join('; ')} | ${(r.durationMs / 1000).toFixed(0)} s | ${r.date.slice(0, 10)} |`)
+  return ['| scenario | events | lost | duplicated | DLQ\'d | recovery time | books | run time | date |', '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |', ...rows].join('\n')
 }
 
 function main(): number {
@@ -36,7 +36,7 @@ function main(): number {
   const results = latestPerScenario(readFileSync(values.file, 'utf8').split('\n'))
   process.stdout.write(markdown(results) + '\n')
   for (const r of results) if (r.notes) process.stdout.write(`- ${r.scenario}: ${r.notes}\n`)
-  if (values.json) process.stdout.write(JSON.stringify(results.map(({ scenario, events, lost, duplicated, dlq, recoveryMs }) => ({ scenario, events, lost, duplicated, dlq, recoveryMs }))) + '\n')
+  if (values.json) process.stdout.write(JSON.stringify(results.map(({ scenario, events, lost, duplicated, dlq, recoveryMs, violations }) => ({ scenario, events, lost, duplicated, dlq, recoveryMs, violations: violations ?? [] }))) + '\n')
   return 0
 }
 

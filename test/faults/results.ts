@@ -15,6 +15,8 @@ export interface ScenarioResult {
   /** How long the pipeline took to make progress again after the fault ended (max over faults). */
   recoveryMs: number
   durationMs: number
+  /** What did not balance (empty: exact books). */
+  violations: string[]
   notes?: string
   date: string
 }
@@ -27,3 +29,8 @@ export function recordResult(r: Omit<ScenarioResult, 'date'>): void {
   console.log(`[faults] ${JSON.stringify(full)}`)
 }
 
+
+/** Records a scenario that could not finish (e.g. the pipeline never drained): counts unknown (-1). */
+export function recordFailure(scenario: string, events: number, started: number, err: unknown): void {
+  recordResult({ scenario, events, lost: -1, duplicated: -1, dlq: -1, recoveryMs: -1, durationMs: Date.now() - started, violations: [`did not finish: ${(err as Error).message.slice(0, 200)}`] })
+}

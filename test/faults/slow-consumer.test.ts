@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TOPICS } from '../../shared/contract.js'
 import { tempDir } from '../helpers.js'
 import {
-  assertBooks, checkBooks, drained, GROUPS, logTail, produce, recordResult, serviceEnv, sleep, spawnService, startBroker, toMessage, until,
+  assertBooks, checkBooks, violations, drained, GROUPS, logTail, produce, recordResult, serviceEnv, sleep, spawnService, startBroker, toMessage, until,
   workload, type Broker, type ServiceProc,
 } from './harness.js'
 import { startInProcessSink, type InProcessSink } from './inprocess-sink.js'
@@ -92,6 +92,7 @@ describe('scenario 5: slow consumer', () => {
       dlq: books.dlq,
       recoveryMs: drainMs,
       durationMs: Date.now() - started,
+      violations: violations(books, w),
       notes: `${RATE}/s for ${SECONDS} s, sink capped at ${RATE / 2}/s for ${THROTTLE_MS / 1000} s; sink lag at release ${lagAtRelease} (peak ${peakLag}); test-process heap growth ${heapGrowthMb} MB; recovery = release to drained`,
     })
     assertBooks(expect, books, w)
