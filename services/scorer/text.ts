@@ -33,6 +33,8 @@ export interface Analyzed extends AnalyzedText {
   readonly normTokens: readonly string[]
   /** `raw` with HTML entities decoded, lower-cased (what `tokens` are cut from). */
   readonly lower: string
+  /** Intern ids of `normTokens`, index for index (see `normIdsOf`). */
+  readonly normIds: readonly number[]
 }
 
 const LEET: Record<string, string> = {
@@ -234,16 +236,17 @@ function isWordish(c: string): boolean {
   return isLetterOrDigit(c) || (LEET[c] !== undefined && c !== '!' && c !== '|' && c !== '+')
 }
 
-/** Joins runs of 3+ single-letter tokens ("f u c k" -> "fuck"). */
-function joinSpacedLetters(toks: string[]): string[] {
+/** Joins runs of 3+ single-letter tokens ("f u c k" -> "fuck"); a joined token has id -1. */
+function joinSpacedLetters(toks: string[], ids: number[]): { toks: string[]; ids: number[] } {
   let i = 0
   // Most texts have no such run: return the array itself unless one is found.
   while (i < toks.length) {
     if (isSingle(toks[i] as string) && i + 2 < toks.length && isSingle(toks[i + 1] as string) && isSingle(toks[i + 2] as string)) break
     i++
   }
-  if (i === toks.length) return toks
+  if (i === toks.length) return { toks, ids }
   const out = toks.slice(0, i)
+  const outIds = ids.slice(0, i)
   while (i < toks.length) {
     const t = toks[i] as string
     if (isSingle(t)) {
@@ -251,14 +254,16 @@ function joinSpacedLetters(toks: string[]): string[] {
       while (j < toks.length && isSingle(toks[j] as string)) j++
       if (j - i >= 3) {
         out.push(collapseRuns(toks.slice(i, j).join('')))
+        outIds.push(-1)
         i = j
         continue
       }
     }
     out.push(t)
+    outIds.push(ids[i] as number)
     i++
   }
-  return out
+  return { toks: out, ids: outIds }
 }
 
 function isSingle(t: string): boolean {
@@ -315,20 +320,29 @@ const WORD_RE = /[a-z0-9\u00c0-\u1fff\u2c00-\ud7ff]+/g
 // lookup of a fresh string pays for hashing it (V8 caches the hash on the string object). The
 // scan computes a hash of each plain word while it reads the letters anyway and returns the
 // string object it already returned for the same word, when there is one: no new string, and the
-// scorers' lookups find a hash already computed. Open addressing over a fixed table; cleared when
-// it is half full, so a stream of unique words cannot grow memory.
+// scorers' lookups find a hash already computed. Open addressing over a fixed table that stops
+// growing when half full, so a stream of unique words cannot grow memory.
+//
+// Each interned word also has a small integer id (its index in the table), handed to scorers as
+// `normIdsOf(text)` next to the tokens, so that a scorer can keep per-word facts in an array
+// indexed by id instead of looking each token up in a Map. Ids never change: the table is not
+// cleared but frozen when full (later new words are plain strings with id -1, scored the same way
+// through the Map path), so a per-id cache stays valid for the life of the process.
 
-const INTERN_BITS = 15
+const INTERN_BITS = 16
 const INTERN_MASK = (1 << INTERN_BITS) - 1
-/** Most words kept before the table is cleared (half of the slots keeps probes short). */
-const INTERN_MAX = 1 << (INTERN_BITS - 1)
+/** Most words interned (half of the slots keeps probes short); ids are below this. */
+export const INTERN_MAX = 1 << (INTERN_BITS - 1)
 /** Slot -> index + 1 into INTERN_WORDS (0: empty). */
 const INTERN_SLOTS = new Int32Array(1 << INTERN_BITS)
 const INTERN_HASHES: number[] = []
 const INTERN_WORDS: string[] = []
 
-/** The word s[cs, j) (hash h, see scanNorm) as a string, the same object as for earlier equal words. */
-function internWord(s: string, cs: number, j: number, h: number): string {
+/**
+ * Pushes the word s[cs, j) (hash h, see scanNorm) to parts and its id to ids: the same string
+ * object as for earlier equal words, and its id (-1 once the table is full and the word is new).
+ */
+function pushInterned(s: string, cs: number, j: number, h: number, parts: string[], ids: number[]): void {
   const len = j - cs
   let slot = h & INTERN_MASK
   for (;;) {
@@ -336,21 +350,24 @@ function internWord(s: string, cs: number, j: number, h: number): string {
     if (idx === 0) break
     if (INTERN_HASHES[idx - 1] === h) {
       const w = INTERN_WORDS[idx - 1] as string
-      if (w.length === len && sameChars(s, cs, w)) return w
+      if (w.length === len && sameChars(s, cs, w)) {
+        parts.push(w)
+        ids.push(idx - 1)
+        return
+      }
     }
     slot = (slot + 1) & INTERN_MASK
   }
   const w = s.slice(cs, j)
+  parts.push(w)
   if (INTERN_WORDS.length >= INTERN_MAX) {
-    INTERN_SLOTS.fill(0)
-    INTERN_WORDS.length = 0
-    INTERN_HASHES.length = 0
-    slot = h & INTERN_MASK
+    ids.push(-1)
+    return
   }
+  ids.push(INTERN_WORDS.length)
   INTERN_WORDS.push(w)
   INTERN_HASHES.push(h)
   INTERN_SLOTS[slot] = INTERN_WORDS.length
-  return w
 }
 
 function sameChars(s: string, cs: number, w: string): boolean {
@@ -358,9 +375,10 @@ function sameChars(s: string, cs: number, w: string): boolean {
   return true
 }
 
-/** Normalized tokens of a lower-cased text: one pass over its char codes, chunk by chunk. */
-function scanNorm(s: string): string[] {
+/** Normalized tokens of a lower-cased text and their intern ids (-1: none), chunk by chunk. */
+function scanNorm(s: string): { toks: string[]; ids: number[] } {
   const parts: string[] = []
+  const ids: number[] = []
   const n = s.length
   let i = 0
   while (i < n) {
@@ -386,23 +404,31 @@ function scanNorm(s: string): string[] {
       j++
     }
     if (j > cs && (j === n || isSpace(c))) {
-      parts.push(triple ? collapseRuns(s.slice(cs, j)) : internWord(s, cs, j, h))
+      if (triple) {
+        parts.push(collapseRuns(s.slice(cs, j)))
+        ids.push(-1)
+      } else pushInterned(s, cs, j, h, parts, ids)
       i = j
       continue
     }
     // Next most common: a word and one trailing mark ("word," "word.") before a space.
     if (j > cs && (c === 44 || c === 46 || c === 63 || c === 33 || c === 59 || c === 58) && (j + 1 === n || isSpace(s.charCodeAt(j + 1)))) {
-      parts.push(triple ? collapseRuns(s.slice(cs, j)) : internWord(s, cs, j, h))
+      if (triple) {
+        parts.push(collapseRuns(s.slice(cs, j)))
+        ids.push(-1)
+      } else pushInterned(s, cs, j, h, parts, ids)
       parts.push(c === 44 ? ',' : '.')
+      ids.push(-1)
       i = j + 1
       continue
     }
     let e = j
     while (e < n && !isSpace(s.charCodeAt(e))) e++
     fastChunk(s, cs, e, parts)
+    while (ids.length < parts.length) ids.push(-1)
     i = e
   }
-  return joinSpacedLetters(parts)
+  return joinSpacedLetters(parts, ids)
 }
 
 /**
@@ -505,6 +531,7 @@ class LazyText implements Analyzed {
   private lowerCache: string | undefined = undefined
   private tokensCache: string[] | undefined = undefined
   private normCache: string[] | undefined = undefined
+  private idsCache: number[] | undefined = undefined
   private normalizedCache: string | undefined = undefined
   private sentencesCache: string[] | undefined = undefined
 
@@ -521,8 +548,17 @@ class LazyText implements Analyzed {
   }
 
   get normTokens(): readonly string[] {
-    if (this.normCache === undefined) this.normCache = scanNorm(this.lower)
+    if (this.normCache === undefined) {
+      const r = scanNorm(this.lower)
+      this.normCache = r.toks
+      this.idsCache = r.ids
+    }
     return this.normCache
+  }
+
+  get normIds(): readonly number[] {
+    if (this.idsCache === undefined) void this.normTokens
+    return this.idsCache as number[]
   }
 
   get normalized(): string {
@@ -542,7 +578,7 @@ class LazyText implements Analyzed {
   }
 }
 
-const EMPTY: Analyzed = Object.freeze({ raw: '', normalized: '', tokens: [], sentences: [], normTokens: [], lower: '' })
+const EMPTY: Analyzed = Object.freeze({ raw: '', normalized: '', tokens: [], sentences: [], normTokens: [], normIds: [], lower: '' })
 
 /** Analyses one text (lazily: see the module comment). */
 export function analyze(raw: string): Analyzed {
@@ -554,6 +590,14 @@ export function analyze(raw: string): Analyzed {
 export function normTokensOf(t: AnalyzedText): readonly string[] {
   const n = (t as Partial<Analyzed>).normTokens
   return n ?? (t.normalized.length === 0 ? [] : t.normalized.split(' '))
+}
+
+/**
+ * The intern ids of `normTokensOf(t)`, index for index (-1: not interned; see the intern table
+ * above), or undefined for an AnalyzedText built elsewhere: callers then look tokens up by string.
+ */
+export function normIdsOf(t: AnalyzedText): readonly number[] | undefined {
+  return (t as Partial<Analyzed>).normIds
 }
 
 /** Prepares an event for scoring: one lazy view per text, shared by every scorer. */

@@ -245,6 +245,19 @@ describe('analyze: one-pass scanner matches the reference normalization', () => 
     const text = Array.from({ length: 40_000 }, (_, i) => word(i) + (i % 7 === 0 ? ',' : '')).join(' ')
     for (let round = 0; round < 2; round++) expect(analyze(text).normTokens).toEqual(reference(text).normTokens)
   })
+  it('intern ids: one per token, equal words share an id, markers and joined letters have none', () => {
+    const a = analyze('The cat saw the cat, then f u c k. Cat!')
+    const b = analyze('the CAT')
+    expect(a.normIds).toHaveLength(a.normTokens.length)
+    const idOf = (t: typeof a, w: string) => t.normIds[t.normTokens.indexOf(w)]
+    expect(idOf(a, 'cat')).toBeGreaterThanOrEqual(0)
+    expect(idOf(b, 'cat')).toBe(idOf(a, 'cat'))
+    expect(idOf(a, 'the')).not.toBe(idOf(a, 'cat'))
+    a.normTokens.forEach((t, i) => {
+      if (t === 'cat') expect(a.normIds[i]).toBe(idOf(a, 'cat'))
+      if (t === '.' || t === ',' || t === 'fuck') expect(a.normIds[i]).toBe(-1)
+    })
+  })
   it('drops only marks that are neither letters, digits, spaces nor quote marks', () => {
     for (let c = 0x80; c < 0x2400; c++) {
       if (!isDropMark(c)) continue

@@ -185,24 +185,39 @@ function startsWithLetter(t: string): boolean {
  */
 const MENTIONS = new WeakMap<readonly string[], readonly GroupMention[]>()
 
+/** GROUP_TOKENS entry per intern id (text.ts `normIdsOf`), null when none; filled on first sight. */
+const GROUP_BY_ID: (GroupToken | null | undefined)[] = []
+
 /**
  * Finds group mentions in a token list (phrases of two tokens first, then single tokens).
+ * `ids`: the tokens' intern ids, when known (array reads instead of Map lookups; same result).
  * Returns a fresh array (callers may add to it) of shared, read-only mention objects.
  */
-export function findGroups(tokens: readonly string[]): GroupMention[] {
+export function findGroups(tokens: readonly string[], ids?: readonly number[]): GroupMention[] {
   let found = MENTIONS.get(tokens)
   if (found === undefined) {
-    found = scanGroups(tokens)
+    found = scanGroups(tokens, ids)
     MENTIONS.set(tokens, found)
   }
   return found.slice()
 }
 
-function scanGroups(tokens: readonly string[]): GroupMention[] {
+/** The GROUP_TOKENS entry of token t with intern id `id` (-1: none). */
+function groupToken(t: string, id: number): GroupToken | undefined {
+  if (id < 0) return GROUP_TOKENS.get(t)
+  let g = GROUP_BY_ID[id]
+  if (g === undefined) {
+    g = GROUP_TOKENS.get(t) ?? null
+    GROUP_BY_ID[id] = g
+  }
+  return g ?? undefined
+}
+
+function scanGroups(tokens: readonly string[], ids: readonly number[] | undefined): GroupMention[] {
   const out: GroupMention[] = []
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as string
-    const g = GROUP_TOKENS.get(t)
+    const g = groupToken(t, ids !== undefined ? (ids[i] as number) : -1)
     if (g === undefined) continue
     const next = tokens[i + 1]
     if (next !== undefined && g.phrases !== undefined) {

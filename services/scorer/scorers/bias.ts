@@ -11,7 +11,7 @@
  */
 import { z } from 'zod'
 import type { AnalyzedText, ScoreResult, Scorer } from '../scorer.js'
-import { normTokensOf } from '../text.js'
+import { normIdsOf, normTokensOf } from '../text.js'
 import { findGroups, PROTECTED, type GroupCategory, type GroupMention } from '../lexicons/groups.js'
 import {
   CATEGORY_TRAITS, COUNTER, EXTRA_GROUPS, FEMALE_OCCUPATIONS, FEMALE_WORDS, GENERALIZERS, GROUP_TRAITS, MALE_OCCUPATIONS, MALE_WORDS,
@@ -50,15 +50,30 @@ function sentenceSpans(toks: readonly string[]): [number, number][] {
 }
 
 /** Group mentions: lexicons/groups.ts plus the extra demonyms and occupations of lexicons/bias.ts. */
-function mentionsOf(toks: readonly string[]): GroupMention[] {
-  const found = findGroups(toks)
+function mentionsOf(toks: readonly string[], ids: readonly number[] | undefined): GroupMention[] {
+  const found = findGroups(toks, ids)
   const covered = new Set<number>()
   for (const m of found) for (let k = m.index; k < m.index + m.length; k++) covered.add(k)
   for (let i = 0; i < toks.length; i++) {
-    const c = EXTRA_GROUPS.get(toks[i] as string)
+    const c = extraGroup(toks[i] as string, ids !== undefined ? (ids[i] as number) : -1)
     if (c !== undefined && !covered.has(i)) found.push({ index: i, length: 1, term: toks[i] as string, category: c })
   }
   return found
+}
+
+type ExtraCategory = NonNullable<ReturnType<typeof EXTRA_GROUPS.get>>
+/** EXTRA_GROUPS per intern id (text.ts `normIdsOf`), null when none; filled on first sight. */
+const EXTRA_BY_ID: (ExtraCategory | null | undefined)[] = []
+
+/** EXTRA_GROUPS of token t with intern id `id` (-1: none): an array read for an interned word. */
+function extraGroup(t: string, id: number): ExtraCategory | undefined {
+  if (id < 0) return EXTRA_GROUPS.get(t)
+  let c = EXTRA_BY_ID[id]
+  if (c === undefined) {
+    c = EXTRA_GROUPS.get(t) ?? null
+    EXTRA_BY_ID[id] = c
+  }
+  return c ?? undefined
 }
 
 function negatedAt(toks: readonly string[], k: number, start: number): boolean {
@@ -88,7 +103,7 @@ const VALENCE_TILT = 0.4
 export function scoreBias(text: AnalyzedText, p: BiasParams): Omit<ScoreResult, 'target'> {
   const toks = normTokensOf(text)
   if (toks.length === 0) return { status: 'not_applicable', value: null, label: 'empty', flagged: false, details: {} }
-  const mentions = mentionsOf(toks).filter((m) => p.includeProfessions || m.category !== 'profession')
+  const mentions = mentionsOf(toks, normIdsOf(text)).filter((m) => p.includeProfessions || m.category !== 'profession')
   if (mentions.length === 0) return { status: 'ok', value: 0, label: 'none', flagged: false, details: { groups: [] } }
   const spans = sentenceSpans(toks)
   let none = 1 - MENTION_BASE

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod'
 import type { AnalyzedText, ScoreResult, Scorer } from '../scorer.js'
-import { analyze, normTokensOf, type Analyzed } from '../text.js'
+import { analyze, normIdsOf, normTokensOf, type Analyzed } from '../text.js'
 import { MARKUP, RULES, type InjectionKind, type Rule } from '../lexicons/injection.js'
 
 export const injectionParams = z
@@ -67,14 +67,29 @@ for (const rule of RULES) {
   }
 }
 
-/** Scans tokens for every rule; returns the longest token's length (gates the payload decoder). */
-function scanTokens(toks: readonly string[], hits: Map<string, Hit>): number {
+/** BY_FIRST per intern id (text.ts `normIdsOf`), null when none; filled on first sight. */
+const RULES_BY_ID: (Rule[] | null | undefined)[] = []
+
+/**
+ * Scans tokens for every rule; returns the longest token's length (gates the payload decoder).
+ * `ids`: the tokens' intern ids when known (an array read instead of a Map lookup per word).
+ */
+function scanTokens(toks: readonly string[], hits: Map<string, Hit>, ids?: readonly number[]): number {
   let longest = 0
   for (let i = 0; i < toks.length; i++) {
     const tok = toks[i] as string
     if (tok.length > longest) longest = tok.length
-    const rules = BY_FIRST.get(tok)
-    if (rules === undefined) continue
+    const id = ids !== undefined ? (ids[i] as number) : -1
+    let rules: Rule[] | null | undefined
+    if (id < 0) rules = BY_FIRST.get(tok)
+    else {
+      rules = RULES_BY_ID[id]
+      if (rules === undefined) {
+        rules = BY_FIRST.get(tok) ?? null
+        RULES_BY_ID[id] = rules
+      }
+    }
+    if (rules === undefined || rules === null) continue
     for (const rule of rules) {
       if (hits.has(rule.id) || (rule.start === true && !opensClause(toks, i))) continue
       if (matchFrom(toks, i + 1, rule, 1)) hits.set(rule.id, { id: rule.id, kind: rule.kind, weight: rule.weight })
@@ -257,9 +272,10 @@ function scanText(text: AnalyzedText, p: InjectionParams, within?: RawFacts): Sc
     // Rules do not cross a sentence end, so the first sentence is all that can differ.
     const end = FIRST_SENTENCE_END.exec(text.raw.slice(0, HEAD_CHARS))
     const cut = end !== null ? end.index + 1 : text.raw.length <= HEAD_CHARS ? text.raw.length : text.raw.lastIndexOf(' ', HEAD_CHARS)
-    scanTokens(analyze(text.raw.slice(0, cut > 0 ? cut : HEAD_CHARS)).normTokens, hits)
+    const head = analyze(text.raw.slice(0, cut > 0 ? cut : HEAD_CHARS))
+    scanTokens(head.normTokens, hits, head.normIds)
   } else {
-    longest = scanTokens(normTokensOf(text), hits)
+    longest = scanTokens(normTokensOf(text), hits, normIdsOf(text))
   }
   if (!shallow && p.decodePayloads && longest >= MIN_TOKEN_FOR_PAYLOAD) {
     // An encoded run of 24+ characters survives normalization as one long token: no such token, no run.

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod'
 import type { AnalyzedText, ScoreResult, Scorer } from '../scorer.js'
-import { normTokensOf } from '../text.js'
+import { INTERN_MAX, normIdsOf, normTokensOf } from '../text.js'
 import { findGroups, PROTECTED, type GroupMention } from '../lexicons/groups.js'
 import {
   ASS_PREFIXES,
@@ -125,6 +125,9 @@ function infoOf(tok: string): TokenInfo {
   }
   return info
 }
+
+/** Roles per intern id (text.ts), -1 until first seen: ids never change, so neither do these. */
+const ROLES_BY_ID = new Int32Array(INTERN_MAX).fill(-1)
 
 interface Match {
   term: string
@@ -302,18 +305,25 @@ function findUnwelcome(toks: readonly string[], s: number, e: number): string | 
 export function scoreToxicity(text: AnalyzedText, p: ToxicityParams): Omit<ScoreResult, 'target'> {
   const toks = normTokensOf(text)
   if (toks.length === 0) return { status: 'not_applicable', value: null, label: 'empty', flagged: false, details: {} }
+  const ids = normIdsOf(text)
   const roles = new Uint16Array(toks.length)
   let any = 0
   for (let i = 0; i < toks.length; i++) {
     const tok = toks[i] as string
     // Marker tokens (".", ",", '"') have no lexicon role: skip the lookup.
     if (tok.length === 1 && (tok === '.' || tok === ',' || tok === '"')) continue
-    const r = infoOf(tok).roles
+    // An interned word's roles are read by id (an array read), else looked up by string.
+    const id = ids !== undefined ? (ids[i] as number) : -1
+    let r = id >= 0 ? (ROLES_BY_ID[id] as number) : -1
+    if (r < 0) {
+      r = infoOf(tok).roles
+      if (id >= 0) ROLES_BY_ID[id] = r
+    }
     roles[i] = r
     any |= r
   }
   const candidates = (any & (TERM | THREAT | PHRASE)) !== 0
-  const groups = findGroups(toks)
+  const groups = findGroups(toks, ids)
   const matches: Match[] = []
   let discounted = 0
   // Most texts have no term, threat verb, phrase start or group: nothing to score per sentence.
