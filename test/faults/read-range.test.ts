@@ -1,14 +1,10 @@
 /**
- * Known bug, reported to the lead (this test fails until it is fixed): KafkaHandle.readRange never
- * finishes a partition of a transactional topic when the partition's last record up to the high
- * watermark is a transaction marker that comes in a fetch of its own (the previous fetch was full).
- * kafkajs does not call eachBatch for a fetch whose records are all control records (or aborted),
- * so readRange never sees an offset >= end - 1 and waits for its timeout. The alerter's start-up
- * replay reads llm.scores (written in transactions by the scorer) with readRange and a 1 h
- * timeout: a restarted alerter hangs there. Found by scenario 1 (test/faults/crash.test.ts).
- * Fix: in readRange, also listen to consumer.events.END_BATCH_PROCESS (kafkajs emits it for
- * filtered-out fetches too, with their lastOffset) and finish a partition when lastOffset >= end - 1,
- * as the fault suite's readAll (test/faults/harness.ts) does.
+ * Regression test (bug found by scenario 1, fixed in shared/kafka.ts 1a5701b): KafkaHandle.readRange
+ * must finish a partition of a transactional topic whose last record up to the high watermark is a
+ * transaction marker that comes in a fetch of its own (the previous fetch was full). kafkajs does not
+ * call eachBatch for a fetch whose records are all control records (or aborted); before the fix
+ * readRange waited for its timeout there, and a restarted alerter hung in its start-up replay
+ * (ALERTER_REPLAY_TIMEOUT_MS, 1 h). The suite's own reader (readAll in harness.ts) is checked too.
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { testKafka, uniqueName, waitFor } from '../helpers.js'
