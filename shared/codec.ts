@@ -12,7 +12,8 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import avro from 'avsc'
 import type { z } from 'zod'
-import { LIMITS, TOPICS, type RecordName, type RecordOf } from './contract.js'
+import { checkAvroBounds } from './avro-guard.js'
+import { LIMITS, LlmInteractionSchema, TOPICS, type LlmInteraction, type RecordName, type RecordOf } from './contract.js'
 import { SCHEMAS_DIR } from './paths.js'
 
 type AvroType = avro.Type
@@ -59,6 +60,8 @@ export interface CodecOptions {
   schemasDir?: string
   /** Largest accepted payload in bytes. */
   maxBytes?: number
+  /** Check Avro-typed LlmInteractions without zod (default true; false: zod for everything, the reference). */
+  fastValidation?: boolean
 }
 
 export class Codec {
@@ -67,8 +70,15 @@ export class Codec {
   private readonly latest = new Map<RecordName, SchemaEntry>()
   private readonly resolvers = new Map<string, avro.Resolver>()
   private readonly maxBytes: number
+  /** Whether Avro-decoded LlmInteractions are checked by `withinInteractionContract` instead of zod. */
+  private readonly fastInteractions: boolean
+  /**
+   * Encoding scratch, reused: avsc's `toBuffer` writes into a 1 KB buffer and, for any larger record
+   * (most of ours), writes the whole record a second time.
+   */
+  private scratch = Buffer.allocUnsafeSlow(64 * 1024)
 
-  constructor(entries: SchemaEntry[], opts: { maxBytes?: number } = {}) {
+  constructor(entries: SchemaEntry[], opts: Omit<CodecOptions, 'schemasDir'> = {}) {
     this.maxBytes = opts.maxBytes ?? LIMITS.maxEventBytes
     for (const e of entries) {
       if (this.byId.has(e.id)) throw new Error(`schema id ${e.id} is registered twice`)
@@ -76,6 +86,10 @@ export class Codec {
       const cur = this.latest.get(e.record)
       if (!cur || e.version > cur.version) this.latest.set(e.record, e)
     }
+    // The shortcut relies on the reader record having exactly the contract's fields (no drift).
+    const reader = this.latest.get('LlmInteraction')?.type as avro.types.RecordType | undefined
+    const fields = reader?.fields.map((f) => f.name).join(',')
+    this.fastInteractions = (opts.fastValidation ?? true) && fields === Object.keys(LlmInteractionSchema.shape).join(',')
   }
 
   /** Loads schemas/registry.json (cached per directory). */
@@ -89,7 +103,7 @@ export class Codec {
         entries.push({ id: v.id, subject, version: v.version, record: schema.name as RecordName, type: avro.Type.forSchema(schema as avro.Schema, avroOpts()) })
       }
     }
-    return new Codec(entries, opts.maxBytes === undefined ? {} : { maxBytes: opts.maxBytes })
+    return new Codec(entries, { ...(opts.maxBytes === undefined ? {} : { maxBytes: opts.maxBytes }), ...(opts.fastValidation === undefined ? {} : { fastValidation: opts.fastValidation }) })
   }
 
   /** The Avro type new messages of `record` are written with. */
@@ -105,11 +119,17 @@ export class Codec {
   encode<R extends RecordName>(record: R, value: RecordOf<R>, schemaId?: number): Buffer {
     const entry = schemaId === undefined ? this.entry(record) : this.byId.get(schemaId)
     if (!entry) throw new Error(`unknown schema id ${schemaId}`)
-    const body = entry.type.toBuffer(value)
-    const out = Buffer.allocUnsafe(5 + body.length)
+    let end = entry.type.encode(value, this.scratch, 5)
+    if (end < 0) {
+      // avsc returns minus the missing byte count: grow once and write again.
+      this.scratch = Buffer.allocUnsafeSlow(Math.max(2 * this.scratch.length, this.scratch.length - end + 1024))
+      end = entry.type.encode(value, this.scratch, 5)
+    }
+    // Unpooled, so a worker thread can transfer it.
+    const out = Buffer.allocUnsafeSlow(end)
+    this.scratch.copy(out, 0, 0, end)
     out[0] = MAGIC_BYTE
     out.writeInt32BE(entry.id, 1)
-    body.copy(out, 5)
     return out
   }
 
@@ -137,6 +157,9 @@ export class Codec {
     if (writer.record !== reader.record) {
       return { ok: false, code: 'DECODE_SCHEMA_MISMATCH', reason: `schema id ${id} is a ${writer.record}, expected ${reader.record}` }
     }
+    // Lengths and counts in the data must fit in the bytes (avsc would allocate whatever they say).
+    const bounds = checkAvroBounds(writer.type, buf, 5)
+    if (!bounds.ok) return { ok: false, code: 'DECODE_AVRO', reason: `Avro data does not fit schema id ${id}: ${bounds.reason}` }
     let value: unknown
     try {
       const body = buf.subarray(5)
@@ -148,6 +171,9 @@ export class Codec {
     // Avro strings decode invalid UTF-8 to U+FFFD silently; catch that without a full scan in the common case.
     if (containsReplacementChar(value) && writer.type.toBuffer(value).length !== buf.length - 5) {
       return { ok: false, code: 'DECODE_INVALID_UTF8', reason: 'a string field is not valid UTF-8' }
+    }
+    if (record === 'LlmInteraction' && this.fastInteractions && withinInteractionContract(value as LlmInteraction, Date.now())) {
+      return { ok: true, value: value as RecordOf<R>, format: 'avro', schemaId: id }
     }
     return this.validate(record, value, 'avro', id)
   }
@@ -204,4 +230,51 @@ function containsReplacementChar(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(containsReplacementChar)
   if (v !== null && typeof v === 'object') return Object.values(v).some(containsReplacementChar)
   return false
+}
+
+// --- The LlmInteraction contract for Avro-typed values -------------------------------------------
+// Avro guarantees every field and its type (strings, safe-integer longs, booleans, null unions,
+// arrays, string maps); these are the rest of LlmInteractionSchema's rules, one for one.
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+const strIn = (s: string, min: number, max: number): boolean => s.length >= min && s.length <= max
+const nullableStrOk = (s: string | null): boolean => s === null || s.length <= 512
+const countOk = (n: number): boolean => Number.isSafeInteger(n) && n >= 0
+const timeOk = (t: number, now: number): boolean => Number.isSafeInteger(t) && t >= now - LIMITS.maxPastMs && t <= now + LIMITS.maxFutureMs
+
+function textsOk(xs: readonly string[], maxItems: number, maxChars: number): boolean {
+  if (xs.length > maxItems) return false
+  for (const x of xs) if (x.length > maxChars) return false
+  return true
+}
+
+/** True when an Avro-decoded LlmInteraction satisfies every rule of LlmInteractionSchema. */
+export function withinInteractionContract(e: LlmInteraction, now: number): boolean {
+  if (!UUID_RE.test(e.event_id)) return false
+  if (!strIn(e.app_name, 1, 128) || !strIn(e.environment, 1, 64) || !strIn(e.provider_name, 1, 64)) return false
+  if (!strIn(e.operation_name, 1, 64) || !strIn(e.request_model, 1, 128)) return false
+  if (!nullableStrOk(e.response_model) || !nullableStrOk(e.response_id) || !nullableStrOk(e.trace_id) || !nullableStrOk(e.span_id)) return false
+  if (!nullableStrOk(e.session_id) || !nullableStrOk(e.user_id_hash) || !nullableStrOk(e.prompt_template_id)) return false
+  if (!nullableStrOk(e.prompt_template_version) || !nullableStrOk(e.error_type)) return false
+  if (!textsOk(e.response_finish_reasons, 16, 64)) return false
+  if (!countOk(e.usage_input_tokens) || !countOk(e.usage_output_tokens) || !countOk(e.usage_cached_input_tokens)) return false
+  if (!timeOk(e.request_start_time, now) || !timeOk(e.end_time, now)) return false
+  if (e.first_token_time !== null && !timeOk(e.first_token_time, now)) return false
+  if (e.messages.length > LIMITS.maxMessages) return false
+  for (const m of e.messages) if (!strIn(m.role, 1, 32) || m.content.length > LIMITS.maxTextChars) return false
+  if (e.response_text.length > LIMITS.maxTextChars) return false
+  if (!textsOk(e.retrieved_context, LIMITS.maxContextChunks, LIMITS.maxTextChars)) return false
+  if (!textsOk(e.sampled_responses, LIMITS.maxSamples, LIMITS.maxTextChars)) return false
+  if (e.status !== 'ok' && e.status !== 'error') return false
+  let attributes = 0
+  for (const k of Object.keys(e.attributes)) {
+    if (k.length > 256 || e.attributes[k]!.length > LIMITS.maxAttributeChars) return false
+    attributes++
+  }
+  if (attributes > LIMITS.maxAttributes) return false
+  // The schema's cross-field rules.
+  if (e.end_time < e.request_start_time) return false
+  if (e.first_token_time !== null && (e.first_token_time < e.request_start_time || e.first_token_time > e.end_time)) return false
+  return e.usage_cached_input_tokens <= e.usage_input_tokens
 }
