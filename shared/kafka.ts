@@ -165,17 +165,23 @@ export class KafkaHandle {
 
   async producer(opts: { transactionalId?: string } = {}): Promise<Producer> {
     const transactional = opts.transactionalId !== undefined
-    const p: KjsProducer = this.kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2 on the key
-      idempotent: true,
-      // Idempotence needs unlimited retries (kafkajs warns otherwise); during a broker outage a
-      // send waits for the broker to come back instead of failing the batch.
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
-      maxInFlightRequests: transactional ? 1 : 5,
-      allowAutoTopicCreation: false,
-      ...(transactional ? { transactionalId: opts.transactionalId, transactionTimeout: 60_000 } : {}),
-    })
+    const make = (): KjsProducer =>
+      this.kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2 on the key
+        idempotent: true,
+        // Idempotence needs unlimited retries (kafkajs warns otherwise); during a broker outage a
+        // send waits for the broker to come back instead of failing the batch.
+        retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+        maxInFlightRequests: transactional ? 1 : 5,
+        allowAutoTopicCreation: false,
+        ...(transactional ? { transactionalId: opts.transactionalId, transactionTimeout: 60_000 } : {}),
+      })
+    let p: KjsProducer = make()
     await p.connect()
+    // Set when a transaction could not be aborted: kafkajs then stays in state ABORTING for good,
+    // so the next transaction starts on a new producer with the same transactional id, whose
+    // InitProducerId fences the old epoch and aborts the open transaction on the broker.
+    let broken = false
     const close = async () => {
       await p.disconnect()
     }
@@ -196,6 +202,13 @@ export class KafkaHandle {
       },
       sendWithOffsets: async (topic, messages, source) => {
         if (!transactional) throw new Error('sendWithOffsets needs a transactional producer')
+        if (broken) {
+          await p.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'disconnecting a broken transactional producer failed'))
+          p = make()
+          await p.connect()
+          broken = false
+          this.logger.info({ transactionalId: opts.transactionalId }, 'transactional producer recreated')
+        }
         const tx = await p.transaction()
         try {
           if (messages.length > 0) await tx.send({ topic, acks: -1, messages: toKjs(messages) })
@@ -205,7 +218,10 @@ export class KafkaHandle {
           })
           await tx.commit()
         } catch (err) {
-          await tx.abort().catch((abortErr: unknown) => this.logger.warn({ err: abortErr }, 'transaction abort failed'))
+          await tx.abort().catch((abortErr: unknown) => {
+            broken = true
+            this.logger.warn({ err: abortErr }, 'transaction abort failed; the producer will be recreated')
+          })
           throw err
         }
       },
@@ -220,7 +236,9 @@ export class KafkaHandle {
   createConsumer(groupId: string, opts: { maxBytesPerPartition?: number; readUncommitted?: boolean } = {}): Consumer {
     return this.kafka.consumer({
       groupId,
-      sessionTimeout: 30_000,
+      // A dead member's partitions wait this long before reassignment (the recovery time after a
+      // kill -9); handlers heartbeat while they retry, so only a single call longer than this rebalances.
+      sessionTimeout: 15_000,
       rebalanceTimeout: 60_000,
       heartbeatInterval: 3_000,
       maxBytesPerPartition: opts.maxBytesPerPartition ?? 1_048_576,
@@ -296,7 +314,8 @@ export class KafkaHandle {
         consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
           const r = pending.get(e.payload.partition)
           if (e.payload.topic !== opts.topic || !r) return
-          if (BigInt(e.payload.lastOffset) >= r.end - 1n) pending.delete(e.payload.partition)
+          // A fetch with no record at or after its position reports lastOffset = highWatermark - 1.
+          if (e.payload.firstOffset !== null && BigInt(e.payload.lastOffset) >= r.end - 1n) pending.delete(e.payload.partition)
           if (pending.size === 0) {
             clearTimeout(timer)
             resolve()
