@@ -12,8 +12,23 @@
  * time from start to the group having committed every offset. Services run as child processes
  * (`node bin/llmwatch.mjs run scorer`), as deployed. Kafka: KAFKA_BROKERS, or a temporary local broker.
  * Progress on stderr; with --json the last stdout line is the JSON result.
+ *
+ *   npx tsx bench/scorer-service.ts --cpu [--json] [--events 4000] [--rounds 3] [--profile file.cpuprofile]
+ *
+ * CPU mode: the service's overhead per event, in CPU time (process.cpuUsage, all threads of this
+ * process: on a shared, loaded box wall time mostly measures the neighbours). Two parts:
+ *  - steps: each step outside the scorers alone, on the same events (Avro decode, contract check,
+ *    whole `codec.decode`, structured clone of decoded events to a worker, ScoredInteraction encode);
+ *  - service: `startScorer` in this process on a real broker (inline scoring, then the worker pool of
+ *    2 threads, both reused across rounds so their JIT is warm), from start until every event is
+ *    scored and committed, minus the scorers alone (`scoreEvent` on the same events, measured in the
+ *    same round). Round 1 is a warm-up; the figures are medians of the other rounds.
+ * --profile writes a CPU profile of the main thread during the measured service runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
+import v8 from 'node:v8'
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -24,25 +39,163 @@ import { createKafka } from '../shared/kafka.js'
 import { silentLogger } from '../shared/logger.js'
 import { repoPath } from '../shared/paths.js'
 import { generateEvents } from '../shared/traffic/index.js'
+import { LlmInteractionSchema, type LlmInteraction } from '../shared/contract.js'
+import type { KafkaHandle } from '../shared/kafka.js'
+import { scoreEvent } from '../services/scorer/engine.js'
+import { InlineScoring, WorkerPoolScoring, type Scoring } from '../services/scorer/pool.js'
+import { resolveScorerConfig } from '../services/scorer/scorer-config.js'
+import { SCORERS } from '../services/scorer/scorers/index.js'
+import { startScorer } from '../services/scorer/service.js'
 
 const log = (m: string) => process.stderr.write(`[bench:scorer-service] ${m}\n`)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-function args(argv: string[]): { json: boolean; events: number } {
-  const a = { json: false, events: 20_000 }
+interface Args { json: boolean; events: number; cpu: boolean; rounds: number; profile: string | null }
+
+function args(argv: string[]): Args {
+  const a: Args = { json: false, events: 0, cpu: false, rounds: 3, profile: null }
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--json') a.json = true
     else if (argv[i] === '--events') a.events = Number(argv[++i])
-    else throw new Error(`unknown argument ${argv[i]} (usage: bench/scorer-service.ts [--json] [--events N])`)
+    else if (argv[i] === '--cpu') a.cpu = true
+    else if (argv[i] === '--rounds') a.rounds = Number(argv[++i])
+    else if (argv[i] === '--profile') a.profile = argv[++i] ?? null
+    else throw new Error(`unknown argument ${argv[i]} (usage: bench/scorer-service.ts [--cpu [--rounds R] [--profile F]] [--json] [--events N])`)
   }
+  if (a.events === 0) a.events = a.cpu ? 4000 : 20_000
   if (!(a.events > 0)) throw new Error('--events must be positive')
+  if (!(a.rounds >= 2)) throw new Error('--rounds must be at least 2 (the first is a warm-up)')
   return a
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((x, y) => x - y)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+/** CPU microseconds (user + system, all threads) per item of `fn` over `n` items. */
+function cpuUs(n: number, fn: () => unknown): number {
+  const c0 = process.cpuUsage()
+  fn()
+  const u = process.cpuUsage(c0)
+  return (u.user + u.system) / n
+}
+
+const r1 = (x: number) => Math.round(x * 10) / 10
+
+/** Steps outside the scorers, each alone, on the same events: CPU us per event, median of rounds. */
+function measureSteps(events: LlmInteraction[], rounds: number): Record<string, number> {
+  const codec = Codec.load()
+  const n = events.length
+  const bufs = events.map((e) => codec.encode('LlmInteraction', e))
+  const type = codec.typeOf('LlmInteraction')
+  const decoded = bufs.map((b) => type.fromBuffer(b.subarray(5)) as unknown)
+  const config = resolveScorerConfig({ timeBudgetMs: 60_000 }, SCORERS)
+  const scored = events.map((e) => scoreEvent(e, SCORERS, config))
+  let sink = 0
+  const steps: Record<string, () => unknown> = {
+    avro_decode: () => { for (const b of bufs) sink += (type.fromBuffer(b.subarray(5)) as LlmInteraction).messages.length },
+    zod_validate: () => { for (const d of decoded) sink += LlmInteractionSchema.safeParse(d).success ? 1 : 0 },
+    codec_decode: () => { for (const b of bufs) sink += codec.decode('LlmInteraction', b, {}).ok ? 1 : 0 },
+    // postMessage serializes with the same V8 serializer; the worker deserializes.
+    clone_decoded_events: () => { sink += (v8.deserialize(v8.serialize(events)) as unknown[]).length },
+    encode_scored: () => { for (const s of scored) sink += codec.encode('ScoredInteraction', s).length },
+    scorers: () => { for (const e of events) sink += scoreEvent(e, SCORERS, config).scores.length },
+  }
+  const out: Record<string, number> = {}
+  for (const [name, fn] of Object.entries(steps)) {
+    fn() // warm-up
+    const xs: number[] = []
+    for (let r = 0; r < rounds; r++) xs.push(cpuUs(n, fn))
+    out[name] = r1(median(xs))
+    log(`step ${name.padEnd(22)} ${String(out[name]).padStart(7)} us/event (CPU)`)
+  }
+  if (sink < 0) log('unreachable')
+  return out
+}
+
+/** The service in this process on a real broker: CPU per event minus the scorers alone. */
+async function measureService(kafka: KafkaHandle, input: string, events: LlmInteraction[], rounds: number, profile: string | null) {
+  const codec = Codec.load()
+  const n = events.length
+  const raw = { timeBudgetMs: 60_000 }
+  const config = resolveScorerConfig(raw, SCORERS)
+  const pools: Record<string, Scoring> = { inline: new InlineScoring(SCORERS, config, codec, 'redacted'), pool: new WorkerPoolScoring(2, raw, 'redacted') }
+  // The service closes its scoring on stop: hand it a view whose close() keeps the pool for the next round.
+  const keep = (s: Scoring): Scoring => ({ ...s, score: (...a) => s.score(...a), close: async () => {} })
+  const session = profile ? new Session() : null
+  if (session) {
+    session.connect()
+    await session.post('Profiler.enable')
+  }
+  const rows: Record<string, { total: number[]; overhead: number[]; batches: number }> = {}
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const scorersUs = cpuUs(n, () => { for (const e of events) scoreEvent(e, SCORERS, config) })
+      for (const [mode, scoring] of Object.entries(pools)) {
+        const output = `bench.scores.${randomUUID().slice(0, 8)}`
+        await kafka.ensureTopics([{ name: output, partitions: 6 }])
+        if (session && r === 1) await session.post('Profiler.start')
+        const c0 = process.cpuUsage()
+        const svc = await startScorer({
+          kafka, codec, logger: silentLogger, scorers: SCORERS, config, scoring: keep(scoring),
+          groupId: `bench-scorer-${randomUUID().slice(0, 8)}`, inputTopic: input, outputTopic: output,
+        })
+        while (svc.stats().scored < n) await sleep(10)
+        const u = process.cpuUsage(c0)
+        const batches = svc.stats().batches
+        await svc.stop()
+        const total = (u.user + u.system) / n
+        log(`round ${r + 1} ${mode.padEnd(6)} ${Math.round(total)} us/event CPU, scorers alone ${Math.round(scorersUs)}, overhead ${Math.round(total - scorersUs)} (${batches} batches)${r === 0 ? ' [warm-up]' : ''}`)
+        if (r === 0) continue
+        const row = (rows[mode] ??= { total: [], overhead: [], batches })
+        row.total.push(total)
+        row.overhead.push(total - scorersUs)
+      }
+      if (session && r === 1) {
+        const { profile: p } = await session.post('Profiler.stop')
+        writeFileSync(profile!, JSON.stringify(p))
+        log(`profile of round 2 written to ${profile}`)
+      }
+    }
+  } finally {
+    for (const s of Object.values(pools)) await s.close()
+    session?.disconnect()
+  }
+  return Object.fromEntries(Object.entries(rows).map(([m, x]) => [m, { cpu_us_per_event: Math.round(median(x.total)), overhead_us_per_event: Math.round(median(x.overhead)), batches: x.batches }]))
+}
+
+async function cpuMain(a: Args): Promise<void> {
+  const events = generateEvents(a.events, 99)
+  const steps = measureSteps(events, a.rounds)
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'llmwatch-bench-scorer-'))
+  const infra = await resolveKafka({ dataDir, fresh: true, log })
+  const kafka = createKafka({ brokers: infra.brokers, clientId: 'bench-scorer-service', logger: silentLogger, partitions: 6 })
+  try {
+    const codec = Codec.load()
+    const input = `bench.interactions.${randomUUID().slice(0, 8)}`
+    await kafka.ensureTopics([{ name: input, partitions: 6 }, { name: 'llm.dlq', partitions: 1 }])
+    const producer = await kafka.producer()
+    for (let i = 0; i < events.length; i += 1000) {
+      await producer.send(input, events.slice(i, i + 1000).map((e) => ({ key: `${e.app_name}|${e.request_model}`, value: codec.encode('LlmInteraction', e) })))
+    }
+    await producer.disconnect()
+    const service = await measureService(kafka, input, events, a.rounds, a.profile)
+    const out = { events: a.events, rounds: a.rounds, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), steps_us_per_event: steps, service }
+    if (a.json) process.stdout.write(JSON.stringify(out) + '\n')
+  } finally {
+    await kafka.close()
+    await infra.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
 }
 
 interface Variant { name: string; processes: number; env: Record<string, string> }
 
 async function main(): Promise<void> {
   const a = args(process.argv.slice(2))
+  if (a.cpu) return cpuMain(a)
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'llmwatch-bench-scorer-'))
   const infra = await resolveKafka({ dataDir, fresh: true, log })
   const kafka = createKafka({ brokers: infra.brokers, clientId: 'bench-scorer-service', logger: silentLogger, partitions: 6 })

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import avro from 'avsc'
 import { describe, expect, it } from 'vitest'
 import { avroOpts, Codec } from '../../shared/codec.js'
-import { LlmInteractionSchema } from '../../shared/contract.js'
+import { LIMITS, LlmInteractionSchema, type LlmInteraction } from '../../shared/contract.js'
 import { repoPath } from '../../shared/paths.js'
+import { generateEvents, Rng } from '../../shared/traffic/index.js'
 import { interaction } from '../fixtures.js'
 
 const codec = Codec.load()
@@ -112,5 +114,97 @@ describe('schema evolution', () => {
 describe('zod schema sanity', () => {
   it('the fixture validates', () => {
     expect(LlmInteractionSchema.safeParse(interaction()).success).toBe(true)
+  })
+})
+
+describe('fast contract check for Avro-typed LlmInteractions', () => {
+  // The reference: the same codec with zod for every record. The fast path must accept exactly what
+  // zod accepts (same value), and reject exactly what zod rejects (same code and reason).
+  const reference = Codec.load({ fastValidation: false })
+  const rng = new Rng('codec-fast-validation')
+  const DAY = 24 * 3600 * 1000
+  // Strings of a given UTF-16 length: ASCII, or astral characters (2 code units, 4 UTF-8 bytes).
+  const str = (n: number): string => (rng.chance(0.3) && n % 2 === 0 ? '\u{1F600}'.repeat(n / 2) : 'x'.repeat(n))
+  const around = (limit: number): number => rng.pick([0, 1, limit - 1, limit, limit + 1].filter((x) => x >= 0))
+  const nullableStrFields = ['response_model', 'response_id', 'trace_id', 'span_id', 'session_id', 'user_id_hash', 'prompt_template_id', 'prompt_template_version', 'error_type'] as const
+  const boundedStrFields = [['app_name', 128], ['environment', 64], ['provider_name', 64], ['operation_name', 64], ['request_model', 128]] as const
+
+  /** One mutation at or near a rule's edge (values Avro can still carry). */
+  const mutations: ((e: LlmInteraction) => void)[] = [
+    (e) => void (e.event_id = rng.pick([randomUUID(), randomUUID().toUpperCase(), randomUUID().slice(1), 'not-a-uuid', '', `${randomUUID()}\n`])),
+    (e) => {
+      const [f, max] = rng.pick(boundedStrFields)
+      e[f] = str(around(max))
+    },
+    (e) => {
+      const f = rng.pick(nullableStrFields)
+      e[f] = rng.chance(0.2) ? null : str(around(512))
+    },
+    (e) => void (e.response_finish_reasons = Array.from({ length: around(16) }, () => str(rng.chance(0.1) ? 65 : rng.int(0, 64)))),
+    (e) => {
+      const f = rng.pick(['usage_input_tokens', 'usage_output_tokens', 'usage_cached_input_tokens'] as const)
+      e[f] = rng.pick([-1, 0, 1, 5000, 2 ** 52, -(2 ** 52)])
+    },
+    (e) => {
+      // Timestamps well inside or well outside the accepted window (not at its edge: the clock moves).
+      const now = Date.now()
+      const t = rng.pick([now - 31 * DAY, now - 29 * DAY, now - 1000, now, now + 3600_000, now + 2 * DAY, 0])
+      const f = rng.pick(['request_start_time', 'end_time', 'first_token_time'] as const)
+      if (f === 'first_token_time' && rng.chance(0.3)) e.first_token_time = null
+      else e[f] = t
+    },
+    (e) => {
+      // Cross-field rules: end before start, first token outside [start, end], cached above input.
+      const k = rng.int(0, 2)
+      if (k === 0) e.end_time = e.request_start_time + rng.pick([-1, 0, 1])
+      else if (k === 1) e.first_token_time = rng.pick([e.request_start_time - 1, e.request_start_time, e.end_time, e.end_time + 1])
+      else e.usage_cached_input_tokens = e.usage_input_tokens + rng.pick([-1, 0, 1])
+    },
+    (e) => void (e.messages = Array.from({ length: rng.chance(0.1) ? around(512) : rng.int(0, 4) }, () => ({ role: str(around(32)), content: 'hi' }))),
+    (e) => {
+      const text = str(rng.pick([0, 10, LIMITS.maxTextChars, LIMITS.maxTextChars + 1, LIMITS.maxTextChars + 2]))
+      const k = rng.int(0, 3)
+      if (k === 0) e.response_text = text
+      else if (k === 1) e.messages = [...e.messages, { role: 'user', content: text }]
+      else if (k === 2) e.retrieved_context = [text]
+      else e.sampled_responses = [text]
+    },
+    (e) => void (e.retrieved_context = Array.from({ length: around(LIMITS.maxContextChunks) }, () => 'chunk')),
+    (e) => void (e.sampled_responses = Array.from({ length: around(LIMITS.maxSamples) }, () => 'sample')),
+    (e) => void (e.status = rng.pick(['ok', 'error', 'OK', '', 'failed'] as never[])),
+    (e) => {
+      const n = around(LIMITS.maxAttributes)
+      e.attributes = Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']))
+      if (rng.chance(0.3)) e.attributes[str(around(256))] = 'v'
+      if (rng.chance(0.3)) e.attributes.long = str(around(LIMITS.maxAttributeChars))
+    },
+  ]
+
+  it('accepts and rejects exactly like the zod contract, over generated and mutated events', () => {
+    const base = [...generateEvents(300, 11), interaction(), interaction({ first_token_time: null })]
+    const verdicts = { accepted: 0, rejected: 0 }
+    for (let i = 0; i < 4000; i++) {
+      const e = structuredClone(base[i % base.length]!)
+      for (let m = i < base.length ? 0 : rng.int(1, 3); m > 0; m--) rng.pick(mutations)(e)
+      const buf = codec.encode('LlmInteraction', e)
+      const fast = codec.decode('LlmInteraction', buf)
+      const ref = reference.decode('LlmInteraction', buf)
+      expect(fast.ok, JSON.stringify(ref).slice(0, 300)).toBe(ref.ok)
+      if (fast.ok && ref.ok) expect(fast.value).toEqual(ref.value)
+      if (!fast.ok && !ref.ok) expect([fast.code, fast.reason]).toEqual([ref.code, ref.reason])
+      verdicts[fast.ok ? 'accepted' : 'rejected']++
+    }
+    // Both outcomes are well represented, so neither side of the rules goes untested.
+    expect(verdicts.accepted).toBeGreaterThan(800)
+    expect(verdicts.rejected).toBeGreaterThan(800)
+  })
+
+  it('is used only when the reader record has exactly the contract fields', () => {
+    const v1 = JSON.parse(readFileSync(repoPath('schemas', 'LlmInteraction.avsc'), 'utf8')) as { fields: unknown[] }
+    const extra = { ...v1, fields: [...v1.fields, { name: 'extra', type: 'string', default: '' }] }
+    const c = new Codec([{ id: 1, subject: 's', version: 1, record: 'LlmInteraction', type: avro.Type.forSchema(extra as avro.Schema, avroOpts()) }])
+    // zod is strict: an unknown field is rejected, so the shortcut must not have been taken.
+    const res = c.decode('LlmInteraction', c.encode('LlmInteraction', { ...interaction(), extra: 'x' } as never))
+    expect(res).toMatchObject({ ok: false, code: 'VALIDATION' })
   })
 })
