@@ -338,8 +338,29 @@ function profile(text: string): Profile {
   let alnumRun = 0
   let tokenRun = 0
   let dashRun = 0
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i)
+    if (c >= 97 && c <= 122) {
+      // A run of lower-case letters (most of prose) at once: each letter would reset digits,
+      // grouped, upper and dash and extend alnum and token, so only the run's length matters.
+      let j = i + 1
+      while (j < n) {
+        const d = text.charCodeAt(j)
+        if (d < 97 || d > 122) break
+        j++
+      }
+      digits = 0
+      grouped = 0
+      upper = 0
+      dash = 0
+      alnum += j - i
+      token += j - i
+      if (alnum > alnumRun) alnumRun = alnum
+      if (token > tokenRun) tokenRun = token
+      i = j - 1
+      continue
+    }
     if (c >= 48 && c <= 57) {
       hasDigit = true
       if (++digits > digitRun) digitRun = digits
@@ -356,12 +377,7 @@ function profile(text: string): Profile {
     digits = 0
     // Separators that keep a grouped number together; anything else ends the group.
     if (!(c === 32 || c === 46 || c === 45 || c === 40 || c === 41)) grouped = 0
-    if (c >= 97 && c <= 122) {
-      upper = 0
-      if (++alnum > alnumRun) alnumRun = alnum
-      if (++token > tokenRun) tokenRun = token
-      dash = 0
-    } else if (c >= 65 && c <= 90) {
+    if (c >= 65 && c <= 90) {
       if (++upper > upperRun) upperRun = upper
       if (++alnum > alnumRun) alnumRun = alnum
       if (++token > tokenRun) tokenRun = token
