@@ -84,20 +84,22 @@ function mutate(r: Rng, src: Buffer, bombs: boolean): Buffer {
 function mutateJson(r: Rng, value: Record<string, unknown>): Buffer {
   const v: Record<string, unknown> = structuredClone(value)
   const keys = Object.keys(v)
-  const weird = [null, -1, 1e308, -0, 2 ** 63, '', 'x'.repeat(r.int(0, 300_000)), [], {}, true, '\u0000', 'NaN', 0, 1.5, -9e15, [[[]]]]
+  const weirdValues = [null, -1, 1e308, -0, 2 ** 63, '', [], {}, true, '\u0000', 'NaN', 0, 1.5, -9e15, [[[]]]]
+  // Now and then a string around the 256 KiB text limit (built only when used: it is costly).
+  const weird = { pick: () => (r.chance(0.05) ? 'x'.repeat(r.int(200_000, 300_000)) : r.pick(weirdValues)) }
   for (let k = r.int(1, 4); k > 0; k--) {
     const key = r.pick(keys)
     switch (r.int(0, 3)) {
-      case 0: v[key] = r.pick(weird); break
+      case 0: v[key] = weird.pick(); break
       case 1: delete v[key]; break
-      case 2: v[`extra_${r.int(0, 9)}`] = r.pick(weird); break
+      case 2: v[`extra_${r.int(0, 9)}`] = weird.pick(); break
       default:
         v[key] = DEEP // replaced below: JSON.stringify itself would overflow the stack
     }
   }
   const text = JSON.stringify(v)
   if (!text.includes(JSON.stringify(DEEP))) return Buffer.from(text, 'utf8')
-  const depth = r.int(10, 100_000)
+  const depth = r.int(10, 30_000)
   const open = r.chance(0.5) ? '{"a":' : '['
   const deep = `${open.repeat(depth)}"leaf"${(open === '[' ? ']' : '}').repeat(depth)}`
   return Buffer.from(text.replaceAll(JSON.stringify(DEEP), deep), 'utf8')

@@ -35,10 +35,11 @@ describe('decoder fuzz', () => {
     expect(counts.accepted).toBeGreaterThan(0)
   }, 300_000)
 
-  // Known bug (reported to the lead): avsc allocates `new Array(n)` for an array block count read
-  // from the message and then loops n times, so a ~1 KB message with a count of ~2^31 exhausts the
-  // heap of the consuming service (the scorer then crash-loops on one poison message). The decoder
-  // must reject it like any other malformed Avro (DECODE_AVRO), in bounded time and memory.
+  // Regression test (found by this fuzzer, fixed in shared/codec.ts ee9ff1e): avsc allocated
+  // `new Array(n)` for an array block count read from the message and looped n times, so a ~1 KB
+  // message with a count of ~2^31 exhausted the heap of the consuming service (the scorer then
+  // crash-looped on one poison message). It must be rejected like any malformed Avro, in bounded
+  // time and memory.
   it('allocation bombs: a ~1 KB message with a 2^31 array/map block count is rejected, not decoded', () => {
     const res = runFuzzer(['--total', '300', '--mode', 'only-bombs'], 60_000)
     expect(res.signal, `fuzzer killed (hang?): ${res.stderr}`).toBe(null)
