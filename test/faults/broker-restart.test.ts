@@ -20,8 +20,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   for (const p of live.values()) await p.kill9()
-  await broker?.kafka.close()
-  await broker?.stop()
+  await broker?.destroy()
 })
 
 describe('scenario 2: broker restart mid-run', () => {

@@ -28,8 +28,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   for (const p of live.values()) await p.kill9()
-  await broker?.kafka.close()
-  await broker?.stop()
+  await broker?.destroy()
 })
 
 describe('scenario 1: kill -9 and restart each service during a run', () => {

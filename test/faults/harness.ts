@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { appendFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Codec } from '../../shared/codec.js'
 import { createClickHouse, type ClickHouseClient } from '../../shared/clickhouse.js'
@@ -38,6 +38,8 @@ export interface Broker {
   stop(): Promise<void>
   /** Starts the broker again on the same ports and data directory. */
   start(): Promise<void>
+  /** End of the scenario: closes the test's client, stops the broker and deletes its data. */
+  destroy(): Promise<void>
 }
 
 /** A broker of our own on fixed ports, with the project's four topics (6 partitions each). */
@@ -55,6 +57,11 @@ export async function startBroker(): Promise<Broker> {
     stop: () => local.stop(),
     start: async () => {
       local = await startLocalKafka({ dataDir, fresh: false, port, controllerPort, heap: '512m' })
+    },
+    destroy: async () => {
+      await kafka.close()
+      await local.stop()
+      rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }

@@ -28,8 +28,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   for (const p of live.values()) await p.kill9()
-  await broker?.kafka.close()
-  await broker?.stop()
+  await broker?.destroy()
 })
 
 /** Avro of `e` with the bytes of `marker` (inside a string field) replaced by invalid UTF-8 of the same length. */

@@ -24,8 +24,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   for (const p of live) await p.kill9()
-  await broker?.kafka.close()
-  await broker?.stop()
+  await broker?.destroy()
 })
 
 describe('scenario 6: rebalance storm', () => {

@@ -30,8 +30,7 @@ afterAll(async () => {
   for (const p of live) await p.kill9()
   await sink?.stop()
   await sink?.client.close()
-  await broker?.kafka.close()
-  await broker?.stop()
+  await broker?.destroy()
 })
 
 describe('scenario 5: slow consumer', () => {
