@@ -5,6 +5,7 @@
  */
 import { createClickHouse } from '../../shared/clickhouse.js'
 import { applyRetention, migrate, retentionFromEnv } from '../../shared/migrate.js'
+import { reconcileAggregates } from './reconcile.js'
 import { runService } from '../../shared/service.js'
 import { sinkEnvSchema } from './config.js'
 import { SERVICE, startSink } from './sink.js'
@@ -21,6 +22,13 @@ export async function main(): Promise<void> {
     const migrated = await migrate(client, { database: env.CLICKHOUSE_DATABASE, log: (m) => logger.info(m) })
     const ttlChanged = await applyRetention(client, env.CLICKHOUSE_DATABASE, retentionFromEnv(env))
     logger.info({ applied: migrated.applied.length, ttlChanged }, 'ClickHouse schema ready')
+    // Embedded chDB dies with this process, possibly between a raw insert and its views: rebuild any
+    // aggregate bucket a crash left short before consuming. (Only one process can hold the embedded
+    // directory, so nothing writes concurrently; with a server, several sinks may be writing.)
+    if (!env.CLICKHOUSE_URL) {
+      const rec = await reconcileAggregates(client, env.CLICKHOUSE_DATABASE, { log: (msg, data) => logger.warn(data ?? {}, msg) })
+      logger.info(rec, 'aggregates reconciled with raw tables')
+    }
     const sink = await startSink({
       kafka,
       codec,
