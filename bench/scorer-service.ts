@@ -22,7 +22,10 @@
  *  - service: `startScorer` in this process on a real broker (inline scoring, then the worker pool of
  *    2 threads, both reused across rounds so their JIT is warm), from start until every event is
  *    scored and committed, minus the scorers alone (`scoreEvent` on the same events, measured in the
- *    same round). Round 1 is a warm-up; the figures are medians of the other rounds.
+ *    same round). Round 1 is a warm-up; the figures are medians of the other rounds. The `*_noscore`
+ *    variants run with every scorer disabled and text mode full: their whole CPU per event is the
+ *    overhead (Kafka, decode, validation, hand-off to workers, encode of a record without score
+ *    entries, produce), without the noise of subtracting two large numbers.
  * --profile writes a CPU profile of the main thread during the measured service runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -121,7 +124,14 @@ async function measureService(kafka: KafkaHandle, input: string, events: LlmInte
   const n = events.length
   const raw = { timeBudgetMs: 60_000 }
   const config = resolveScorerConfig(raw, SCORERS)
-  const pools: Record<string, Scoring> = { inline: new InlineScoring(SCORERS, config, codec, 'redacted'), pool: new WorkerPoolScoring(2, raw, 'redacted') }
+  const off = { ...raw, ...Object.fromEntries(SCORERS.map((s) => [s.name, { enabled: false }])) }
+  const offConfig = resolveScorerConfig(off, SCORERS)
+  const pools: Record<string, Scoring> = {
+    inline: new InlineScoring(SCORERS, config, codec, 'redacted'),
+    pool: new WorkerPoolScoring(2, raw, 'redacted'),
+    inline_noscore: new InlineScoring(SCORERS, offConfig, codec, 'full'),
+    pool_noscore: new WorkerPoolScoring(2, off, 'full'),
+  }
   // The service closes its scoring on stop: hand it a view whose close() keeps the pool for the next round.
   const keep = (s: Scoring): Scoring => ({ ...s, score: (...a) => s.score(...a), close: async () => {} })
   const session = profile ? new Session() : null
@@ -133,6 +143,7 @@ async function measureService(kafka: KafkaHandle, input: string, events: LlmInte
   try {
     for (let r = 0; r < rounds; r++) {
       const scorersUs = cpuUs(n, () => { for (const e of events) scoreEvent(e, SCORERS, config) })
+      log(`round ${r + 1} scorers alone ${Math.round(scorersUs)} us/event CPU`)
       for (const [mode, scoring] of Object.entries(pools)) {
         const output = `bench.scores.${randomUUID().slice(0, 8)}`
         await kafka.ensureTopics([{ name: output, partitions: 6 }])
@@ -147,11 +158,12 @@ async function measureService(kafka: KafkaHandle, input: string, events: LlmInte
         const batches = svc.stats().batches
         await svc.stop()
         const total = (u.user + u.system) / n
-        log(`round ${r + 1} ${mode.padEnd(6)} ${Math.round(total)} us/event CPU, scorers alone ${Math.round(scorersUs)}, overhead ${Math.round(total - scorersUs)} (${batches} batches)${r === 0 ? ' [warm-up]' : ''}`)
+        const overhead = mode.endsWith('_noscore') ? total : total - scorersUs
+        log(`round ${r + 1} ${mode.padEnd(14)} ${Math.round(total)} us/event CPU, overhead ${Math.round(overhead)} (${batches} batches)${r === 0 ? ' [warm-up]' : ''}`)
         if (r === 0) continue
         const row = (rows[mode] ??= { total: [], overhead: [], batches })
         row.total.push(total)
-        row.overhead.push(total - scorersUs)
+        row.overhead.push(overhead)
       }
       if (session && r === 1) {
         const { profile: p } = await session.post('Profiler.stop')

@@ -117,6 +117,17 @@ export class Codec {
 
   /** Avro binary in Confluent framing. Throws on a value that does not fit the schema (a bug, not input). */
   encode<R extends RecordName>(record: R, value: RecordOf<R>, schemaId?: number): Buffer {
+    const view = this.encodeView(record, value, schemaId)
+    const out = Buffer.allocUnsafe(view.length)
+    view.copy(out)
+    return out
+  }
+
+  /**
+   * Like `encode`, but the bytes are a view of the codec's scratch buffer, valid only until its next
+   * encode: for callers that copy them anyway (a worker packing a batch into one transfer).
+   */
+  encodeView<R extends RecordName>(record: R, value: RecordOf<R>, schemaId?: number): Buffer {
     const entry = schemaId === undefined ? this.entry(record) : this.byId.get(schemaId)
     if (!entry) throw new Error(`unknown schema id ${schemaId}`)
     let end = entry.type.encode(value, this.scratch, 5)
@@ -125,12 +136,9 @@ export class Codec {
       this.scratch = Buffer.allocUnsafeSlow(Math.max(2 * this.scratch.length, this.scratch.length - end + 1024))
       end = entry.type.encode(value, this.scratch, 5)
     }
-    // Unpooled, so a worker thread can transfer it.
-    const out = Buffer.allocUnsafeSlow(end)
-    this.scratch.copy(out, 0, 0, end)
-    out[0] = MAGIC_BYTE
-    out.writeInt32BE(entry.id, 1)
-    return out
+    this.scratch[0] = MAGIC_BYTE
+    this.scratch.writeInt32BE(entry.id, 1)
+    return this.scratch.subarray(0, end)
   }
 
   encodeJson(value: unknown): Buffer {

@@ -7,6 +7,11 @@
  * and is retried with exponential backoff while the consumer keeps heartbeating, so the group does not
  * churn and nothing is skipped. On a rebalance or shutdown mid-retry the batch is left uncommitted for
  * the next owner (at-least-once; exactly-once where the handler commits transactionally).
+ *
+ * `startUndecodedConsumer` is the same loop for a handler that decodes itself (the scorer decodes in
+ * its worker threads, so the Kafka thread never touches the records): the handler gets the raw
+ * messages and must hand the ones it rejects to `batch.deadLetter` (durable once it resolves) before
+ * its effect commits the offsets; the DLQ records are the same as the runner's own.
  */
 import type { Consumer, EachBatchPayload } from 'kafkajs'
 import type { Codec, DecodeResult } from './codec.js'
@@ -41,18 +46,40 @@ export interface ConsumerBatch<T> {
   heartbeat(): Promise<void>
 }
 
+/** A message the handler decodes itself: the value's bytes and the original key and headers. */
+export interface UndecodedMessage extends ConsumerMessage<Buffer | null> {
+  keyBytes: Buffer | null
+  /** Headers as received (first value of each), for the dead-letter record. */
+  rawHeaders: Record<string, string | Buffer>
+}
+
+/** A message the handler could not decode or validate: its index in the batch and why. */
+export interface Rejected {
+  index: number
+  code: string
+  reason: string
+}
+
+export interface UndecodedBatch extends Omit<ConsumerBatch<Buffer | null>, 'messages'> {
+  /** Every message of the batch, in offset order. */
+  messages: UndecodedMessage[]
+  /**
+   * Sends the rejected messages to the DLQ (bytes, key, headers, reason) and resolves once they are
+   * durable. Call it before the batch's offsets commit. Idempotent across retries of the batch: a
+   * message already dead-lettered is not sent again.
+   */
+  deadLetter(rejected: readonly Rejected[]): Promise<void>
+}
+
 /** `'committed'`: the handler committed the offsets itself (transactionally); the runner must not. */
 export type HandleResult = void | 'committed'
 
-export interface RunnerOptions<R extends RecordName> {
+interface LoopOptions {
   kafka: KafkaHandle
-  codec: Codec
   logger: Logger
   service: string
   groupId: string
   topic: string
-  record: R
-  handle: (batch: ConsumerBatch<RecordOf<R>>) => Promise<HandleResult>
   /** Called on every (re)assignment with this member's partitions of `topic`. */
   onAssignment?: (partitions: number[], ctl: { seek(partition: number, offset: string): void }) => void
   fromBeginning?: boolean
@@ -64,6 +91,16 @@ export interface RunnerOptions<R extends RecordName> {
   onFatal?: (err: Error) => void
   /** Dead-letter topic (default llm.dlq). */
   dlqTopic?: string
+}
+
+export interface RunnerOptions<R extends RecordName> extends LoopOptions {
+  codec: Codec
+  record: R
+  handle: (batch: ConsumerBatch<RecordOf<R>>) => Promise<HandleResult>
+}
+
+export interface UndecodedRunnerOptions extends LoopOptions {
+  handle: (batch: UndecodedBatch) => Promise<HandleResult>
 }
 
 export interface ConsumerHandle {
@@ -122,7 +159,38 @@ function headersToStrings(h: EachBatchPayload['batch']['messages'][number]['head
   return { str, raw }
 }
 
+/** Consumes `topic`, decoding and validating each message as `record`; see the module comment. */
 export async function startConsumer<R extends RecordName>(opts: RunnerOptions<R>): Promise<ConsumerHandle> {
+  return runLoop(opts, (batch, deadLetter) => {
+    const good: ConsumerMessage<RecordOf<R>>[] = []
+    const bad: Rejected[] = []
+    batch.messages.forEach((m, index) => {
+      const res: DecodeResult<RecordOf<R>> = opts.codec.decode(opts.record, m.value, m.headers)
+      if (res.ok) good.push({ topic: m.topic, partition: m.partition, offset: m.offset, timestamp: m.timestamp, key: m.key, headers: m.headers, value: res.value })
+      else bad.push({ index, code: res.code, reason: res.reason })
+    })
+    const { messages: _raw, deadLetter: _dl, ...rest } = batch
+    // Dead letters first: once they are durable, committing past them loses nothing.
+    return async () => {
+      await deadLetter(bad)
+      return opts.handle({ ...rest, messages: good })
+    }
+  })
+}
+
+/** Consumes `topic` without decoding: the handler decodes and dead-letters (see the module comment). */
+export async function startUndecodedConsumer(opts: UndecodedRunnerOptions): Promise<ConsumerHandle> {
+  return runLoop(opts, (batch) => () => opts.handle(batch))
+}
+
+/**
+ * The loop. `prepare` runs once per fetched batch and returns the attempt, which is retried until it
+ * succeeds or the partition is lost; `deadLetter` remembers what it sent, so retries do not repeat it.
+ */
+async function runLoop(
+  opts: LoopOptions,
+  prepare: (batch: UndecodedBatch, deadLetter: (rejected: readonly Rejected[]) => Promise<void>) => () => Promise<HandleResult>,
+): Promise<ConsumerHandle> {
   const log = opts.logger.child({ topic: opts.topic, groupId: opts.groupId })
   const dlqTopic = opts.dlqTopic ?? TOPICS.dlq.name
   const initialMs = opts.retry?.initialMs ?? 200
@@ -154,25 +222,41 @@ export async function startConsumer<R extends RecordName>(opts: RunnerOptions<R>
     const { batch } = p
     if (batch.messages.length === 0) return
     const started = process.hrtime.bigint()
-    const good: ConsumerMessage<RecordOf<R>>[] = []
-    const bad: DeadLetter[] = []
-    for (const m of batch.messages) {
+    const messages: UndecodedMessage[] = batch.messages.map((m) => {
       const { str, raw } = headersToStrings(m.headers)
-      const res: DecodeResult<RecordOf<R>> = opts.codec.decode(opts.record, m.value, str)
-      if (res.ok) {
-        good.push({ topic: batch.topic, partition: batch.partition, offset: m.offset, timestamp: Number(m.timestamp), key: m.key ? m.key.toString('utf8') : null, headers: str, value: res.value })
-      } else {
-        bad.push({ topic: batch.topic, partition: batch.partition, offset: m.offset, timestamp: m.timestamp, key: m.key, value: m.value, headers: raw, code: res.code, reason: res.reason })
+      return {
+        topic: batch.topic, partition: batch.partition, offset: m.offset, timestamp: Number(m.timestamp),
+        key: m.key ? m.key.toString('utf8') : null, keyBytes: m.key, headers: str, rawHeaders: raw, value: m.value,
       }
-    }
+    })
     const lastOffset = batch.lastOffset()
     const nextOffset = (BigInt(lastOffset) + 1n).toString()
     const active = () => p.isRunning() && !p.isStale()
+    // Offsets already dead-lettered in this batch (a retried attempt must not send them twice).
+    const dead = new Set<number>()
+    const deadLetter = async (rejected: readonly Rejected[]): Promise<void> => {
+      const todo = rejected.filter((r) => !dead.has(r.index))
+      if (todo.length === 0) return
+      const letters: DeadLetter[] = todo.map((r) => {
+        const m = messages[r.index]
+        if (!m) throw new Error(`deadLetter: no message at index ${r.index} of a batch of ${messages.length}`)
+        const src = batch.messages[r.index]!
+        return { topic: batch.topic, partition: batch.partition, offset: m.offset, timestamp: src.timestamp, key: m.keyBytes, value: m.value, headers: m.rawHeaders, code: r.code, reason: r.reason }
+      })
+      await dlq.send(dlqTopic, letters.map((d) => deadLetterMessage(d, opts.service)))
+      for (const r of todo) dead.add(r.index)
+      for (const d of letters) {
+        metrics.deadLettered.inc({ service: opts.service, topic: opts.topic, code: d.code })
+        log.warn({ partition: d.partition, offset: d.offset, code: d.code, reason: d.reason.slice(0, 300) }, 'message dead-lettered')
+      }
+    }
+    const attemptBatch = prepare(
+      { groupId: opts.groupId, topic: batch.topic, partition: batch.partition, messages, lastOffset, nextOffset, isActive: active, heartbeat: () => p.heartbeat(), deadLetter },
+      deadLetter,
+    )
     let resumePartition: (() => void) | null = null
     let delay = initialMs
     let attempt = 0
-    // Dead letters first: once they are durable, committing past them loses nothing.
-    let dlqDone = bad.length === 0
     let result: HandleResult
     for (;;) {
       if (!active()) {
@@ -181,24 +265,7 @@ export async function startConsumer<R extends RecordName>(opts: RunnerOptions<R>
         return
       }
       try {
-        if (!dlqDone) {
-          await dlq.send(dlqTopic, bad.map((d) => deadLetterMessage(d, opts.service)))
-          for (const d of bad) {
-            metrics.deadLettered.inc({ service: opts.service, topic: opts.topic, code: d.code })
-            log.warn({ partition: d.partition, offset: d.offset, code: d.code, reason: d.reason.slice(0, 300) }, 'message dead-lettered')
-          }
-          dlqDone = true
-        }
-        result = await opts.handle({
-          groupId: opts.groupId,
-          topic: batch.topic,
-          partition: batch.partition,
-          messages: good,
-          lastOffset,
-          nextOffset,
-          isActive: active,
-          heartbeat: () => p.heartbeat(),
-        })
+        result = await attemptBatch()
         break
       } catch (err) {
         attempt++
@@ -226,7 +293,7 @@ export async function startConsumer<R extends RecordName>(opts: RunnerOptions<R>
       resumePartition()
       log.info({ partition: batch.partition, attempts: attempt + 1 }, 'batch succeeded after retries; partition resumed')
     }
-    metrics.consumed.inc({ service: opts.service, topic: opts.topic }, good.length)
+    metrics.consumed.inc({ service: opts.service, topic: opts.topic }, messages.length - dead.size)
     metrics.batchSeconds.observe({ service: opts.service, topic: opts.topic }, Number(process.hrtime.bigint() - started) / 1e9)
   }
 

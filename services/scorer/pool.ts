@@ -3,14 +3,18 @@
  * by default a batch is split into contiguous chunks scored on a pool of worker threads (one per
  * core) and reassembled in order: partition order is kept. `InlineScoring` scores on the calling
  * thread, yielding to the event loop every 20 ms (for one-core deployments and tests).
+ *
+ * The pool can also take the raw message bytes (`scoreRaw`): the workers then decode and validate as
+ * well, so the Kafka thread neither decodes nor structured-clones events (one memcpy and a transfer per
+ * chunk instead), and the results come back packed in one transferred buffer per chunk.
  */
 import { Worker } from 'node:worker_threads'
-import type { Codec } from '../../shared/codec.js'
+import type { Codec, DecodeErrorCode } from '../../shared/codec.js'
 import type { LlmInteraction } from '../../shared/contract.js'
 import { scoreEvent, type TextMode } from './engine.js'
 import type { Scorer } from './scorer.js'
 import type { ScorerConfig } from './scorer-config.js'
-import type { WorkRequest, WorkResult } from './worker-impl.js'
+import type { RawChunk, WorkRequest, WorkResult } from './worker-impl.js'
 
 /**
  * The key of a record on llm.scores: the app. All of an app's scores (every model) share one
@@ -21,9 +25,20 @@ export const scoreKey = (e: Pick<LlmInteraction, 'app_name'>): string => e.app_n
 
 export interface Encoded { key: string; value: Buffer }
 
+/** A raw message's outcome: its encoded score, or why it was not scored (it goes to the DLQ). */
+export type RawScored = ({ ok: true } & Encoded) | { ok: false; code: DecodeErrorCode; reason: string }
+
+/** A raw LlmInteraction message: its bytes and its content-type header, if any. */
+export interface RawEvent { value: Buffer | null; contentType: string | undefined }
+
 export interface Scoring {
   /** Scores `events` and returns their encoded ScoredInteraction records, in input order. */
   score(events: readonly LlmInteraction[]): Promise<Encoded[]>
+  /**
+   * Optional: decodes and validates raw messages exactly like `Codec.decode`, scores the valid ones,
+   * and returns one outcome per message, in input order.
+   */
+  scoreRaw?(messages: readonly RawEvent[]): Promise<RawScored[]>
   close(): Promise<void>
 }
 
@@ -65,6 +80,7 @@ export class WorkerPoolScoring implements Scoring {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: { rawConfig, textMode } })
       worker.on('message', (r: WorkResult) => {
+        // The result's buffer was transferred: its views stay valid while the records are produced.
         const p = this.pending.get(r.id)
         this.pending.delete(r.id)
         slot.busy--
@@ -81,27 +97,65 @@ export class WorkerPoolScoring implements Scoring {
     }
   }
 
-  private run(slot: Slot, events: LlmInteraction[]): Promise<WorkResult> {
-    const id = this.nextId++
+  private run(slot: Slot, req: WorkRequest, transfer: ArrayBuffer[] = []): Promise<WorkResult> {
     slot.busy++
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject })
-      slot.worker.postMessage({ id, events } satisfies WorkRequest)
+      this.pending.set(req.id, { resolve, reject })
+      slot.worker.postMessage(req, transfer)
     })
   }
 
-  async score(events: readonly LlmInteraction[]): Promise<Encoded[]> {
+  /** Splits `n` items into contiguous chunks, one per worker (least busy first), at least minChunk each. */
+  private async chunked(n: number, request: (from: number, to: number) => { req: WorkRequest; transfer?: ArrayBuffer[] }): Promise<WorkResult[]> {
     if (this.closed) throw new Error('scoring pool is closed')
-    if (events.length === 0) return []
-    const parts = Math.max(1, Math.min(this.slots.length, Math.floor(events.length / this.minChunk)))
-    const size = Math.ceil(events.length / parts)
+    const parts = Math.max(1, Math.min(this.slots.length, Math.floor(n / this.minChunk)))
+    const size = Math.ceil(n / parts)
     // Least-busy workers first, so concurrent partitions spread over the pool.
     const order = [...this.slots].sort((a, b) => a.busy - b.busy)
     const jobs: Promise<WorkResult>[] = []
-    for (let i = 0; i < parts; i++) jobs.push(this.run(order[i % order.length]!, events.slice(i * size, (i + 1) * size)))
-    const results = await Promise.all(jobs)
+    for (let i = 0; i < parts; i++) {
+      const { req, transfer } = request(i * size, Math.min(n, (i + 1) * size))
+      jobs.push(this.run(order[i % order.length]!, req, transfer))
+    }
+    return Promise.all(jobs)
+  }
+
+  async score(events: readonly LlmInteraction[]): Promise<Encoded[]> {
+    if (events.length === 0) return []
+    const results = await this.chunked(events.length, (from, to) => ({ req: { id: this.nextId++, events: events.slice(from, to) } }))
     const out: Encoded[] = []
-    for (const r of results) for (let i = 0; i < r.values.length; i++) out.push({ key: r.keys[i]!, value: Buffer.from(r.values[i]!.buffer, r.values[i]!.byteOffset, r.values[i]!.byteLength) })
+    for (const r of results) {
+      let at = 0
+      for (let i = 0; i < r.lengths.length; i++) {
+        const len = r.lengths[i]!
+        out.push({ key: r.keys[i]!, value: Buffer.from(r.data.buffer, r.data.byteOffset + at, len) })
+        at += len
+      }
+    }
+    return out
+  }
+
+  async scoreRaw(messages: readonly RawEvent[]): Promise<RawScored[]> {
+    if (messages.length === 0) return []
+    const results = await this.chunked(messages.length, (from, to) => {
+      const raw = packRaw(messages, from, to)
+      return { req: { id: this.nextId++, raw }, transfer: [raw.data.buffer as ArrayBuffer] }
+    })
+    const out: RawScored[] = []
+    for (const r of results) {
+      const why = new Map(r.rejected.map((x) => [x.index, x]))
+      let at = 0
+      for (let i = 0; i < r.lengths.length; i++) {
+        const len = r.lengths[i]!
+        if (len < 0) {
+          const x = why.get(i)
+          out.push({ ok: false, code: x?.code ?? 'VALIDATION', reason: x?.reason ?? 'rejected by the scoring worker' })
+          continue
+        }
+        out.push({ ok: true, key: r.keys[i]!, value: Buffer.from(r.data.buffer, r.data.byteOffset + at, len) })
+        at += len
+      }
+    }
     return out
   }
 
@@ -109,4 +163,28 @@ export class WorkerPoolScoring implements Scoring {
     this.closed = true
     await Promise.all(this.slots.map((s) => s.worker.terminate()))
   }
+}
+
+/** Copies the values of messages[from, to) back to back into one fresh (transferable) buffer. */
+function packRaw(messages: readonly RawEvent[], from: number, to: number): RawChunk {
+  const lengths = new Int32Array(to - from)
+  let total = 0
+  let anyContentType = false
+  for (let i = from; i < to; i++) {
+    const m = messages[i]!
+    total += m.value?.length ?? 0
+    if (m.contentType !== undefined) anyContentType = true
+  }
+  const data = new Uint8Array(new ArrayBuffer(total))
+  let at = 0
+  for (let i = from; i < to; i++) {
+    const v = messages[i]!.value
+    lengths[i - from] = v === null ? -1 : v.length
+    if (v !== null) {
+      data.set(v, at)
+      at += v.length
+    }
+  }
+  const contentTypes = anyContentType ? messages.slice(from, to).map((m) => m.contentType ?? null) : null
+  return { data, lengths, contentTypes }
 }

@@ -8,6 +8,10 @@
  * Kafka transaction, so a crash or rebalance never yields a duplicate score downstream
  * (consumers read committed). Without it, scores are produced (acks=all) before the offset commit:
  * at-least-once.
+ *
+ * With a scoring that takes raw bytes (the worker pool), the Kafka thread does not decode: the workers
+ * decode, validate and score, and the rejected messages are dead-lettered (durably) before the batch's
+ * scores and offsets commit, exactly as the shared runner does it.
  */
 import os from 'node:os'
 import type { Codec } from '../../shared/codec.js'
@@ -15,9 +19,9 @@ import { TOPICS, type LlmInteraction } from '../../shared/contract.js'
 import type { KafkaHandle, OutMessage, Producer } from '../../shared/kafka.js'
 import type { Logger } from '../../shared/logger.js'
 import { metrics } from '../../shared/metrics.js'
-import { startConsumer, type ConsumerHandle } from '../../shared/runner.js'
+import { startConsumer, startUndecodedConsumer, type ConsumerHandle, type Rejected } from '../../shared/runner.js'
 import type { TextMode } from './engine.js'
-import { InlineScoring, type Scoring } from './pool.js'
+import { InlineScoring, type Encoded, type Scoring } from './pool.js'
 import type { Scorer } from './scorer.js'
 import type { ScorerConfig } from './scorer-config.js'
 
@@ -57,44 +61,73 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerService> {
   const producer: Producer = await deps.kafka.producer(
     exactlyOnce ? { transactionalId: deps.transactionalId ?? `${groupId}-${os.hostname()}-${process.pid}` } : {},
   )
-  const scoring = deps.scoring ?? new InlineScoring(deps.scorers, deps.config, deps.codec, deps.textMode ?? 'redacted')
+  const scoring: Scoring = deps.scoring ?? new InlineScoring(deps.scorers, deps.config, deps.codec, deps.textMode ?? 'redacted')
   // One transactional producer runs one transaction at a time: serialize the hand-offs.
   let txChain: Promise<unknown> = Promise.resolve()
   let scored = 0
   let batches = 0
 
-  const consumer = await startConsumer({
+  /** Produces one batch's scores and commits its offsets (in one transaction with exactly-once). */
+  const publish = async (batch: { topic: string; partition: number; nextOffset: string }, results: readonly Encoded[], offsets: readonly string[]) => {
+    const sourcePartition = String(batch.partition)
+    const messages: OutMessage[] = results.map((r, i) => ({
+      key: r.key,
+      value: r.value,
+      headers: { 'llmwatch.source.offset': offsets[i]!, 'llmwatch.source.partition': sourcePartition },
+    }))
+    if (exactlyOnce) {
+      const run = txChain.then(() =>
+        producer.sendWithOffsets(outputTopic, messages, { groupId, topic: batch.topic, partition: batch.partition, offset: batch.nextOffset }),
+      )
+      txChain = run.catch(() => {})
+      await run
+    } else {
+      await producer.send(outputTopic, messages)
+    }
+    scored += results.length
+    batches++
+    metrics.produced.inc({ service: 'scorer', topic: outputTopic }, messages.length)
+    return exactlyOnce ? ('committed' as const) : undefined
+  }
+
+  const common = {
     kafka: deps.kafka,
-    codec: deps.codec,
     logger: deps.logger,
     service: 'scorer',
     groupId,
     topic: inputTopic,
-    record: 'LlmInteraction',
     ...(deps.dlqTopic ? { dlqTopic: deps.dlqTopic } : {}),
     partitionsConsumedConcurrently: deps.concurrency ?? 3,
-    handle: async (batch) => {
-      const results = await scoring.score(batch.messages.map((m) => m.value))
-      const messages: OutMessage[] = results.map((r, i) => ({
-        key: r.key,
-        value: r.value,
-        headers: { 'llmwatch.source.offset': batch.messages[i]!.offset, 'llmwatch.source.partition': String(batch.partition) },
-      }))
-      if (exactlyOnce) {
-        const run = txChain.then(() =>
-          producer.sendWithOffsets(outputTopic, messages, { groupId, topic: batch.topic, partition: batch.partition, offset: batch.nextOffset }),
-        )
-        txChain = run.catch(() => {})
-        await run
-      } else {
-        await producer.send(outputTopic, messages)
-      }
-      scored += results.length
-      batches++
-      metrics.produced.inc({ service: 'scorer', topic: outputTopic }, messages.length)
-      return exactlyOnce ? 'committed' : undefined
-    },
-  })
+  }
+  const scoreRaw = scoring.scoreRaw?.bind(scoring)
+  const consumer = scoreRaw
+    ? await startUndecodedConsumer({
+        ...common,
+        handle: async (batch) => {
+          const outcomes = await scoreRaw(batch.messages.map((m) => ({ value: m.value, contentType: m.headers['content-type'] })))
+          const results: Encoded[] = []
+          const offsets: string[] = []
+          const rejected: Rejected[] = []
+          outcomes.forEach((o, index) => {
+            if (o.ok) {
+              results.push(o)
+              offsets.push(batch.messages[index]!.offset)
+            } else rejected.push({ index, code: o.code, reason: o.reason })
+          })
+          // Durable in the DLQ before the offsets commit below.
+          await batch.deadLetter(rejected)
+          return publish(batch, results, offsets)
+        },
+      })
+    : await startConsumer({
+        ...common,
+        codec: deps.codec,
+        record: 'LlmInteraction',
+        handle: async (batch) => {
+          const results = await scoring.score(batch.messages.map((m) => m.value))
+          return publish(batch, results, batch.messages.map((m) => m.offset))
+        },
+      })
   log.info({ groupId, inputTopic, outputTopic, exactlyOnce, scorers: deps.scorers.map((s) => s.name) }, 'scorer started')
   let stopping: Promise<void> | null = null
   return {

@@ -9,7 +9,7 @@ import type { LlmInteraction } from '../../shared/contract.js'
 import type { KafkaHandle, RawMessage } from '../../shared/kafka.js'
 import { headerValue } from '../../shared/kafka.js'
 import { silentLogger } from '../../shared/logger.js'
-import { startConsumer, type ConsumerHandle } from '../../shared/runner.js'
+import { startConsumer, startUndecodedConsumer, type ConsumerHandle, type Rejected } from '../../shared/runner.js'
 import { interaction } from '../fixtures.js'
 import { testKafka, uniqueName, waitFor } from '../helpers.js'
 
@@ -165,5 +165,48 @@ describe('shared runner on a real broker', () => {
       await tx.disconnect()
       await consumer.stop()
     }
+  })
+
+  it('undecoded mode: the handler decodes, its rejects are dead-lettered once across retries, then committed', async () => {
+    const { input, dlq } = await topics()
+    const producer = await kafka.producer()
+    const good = Array.from({ length: 12 }, () => interaction())
+    const poison = Buffer.from([9, 9, 9, 9, 9, 9])
+    await producer.send(input, [
+      ...good.map((e) => ({ key: e.event_id, value: codec.encode('LlmInteraction', e) })),
+      { key: 'poison', value: poison, headers: { 'x-test': 'kept' } },
+    ])
+    await producer.disconnect()
+    const groupId = uniqueName('g')
+    let failuresLeft = 2
+    const seen = new Set<string>()
+    const consumer = await startUndecodedConsumer({
+      kafka, logger: silentLogger, service: 'test', groupId, topic: input, dlqTopic: dlq, retry: { initialMs: 50, maxMs: 100 },
+      handle: async (b) => {
+        const rejected: Rejected[] = []
+        const ok: string[] = []
+        b.messages.forEach((m, index) => {
+          const r = codec.decode('LlmInteraction', m.value, m.headers)
+          if (r.ok) ok.push(r.value.event_id)
+          else rejected.push({ index, code: r.code, reason: r.reason })
+        })
+        await b.deadLetter(rejected)
+        // Fails after the dead letters are durable: the retry must not send them again.
+        if (rejected.length > 0 && failuresLeft-- > 0) throw new Error('downstream unavailable')
+        for (const id of ok) seen.add(id)
+      },
+    })
+    try {
+      await waitFor(() => seen.size === good.length, 30_000, 'all good events')
+      await waitFor(async () => (await kafka.groupLag(groupId, input)) === 0, 15_000, 'zero lag')
+    } finally {
+      await consumer.stop()
+    }
+    const dead = await readAll(dlq)
+    expect(dead).toHaveLength(1)
+    expect(dead[0]!.value!.equals(poison)).toBe(true)
+    expect(headerValue(dead[0]!.headers, 'dlq.error.code')).toBe('DECODE_UNKNOWN_FORMAT')
+    expect(headerValue(dead[0]!.headers, 'x-test')).toBe('kept')
+    expect(headerValue(dead[0]!.headers, 'dlq.source.topic')).toBe(input)
   })
 })

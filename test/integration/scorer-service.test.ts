@@ -1,7 +1,8 @@
 /**
  * The scorer service on the real broker: one ScoredInteraction per event, keyed by app+model and in
  * partition order, bad events dead-lettered, a crashing scorer isolated to an error entry, the
- * worker-thread pool giving the same scores as inline scoring, and exactly-once hand-off.
+ * worker-thread pool giving the same scores as inline scoring (and dead-lettering the same poison when
+ * it decodes in its workers), and exactly-once hand-off.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
@@ -65,8 +66,12 @@ async function run(events: ReturnType<typeof generateEvents>, opts: { scoring?: 
     await svc.stop()
   }
   const dead: string[] = []
-  await kafka.readRange({ topic: t.dlq, onMessage: (m) => void dead.push(String(m.headers['dlq.error.code'])) })
-  return { out, dead }
+  const deadValues: Buffer[] = []
+  await kafka.readRange({ topic: t.dlq, onMessage: (m) => {
+    dead.push(String(m.headers['dlq.error.code']))
+    deadValues.push(m.value ?? Buffer.alloc(0))
+  } })
+  return { out, dead, deadValues }
 }
 
 describe('scorer service', () => {
@@ -122,5 +127,15 @@ describe('scorer service', () => {
     }))
     expect(out).toHaveLength(events.length)
     for (const o of out) expect(strip(o.value)).toEqual(want.get(o.value.event_id))
+  })
+
+  it('the pool decoding in its workers dead-letters the same poison with its bytes, and scores the rest', async () => {
+    const events = generateEvents(60, 8)
+    const poison = [Buffer.from('garbage'), codec.encode('LlmInteraction', { ...events[1]!, usage_input_tokens: -1 }), codec.encode('LlmInteraction', events[2]!).subarray(0, 30)]
+    const { out, dead, deadValues } = await run(events, { poison, scoring: () => new WorkerPoolScoring(2, {}, 'redacted') })
+    expect(out).toHaveLength(events.length)
+    expect(new Set(out.map((o) => o.value.event_id))).toEqual(new Set(events.map((e) => e.event_id)))
+    expect(dead.sort()).toEqual(['DECODE_AVRO', 'DECODE_UNKNOWN_FORMAT', 'VALIDATION'])
+    expect(deadValues.map((v) => v.toString('hex')).sort()).toEqual(poison.map((v) => v.toString('hex')).sort())
   })
 })
