@@ -178,9 +178,53 @@ async function measureService(kafka: KafkaHandle, input: string, events: LlmInte
   return Object.fromEntries(Object.entries(rows).map(([m, x]) => [m, { cpu_us_per_event: Math.round(median(x.total)), overhead_us_per_event: Math.round(median(x.overhead)), batches: x.batches }]))
 }
 
+/**
+ * The hand-off to the worker pool with every scorer disabled (text mode full), batches of 400: decode
+ * on this thread and structured-clone the events (`score`) vs raw bytes packed into one transferred
+ * buffer and decoded in the workers (`scoreRaw`). CPU us per event of the whole process.
+ */
+async function measureHandoff(events: LlmInteraction[], rounds: number): Promise<Record<string, number>> {
+  const codec = Codec.load()
+  const n = events.length
+  const bufs = events.map((e) => codec.encode('LlmInteraction', e))
+  const pool = new WorkerPoolScoring(2, Object.fromEntries(SCORERS.map((s) => [s.name, { enabled: false }])), 'full')
+  const cpu = async (fn: () => Promise<void>) => {
+    const c0 = process.cpuUsage()
+    await fn()
+    const u = process.cpuUsage(c0)
+    return (u.user + u.system) / n
+  }
+  const decoded = async () => {
+    for (let i = 0; i < n; i += 400) {
+      await pool.score(bufs.slice(i, i + 400).map((b) => {
+        const r = codec.decode('LlmInteraction', b, {})
+        if (!r.ok) throw new Error(r.reason)
+        return r.value
+      }))
+    }
+  }
+  const raw = async () => {
+    for (let i = 0; i < n; i += 400) await pool.scoreRaw(bufs.slice(i, i + 400).map((b) => ({ value: b, contentType: undefined })))
+  }
+  const a: number[] = []
+  const b: number[] = []
+  try {
+    for (let r = 0; r < rounds + 2; r++) {
+      const x = await cpu(decoded)
+      const y = await cpu(raw)
+      if (r > 1) { a.push(x); b.push(y) } // rounds 0-1 warm the workers' JIT
+    }
+  } finally {
+    await pool.close()
+  }
+  const out = { handoff_decode_then_clone: r1(median(a)), handoff_raw_to_workers: r1(median(b)) }
+  log(`hand-off, scorers off: decode here + clone ${out.handoff_decode_then_clone} us/event, raw bytes to workers ${out.handoff_raw_to_workers}`)
+  return out
+}
+
 async function cpuMain(a: Args): Promise<void> {
   const events = generateEvents(a.events, 99)
-  const steps = measureSteps(events, a.rounds)
+  const steps = { ...measureSteps(events, a.rounds), ...(await measureHandoff(events, a.rounds)) }
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'llmwatch-bench-scorer-'))
   const infra = await resolveKafka({ dataDir, fresh: true, log })
   const kafka = createKafka({ brokers: infra.brokers, clientId: 'bench-scorer-service', logger: silentLogger, partitions: 6 })
