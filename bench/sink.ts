@@ -2,7 +2,7 @@
  * Sink benchmark.
  *
  *   npx tsx bench/sink.ts [--json] [--events 30000] [--batches 1000,5000,20000,60000]
- *   npx tsx bench/sink.ts --stages [--json] [--events 10000] [--repeat 3]
+ *   npx tsx bench/sink.ts --stages [--json] [--events 10000] [--repeat 3] [--formats compact,json]
  *
  * --stages: CPU time per event of each sink stage, no Kafka (see stages() below).
  *
@@ -26,7 +26,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startSink } from '../services/sink/sink.js'
-import { scoredUnit, TABLES } from '../services/sink/rows.js'
+import { scoredUnit, TABLES, COMPACT_COLUMNS } from '../services/sink/rows.js'
 import { BufferedWriter } from '../services/sink/writer.js'
 import { scoreEvent } from '../services/scorer/engine.js'
 import { defaultScorerConfig } from '../services/scorer/scorer-config.js'
@@ -46,19 +46,26 @@ interface Args {
   batches: number[]
   stages: boolean
   repeat: number
+  /** --stages: insert formats to measure ('compact' = the sink's JSONCompactEachRow, 'json' = JSONEachRow). */
+  formats: ('compact' | 'json')[]
 }
 
 function parse(argv: readonly string[]): Args {
-  const a: Args = { json: false, events: 30_000, batches: [1_000, 5_000, 20_000, 60_000], stages: false, repeat: 3 }
+  const a: Args = { json: false, events: 30_000, batches: [1_000, 5_000, 20_000, 60_000], stages: false, repeat: 3, formats: ['compact'] }
   if (argv.includes('--stages')) a.events = 10_000
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]
     if (k === '--json') a.json = true
     else if (k === '--stages') a.stages = true
     else if (k === '--repeat') a.repeat = Number(argv[++i])
+    else if (k === '--formats') {
+      const fs = String(argv[++i]).split(',')
+      if (fs.some((f) => f !== 'compact' && f !== 'json')) throw new Error('--formats takes compact and/or json')
+      a.formats = fs as Args['formats']
+    }
     else if (k === '--events') a.events = Number(argv[++i])
     else if (k === '--batches') a.batches = String(argv[++i]).split(',').map(Number)
-    else throw new Error(`unknown argument ${k} (usage: bench/sink.ts [--json] [--events N] [--batches a,b,c] | --stages [--json] [--events N] [--repeat N])`)
+    else throw new Error(`unknown argument ${k} (usage: bench/sink.ts [--json] [--events N] [--batches a,b,c] | --stages [--json] [--events N] [--repeat N] [--formats compact,json])`)
   }
   if (!(a.events > 0) || !(a.repeat > 0) || a.batches.some((b) => !(b > 0))) throw new Error('--events and --batches must be positive')
   return a
@@ -166,7 +173,9 @@ const cpuMs = (since: NodeJS.CpuUsage): number => {
  *  decode: codec.decode of every message (Avro + zod, as the shared runner does);
  *  map:    the sink's row mapping (scoredUnit, SINK_TEXT_MODE redacted);
  *  write:  BufferedWriter into a fresh chDB database with all views (serialization + chDB insert),
- *          fed per partition batch of 1,000 events over 6 partitions, default SINK_BATCH_ROWS.
+ *          fed per partition batch of 1,000 events over 6 partitions, default SINK_BATCH_ROWS; once
+ *          per --formats entry (compact = the sink's JSONCompactEachRow, json = JSONEachRow as
+ *          before), alternating their order from one repeat to the next.
  * CPU is process.cpuUsage (user + system, all threads: chDB's included), not wall time.
  */
 async function stages(args: Args): Promise<void> {
@@ -179,12 +188,9 @@ async function stages(args: Args): Promise<void> {
     const bufs = events.map((e) => codec.encode('ScoredInteraction', e))
     const rowsPerEvent = 1 + events.reduce((a, e) => a + e.scores.length, 0) / events.length
     log(`${events.length} events, ${(bufs.reduce((a, b) => a + b.length, 0) / bufs.length).toFixed(0)} B Avro each, ${rowsPerEvent.toFixed(2)} rows each`)
-    const runs: { decode: number; map: number; write: number; total: number }[] = []
+    const runs: { decode: number; map: number; write: Record<string, number> }[] = []
+    const per = (ms: number) => +(ms / events.length).toFixed(4)
     for (let r = 0; r < args.repeat; r++) {
-      const db = `bench_stages_${r}`
-      const client = await createClickHouse({ database: db, path: chPath })
-      await migrate(client, { database: db })
-      const topic = `t${r}`
       let t = process.cpuUsage()
       const decoded: ScoredInteraction[] = []
       for (const b of bufs) {
@@ -194,31 +200,46 @@ async function stages(args: Args): Promise<void> {
       }
       const decode = cpuMs(t)
       t = process.cpuUsage()
-      const units = decoded.map((v, i) => ({ ...scoredUnit(v, { topic, partition: i % 6, offset: String(Math.floor(i / 6)) }, 'redacted'), source: v }))
+      const units = decoded.map((v, i) => ({ ...scoredUnit(v, { topic: 'bench', partition: i % 6, offset: String(Math.floor(i / 6)) }, 'redacted'), source: v }))
       const map = cpuMs(t)
-      t = process.cpuUsage()
-      const writer = new BufferedWriter({
-        client, tables: [TABLES.interactions, TABLES.scores, TABLES.alerts], batchRows: 20_000, flushMs: 1_000, retryBudgetMs: 5_000,
-        logger: silentLogger, deadLetter: async () => { throw new Error('unexpected dead letter') },
-      })
-      const writes: Promise<void>[] = []
-      for (let i = 0; i < units.length; i += 6_000) {
-        for (let p = 0; p < 6; p++) writes.push(writer.write(units.slice(i, i + 6_000).filter((u) => u.partition === p)))
+      const write: Record<string, number> = {}
+      // Formats alternate in order from one repeat to the next, so a change of machine load hits both.
+      const formats = r % 2 === 0 ? args.formats : [...args.formats].reverse()
+      for (const format of formats) {
+        const db = `bench_stages_${r}_${format}`
+        const client = await createClickHouse({ database: db, path: chPath })
+        await migrate(client, { database: db })
+        t = process.cpuUsage()
+        const writer = new BufferedWriter({
+          client, tables: [TABLES.interactions, TABLES.scores, TABLES.alerts], batchRows: 20_000, flushMs: 1_000, retryBudgetMs: 5_000,
+          logger: silentLogger, deadLetter: async () => { throw new Error('unexpected dead letter') },
+          ...(format === 'compact' ? { compactColumns: COMPACT_COLUMNS } : {}),
+        })
+        // As the runner hands them over: one batch per partition, 1,000 events each.
+        const writes: Promise<void>[] = []
+        for (let i = 0; i < units.length; i += 6_000) {
+          for (let p = 0; p < 6; p++) writes.push(writer.write(units.slice(i, i + 6_000).filter((u) => u.partition === p)))
+        }
+        await writer.close()
+        await Promise.all(writes)
+        write[format] = per(cpuMs(t))
+        const stored = await count(client, 'scores')
+        if (stored !== units.reduce((a, u) => a + (u.rows[TABLES.scores]?.length ?? 0), 0)) throw new Error(`stored ${stored} score rows, expected more`)
+        // Dropped so its background merges do not bill the next measurement.
+        await client.command({ query: `DROP DATABASE ${db} SYNC` })
+        await client.close()
       }
-      await writer.close()
-      await Promise.all(writes)
-      const write = cpuMs(t)
-      const stored = await count(client, 'scores')
-      if (stored !== units.reduce((a, u) => a + (u.rows[TABLES.scores]?.length ?? 0), 0)) throw new Error(`stored ${stored} score rows, expected more`)
-      await client.close()
-      const per = (ms: number) => +(ms / events.length).toFixed(4)
-      runs.push({ decode: per(decode), map: per(map), write: per(write), total: per(decode + map + write) })
-      log(`run ${r + 1}: ms CPU per event: decode ${per(decode)}, map ${per(map)}, write ${per(write)}, total ${per(decode + map + write)}`)
+      runs.push({ decode: per(decode), map: per(map), write })
+      log(`run ${r + 1}: ms CPU per event: decode ${per(decode)}, map ${per(map)}, write ${JSON.stringify(write)}`)
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
     const result = {
       benchmark: 'sink-stages', events: args.events, rowsPerEvent: +rowsPerEvent.toFixed(2), runs,
-      medianMsPerEvent: { decode: median(runs.map((x) => x.decode)), map: median(runs.map((x) => x.map)), write: median(runs.map((x) => x.write)), total: median(runs.map((x) => x.total)) },
+      medianMsPerEvent: {
+        decode: median(runs.map((x) => x.decode)),
+        map: median(runs.map((x) => x.map)),
+        write: Object.fromEntries(args.formats.map((f) => [f, median(runs.map((x) => x.write[f]!))])),
+      },
       peakRssMb: Math.round(peakRss / 1e6),
     }
     process.stdout.write(`${JSON.stringify(result, null, args.json ? undefined : 2)}\n`)

@@ -12,6 +12,25 @@ import type { Unit } from './writer.js'
 
 export const TABLES = { interactions: 'interactions', scores: 'scores', alerts: 'alerts' } as const
 
+/**
+ * Column order of the rows built below, for the JSONCompactEachRow inserts (writer.ts): one JSON
+ * array per row instead of an object repeats no key names, so the body is about half as long and
+ * ClickHouse parses it in about 2/3 of the CPU, with the same JSON value rules. Alerts are few:
+ * they stay JSONEachRow. test/unit/sink-rows.test.ts checks these lists against the rows.
+ */
+export const COMPACT_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  [TABLES.interactions]: [
+    'event_id', 'event_time', 'end_time', 'scored_time', 'app_name', 'environment', 'provider_name', 'operation_name',
+    'request_model', 'response_model', 'prompt_template_id', 'prompt_template_version', 'trace_id', 'session_id', 'user_id_hash',
+    'latency_ms', 'ttft_ms', 'input_tokens', 'output_tokens', 'cached_input_tokens', 'cost_usd', 'status', 'error_type',
+    'cache_hit', 'text_mode', 'prompt_text', 'response_text', 'flagged_scorers', '_topic', '_partition', '_offset',
+  ],
+  [TABLES.scores]: [
+    'event_id', 'event_time', 'app_name', 'environment', 'provider_name', 'request_model', 'prompt_template_version',
+    'scorer', 'target', 'version', 'status', 'value', 'label', 'flagged', 'details', '_topic', '_partition', '_offset',
+  ],
+}
+
 const STRICTNESS: Record<TextMode, number> = { none: 0, redacted: 1, full: 2 }
 
 /** The stricter of two text modes. */

@@ -12,7 +12,7 @@ import type { Logger } from '../../shared/logger.js'
 import { prom, registry } from '../../shared/metrics.js'
 import { deadLetterMessage, startConsumer, type ConsumerHandle } from '../../shared/runner.js'
 import type { TextMode } from './config.js'
-import { alertUnit, scoredUnit, TABLES } from './rows.js'
+import { alertUnit, scoredUnit, TABLES, COMPACT_COLUMNS } from './rows.js'
 import { BufferedWriter, type Rejected, type WriterStats } from './writer.js'
 
 export const SERVICE = 'sink'
@@ -110,6 +110,7 @@ export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
     retryBudgetMs: config.retryBudgetMs,
     logger: logger.child({ component: 'writer' }),
     deadLetter,
+    compactColumns: COMPACT_COLUMNS,
   })
   registerMetrics(() => writer.stats)
 

@@ -51,6 +51,12 @@ export interface WriterOptions {
   logger: Logger
   /** Must resolve only when the rejected units are durably dead-lettered. */
   deadLetter: (rejected: Rejected[]) => Promise<void>
+  /**
+   * Tables inserted as JSONCompactEachRow with these columns, in this order (a JSON array per row:
+   * cheaper to build and to parse than JSONEachRow). Every row must have every listed key. Other
+   * tables go as JSONEachRow.
+   */
+  compactColumns?: Readonly<Record<string, readonly string[]>>
 }
 
 export interface WriterStats {
@@ -237,12 +243,28 @@ export class BufferedWriter {
     return fresh
   }
 
+  /** One insert: JSONCompactEachRow when the table has a column list, else JSONEachRow. */
+  private async insertRows(table: string, values: Record<string, unknown>[]): Promise<void> {
+    const columns = this.opts.compactColumns?.[table]
+    if (columns === undefined || columns.length === 0) {
+      await this.opts.client.insert({ table, values, format: 'JSONEachRow' })
+      return
+    }
+    const n = columns.length
+    const arrays = values.map((row) => {
+      const a = new Array<unknown>(n)
+      for (let c = 0; c < n; c++) a[c] = row[columns[c]!]
+      return a
+    })
+    await this.opts.client.insert({ table, columns: columns as [string, ...string[]], values: arrays, format: 'JSONCompactEachRow' })
+  }
+
   /** Inserts units in order; bisects on content/size errors, dead-letters single bad units; throws on outage. */
   private async insertUnits(table: string, units: Unit[]): Promise<void> {
     if (units.length === 0) return
     try {
       const values = units.flatMap((u) => u.rows[table] ?? [])
-      await this.opts.client.insert({ table, values, format: 'JSONEachRow' })
+      await this.insertRows(table, values)
       this.stats.insertedRows[table] = (this.stats.insertedRows[table] ?? 0) + values.length
       this.opts.logger.debug({ table, rows: values.length, units: units.length }, 'inserted')
       for (const u of units) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouseClient } from '../../shared/clickhouse.js'
 import { silentLogger } from '../../shared/logger.js'
 import { migrate } from '../../shared/migrate.js'
-import { alertUnit, scoredUnit, TABLES } from '../../services/sink/rows.js'
+import { alertUnit, COMPACT_COLUMNS, scoredUnit, TABLES } from '../../services/sink/rows.js'
 import { BufferedWriter, type Rejected, type Unit, type WriterOptions } from '../../services/sink/writer.js'
 import { testClickHouse, uniqueName } from '../helpers.js'
 import { alert, scored, type ScoredOpts } from './sink-fixtures.js'
@@ -41,6 +41,8 @@ function writer(over: Partial<WriterOptions> = {}, rejected: Rejected[] = []): B
     deadLetter: async (r) => {
       rejected.push(...r)
     },
+    // As the sink runs it: interactions and scores as JSONCompactEachRow.
+    compactColumns: COMPACT_COLUMNS,
     ...over,
   })
 }
@@ -194,5 +196,41 @@ describe('BufferedWriter', () => {
     await writer().write([scoredUnit(none, { topic: app, partition: 6, offset: '1' }, 'none')])
     const r2 = await one<{ response_text: string; text_mode: string }>('SELECT response_text, text_mode FROM interactions WHERE app_name = {a:String}', { a: `${app}-none` })
     expect(r2).toEqual({ response_text: '', text_mode: 'none' })
+  })
+
+  it('JSONCompactEachRow stores exactly what JSONEachRow stores', async () => {
+    const app = uniqueName('compact')
+    const odd = ["it's", 'back\\slash', 'tab\tand\nnewline', 'quote"d', 'ünïcödé 😀', '\\N', '', '[x]', "a','b"]
+    const events = odd.map((text, i) =>
+      scored({
+        app, prompt: text, response: `${text} ${i}`, latencyMs: [0.1, 1e-7, 123456.789, 5][i % 4]!, ttftMs: i % 2 ? null : 0.5,
+        costUsd: i % 3 ? null : 0.1 + 0.2, tokens: [9_007_199_254_740_991, i, 0], promptVersion: i % 2 ? null : text,
+        scores: { [text || 'empty']: [i % 2 ? null : i / 7, i % 2 === 0], other: [1e21, true, 'prompt'] },
+      }),
+    )
+    for (const [i, e] of events.entries()) e.scores[0]!.details = JSON.stringify({ text: odd[i], n: [i, -0, 2.5e-8] })
+    const store = async (topic: string, compactColumns: WriterOptions['compactColumns']) => {
+      const rejected: Rejected[] = []
+      const all = events.map((e, i) => scoredUnit(e, { topic, partition: 0, offset: String(i) }, 'full'))
+      await writer({ compactColumns }, rejected).write(all)
+      return rejected.length
+    }
+    const compactTopic = `${app}-compact`
+    const jsonTopic = `${app}-json`
+    expect(await store(compactTopic, COMPACT_COLUMNS)).toBe(0)
+    expect(await store(jsonTopic, {})).toBe(0)
+    for (const table of [TABLES.interactions, TABLES.scores]) {
+      const rows = async (topic: string) => {
+        const rs = await client.query({
+          query: `SELECT * EXCEPT (_inserted_at, _topic) FROM ${table} WHERE _topic = {t:String} ORDER BY _offset, event_id, ${table === TABLES.scores ? 'scorer, target' : 'event_time'}`,
+          query_params: { t: topic },
+          format: 'JSONEachRow',
+        })
+        return rs.json<Record<string, unknown>>()
+      }
+      const compact = await rows(compactTopic)
+      expect(compact.length).toBeGreaterThanOrEqual(events.length)
+      expect(compact).toEqual(await rows(jsonTopic))
+    }
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ScoredInteractionSchema } from '../../shared/contract.js'
 import { loadSinkEnv } from '../../services/sink/config.js'
-import { alertUnit, effectiveTextMode, scoredUnit, TABLES } from '../../services/sink/rows.js'
+import { alertUnit, COMPACT_COLUMNS, effectiveTextMode, scoredUnit, TABLES } from '../../services/sink/rows.js'
 import { parseArgs, renderTable } from '../../services/sink/sql-cli.js'
 import { classifyInsertError } from '../../services/sink/writer.js'
 
@@ -54,6 +54,16 @@ describe('sink row mapping', () => {
     const u = scoredUnit(base, src, 'none')
     expect(u.rows[TABLES.interactions]![0]).toMatchObject({ text_mode: 'none', prompt_text: '', response_text: '' })
     expect(u.rows[TABLES.scores]!.every((r) => r.details === '{}')).toBe(true)
+  })
+
+  it('lists every key of the interactions and scores rows, once, for the compact inserts', () => {
+    const u = scoredUnit(base, src, 'redacted')
+    for (const table of [TABLES.interactions, TABLES.scores]) {
+      const cols = COMPACT_COLUMNS[table]!
+      expect(new Set(cols).size).toBe(cols.length)
+      for (const row of u.rows[table]!) expect([...cols].sort()).toEqual(Object.keys(row).sort())
+    }
+    expect(COMPACT_COLUMNS[TABLES.alerts]).toBeUndefined()
   })
 
   it('maps an alert with nulls as empty strings where the column is not nullable', () => {
