@@ -17,6 +17,13 @@ export const scorerEnvSchema = baseEnvSchema.extend({
   SCORER_EXACTLY_ONCE: envBool.default(true),
   /** Scoring worker threads; 0 scores on the Kafka thread. Default: one per core. */
   SCORER_WORKERS: z.coerce.number().int().min(0).max(64).default(os.availableParallelism()),
+  /**
+   * Transactional id of this instance (exactly-once). Default: group-host-pid, unique but new on
+   * every restart. A stable id per instance (e.g. the pod name of a StatefulSet) lets a restarted
+   * scorer fence its predecessor and abort its open transaction at once, instead of downstream
+   * readers waiting for the broker's transaction timeout (60 s). Two live instances must never share one.
+   */
+  SCORER_TRANSACTIONAL_ID: z.string().min(1).optional(),
   /** Partitions processed concurrently by one instance. */
   SCORER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
 })

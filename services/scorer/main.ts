@@ -15,7 +15,7 @@ export async function main(): Promise<void> {
     logger.info({ workers: env.SCORER_WORKERS }, 'scoring threads')
     const svc = await startScorer({
       kafka, codec, logger, scorers: SCORERS, config, scoring,
-      groupId: env.SCORER_GROUP_ID, inputTopic: env.SCORER_INPUT_TOPIC, outputTopic: env.SCORER_OUTPUT_TOPIC, dlqTopic: env.SCORER_DLQ_TOPIC, textMode: env.SCORER_TEXT_MODE, exactlyOnce: env.SCORER_EXACTLY_ONCE, concurrency: env.SCORER_CONCURRENCY,
+      groupId: env.SCORER_GROUP_ID, inputTopic: env.SCORER_INPUT_TOPIC, outputTopic: env.SCORER_OUTPUT_TOPIC, dlqTopic: env.SCORER_DLQ_TOPIC, textMode: env.SCORER_TEXT_MODE, exactlyOnce: env.SCORER_EXACTLY_ONCE, ...(env.SCORER_TRANSACTIONAL_ID ? { transactionalId: env.SCORER_TRANSACTIONAL_ID } : {}), concurrency: env.SCORER_CONCURRENCY,
     })
     return {
       stop: () => svc.stop(),
