@@ -134,6 +134,20 @@ describe('BufferedWriter', () => {
     expect(await num('SELECT sum(events) AS n FROM metrics_1m WHERE app_name = {a:String}', { a: app })).toBe(9)
   })
 
+  it('dead-letters a text ClickHouse cannot take (lone UTF-16 surrogate) instead of retrying it as an outage', async () => {
+    for (const compactColumns of [COMPACT_COLUMNS, {}]) {
+      const app = uniqueName('surrogate')
+      const rejected: Rejected[] = []
+      const batch = units(app, 3, 0, 0)
+      // Possible in a JSON-encoded record: JSON.parse accepts "\ud800" alone.
+      batch[1] = scoredUnit(scored({ app, response: 'broken \ud800 text' }), { topic: app, partition: 0, offset: '1' }, 'full')
+      await writer({ compactColumns }, rejected).write(batch)
+      expect(rejected.map((r) => [r.table, r.code, r.unit.offset])).toEqual([['interactions', 25, 1n]])
+      expect(await num('SELECT count() AS n FROM interactions WHERE app_name = {a:String}', { a: app })).toBe(2)
+      expect(await num('SELECT uniqExact(event_id) AS n FROM scores WHERE app_name = {a:String}', { a: app })).toBe(3)
+    }
+  })
+
   it('retries through a ClickHouse outage and loses nothing', async () => {
     const app = uniqueName('outage')
     let downUntil = Date.now() + 1_500
