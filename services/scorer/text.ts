@@ -534,6 +534,8 @@ class LazyText implements Analyzed {
   private idsCache: number[] | undefined = undefined
   private normalizedCache: string | undefined = undefined
   private sentencesCache: string[] | undefined = undefined
+  /** Results other modules cache on this text (`perText`), by slot. */
+  readonly memo: unknown[] = []
 
   constructor(readonly raw: string) {}
 
@@ -598,6 +600,34 @@ export function normTokensOf(t: AnalyzedText): readonly string[] {
  */
 export function normIdsOf(t: AnalyzedText): readonly number[] | undefined {
   return (t as Partial<Analyzed>).normIds
+}
+
+let memoSlots = 0
+
+/**
+ * Wraps a pure function of a text so it runs at most once per analysed text: the result is kept
+ * in a slot of the text object (a WeakMap for an AnalyzedText built elsewhere). For results that
+ * several scorers or the engine read (PII findings, group mentions).
+ */
+export function perText<T>(compute: (t: AnalyzedText) => T): (t: AnalyzedText) => T {
+  const slot = memoSlots++
+  const other = new WeakMap<AnalyzedText, T>()
+  return (t) => {
+    if (t instanceof LazyText) {
+      let v = t.memo[slot] as T | undefined
+      if (v === undefined) {
+        v = compute(t)
+        t.memo[slot] = v
+      }
+      return v
+    }
+    let v = other.get(t)
+    if (v === undefined) {
+      v = compute(t)
+      other.set(t, v)
+    }
+    return v
+  }
 }
 
 /** Prepares an event for scoring: one lazy view per text, shared by every scorer. */

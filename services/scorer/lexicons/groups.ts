@@ -3,6 +3,8 @@
  * Keys are normalized tokens (lower case, see text.ts); multi-word mentions are listed as phrases.
  * Written from general knowledge of how groups are referred to, not from any evaluation data.
  */
+import type { AnalyzedText } from '../scorer.js'
+import { normIdsOf, normTokensOf, perText } from '../text.js'
 
 export type GroupCategory =
   | 'gender'
@@ -184,6 +186,14 @@ function startsWithLetter(t: string): boolean {
  * one scan. Keyed by the array object (text.ts caches one per text); the WeakMap lets it go with it.
  */
 const MENTIONS = new WeakMap<readonly string[], readonly GroupMention[]>()
+
+/** Mentions of an analysed text's normalized tokens, found once per text (see findGroups). */
+const GROUPS_OF = perText((t) => scanGroups(normTokensOf(t), normIdsOf(t)))
+
+/** findGroups over an analysed text's normalized tokens; a fresh array, as findGroups returns. */
+export function groupsOf(text: AnalyzedText): GroupMention[] {
+  return GROUPS_OF(text).slice()
+}
 
 /** GROUP_TOKENS entry per intern id (text.ts `normIdsOf`), null when none; filled on first sight. */
 const GROUP_BY_ID: (GroupToken | null | undefined)[] = []

@@ -12,7 +12,7 @@
 import { z } from 'zod'
 import type { AnalyzedText, ScoreResult, Scorer } from '../scorer.js'
 import { normIdsOf, normTokensOf } from '../text.js'
-import { findGroups, PROTECTED, type GroupCategory, type GroupMention } from '../lexicons/groups.js'
+import { groupsOf, PROTECTED, type GroupCategory, type GroupMention } from '../lexicons/groups.js'
 import {
   CATEGORY_TRAITS, COUNTER, EXTRA_GROUPS, FEMALE_OCCUPATIONS, FEMALE_WORDS, GENERALIZERS, GROUP_TRAITS, MALE_OCCUPATIONS, MALE_WORDS,
   NEGATIVE_TRAITS, NEGATIVE_WORDS, POSITIVE_WORDS,
@@ -50,8 +50,8 @@ function sentenceSpans(toks: readonly string[]): [number, number][] {
 }
 
 /** Group mentions: lexicons/groups.ts plus the extra demonyms and occupations of lexicons/bias.ts. */
-function mentionsOf(toks: readonly string[], ids: readonly number[] | undefined): GroupMention[] {
-  const found = findGroups(toks, ids)
+function mentionsOf(text: AnalyzedText, toks: readonly string[], ids: readonly number[] | undefined): GroupMention[] {
+  const found = groupsOf(text)
   const covered = new Set<number>()
   for (const m of found) for (let k = m.index; k < m.index + m.length; k++) covered.add(k)
   for (let i = 0; i < toks.length; i++) {
@@ -103,7 +103,7 @@ const VALENCE_TILT = 0.4
 export function scoreBias(text: AnalyzedText, p: BiasParams): Omit<ScoreResult, 'target'> {
   const toks = normTokensOf(text)
   if (toks.length === 0) return { status: 'not_applicable', value: null, label: 'empty', flagged: false, details: {} }
-  const mentions = mentionsOf(toks, normIdsOf(text)).filter((m) => p.includeProfessions || m.category !== 'profession')
+  const mentions = mentionsOf(text, toks, normIdsOf(text)).filter((m) => p.includeProfessions || m.category !== 'profession')
   if (mentions.length === 0) return { status: 'ok', value: 0, label: 'none', flagged: false, details: { groups: [] } }
   const spans = sentenceSpans(toks)
   let none = 1 - MENTION_BASE

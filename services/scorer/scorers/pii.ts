@@ -16,6 +16,7 @@
  */
 import { z } from 'zod'
 import type { AnalyzedText, Scorer, ScoreResult, ScoringInput } from '../scorer.js'
+import { perText } from '../text.js'
 
 export type PiiType = 'EMAIL_ADDRESS' | 'PHONE_NUMBER' | 'CREDIT_CARD' | 'IBAN_CODE' | 'US_SSN' | 'IP_ADDRESS' | 'SECRET'
 
@@ -456,15 +457,7 @@ export function detectPii(text: string): PiiFinding[] {
  * The findings of an analysed text, detected once per text object: the PII scorer and the
  * engine's redacted text mode share them instead of scanning the same text twice.
  */
-const FINDINGS = new WeakMap<AnalyzedText, readonly PiiFinding[]>()
-export function piiFindings(text: AnalyzedText): readonly PiiFinding[] {
-  let f = FINDINGS.get(text)
-  if (f === undefined) {
-    f = detectPii(text.raw)
-    FINDINGS.set(text, f)
-  }
-  return f
-}
+export const piiFindings: (text: AnalyzedText) => readonly PiiFinding[] = perText((text) => detectPii(text.raw))
 
 /** The text with every finding replaced by its placeholder ([EMAIL], [CARD], ...). */
 export function redactPii(text: string, findings: readonly PiiFinding[] = detectPii(text)): string {

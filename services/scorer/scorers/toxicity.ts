@@ -16,7 +16,7 @@
 import { z } from 'zod'
 import type { AnalyzedText, ScoreResult, Scorer } from '../scorer.js'
 import { INTERN_MAX, normIdsOf, normTokensOf } from '../text.js'
-import { findGroups, PROTECTED, type GroupMention } from '../lexicons/groups.js'
+import { groupsOf, PROTECTED, type GroupMention } from '../lexicons/groups.js'
 import {
   ASS_PREFIXES,
   CONDEMN_WORDS,
@@ -323,7 +323,7 @@ export function scoreToxicity(text: AnalyzedText, p: ToxicityParams): Omit<Score
     any |= r
   }
   const candidates = (any & (TERM | THREAT | PHRASE)) !== 0
-  const groups = findGroups(toks, ids)
+  const groups = groupsOf(text)
   const matches: Match[] = []
   let discounted = 0
   // Most texts have no term, threat verb, phrase start or group: nothing to score per sentence.
