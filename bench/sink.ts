@@ -1,20 +1,23 @@
 /**
  * Sink benchmark.
  *
- *   npx tsx bench/sink.ts [--json] [--events 30000] [--batches 1000,5000,20000,60000]
+ *   npx tsx bench/sink.ts [--json] [--events 30000] [--batches 1000,5000,20000,60000] [--simple]
  *   npx tsx bench/sink.ts --stages [--json] [--events 10000] [--repeat 3] [--formats compact,json]
  *
  * --stages: CPU time per event of each sink stage, no Kafka (see stages() below).
  *
- * Data: --events synthetic ScoredInteraction records (7 score entries each, ~300 chars of text),
- * Avro-encoded and produced once to a fresh 6-partition topic.
+ * Data: --events ScoredInteraction records, the traffic generator's events through the real scorers
+ * (~10 score entries with their evidence, ~800 chars of redacted text, ~2.3 KB Avro each; --simple:
+ * the earlier synthetic records with 7 entries, ~300 chars and empty evidence), Avro-encoded and
+ * produced once to a fresh 6-partition topic.
  * For each batch size (SINK_BATCH_ROWS) of the sweep, in a fresh database with all materialized
  * views on (chDB, embedded, same process):
  *  1. raw: the same rows (built by the sink's own mapping) inserted with client.insert in chunks
- *     of that size, no Kafka: the ClickHouse ceiling.
+ *     of that size in the sink's format (JSONCompactEachRow), no Kafka: the ClickHouse ceiling.
  *  2. sink: a real sink (new consumer group, reads the topic from the beginning) until every row
  *     is stored and its group lag is 0. Rate = rows / time from partition assignment to the end
- *     (the consumer-group join before it is reported apart: it is not throughput).
+ *     (the consumer-group join before it is reported apart: it is not throughput). CPU per event
+ *     is this process's CPU time (all threads, chDB's included) from start to end of the sink.
  * SINK_BATCH_ROWS is the flush trigger: one partition fetch (up to 1 MiB) is written whole, so
  * small settings give inserts of one fetch each rather than inserts of exactly that many rows.
  * Kafka: KAFKA_BROKERS, a broker from `llmwatch infra up`, or a temporary local broker.
@@ -46,17 +49,20 @@ interface Args {
   batches: number[]
   stages: boolean
   repeat: number
+  /** Kafka mode: the old synthetic records (7 scores, short text, empty evidence) instead of scored traffic. */
+  simple: boolean
   /** --stages: insert formats to measure ('compact' = the sink's JSONCompactEachRow, 'json' = JSONEachRow). */
   formats: ('compact' | 'json')[]
 }
 
 function parse(argv: readonly string[]): Args {
-  const a: Args = { json: false, events: 30_000, batches: [1_000, 5_000, 20_000, 60_000], stages: false, repeat: 3, formats: ['compact'] }
+  const a: Args = { json: false, events: 30_000, batches: [1_000, 5_000, 20_000, 60_000], stages: false, repeat: 3, formats: ['compact'], simple: false }
   if (argv.includes('--stages')) a.events = 10_000
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]
     if (k === '--json') a.json = true
     else if (k === '--stages') a.stages = true
+    else if (k === '--simple') a.simple = true
     else if (k === '--repeat') a.repeat = Number(argv[++i])
     else if (k === '--formats') {
       const fs = String(argv[++i]).split(',')
@@ -65,7 +71,7 @@ function parse(argv: readonly string[]): Args {
     }
     else if (k === '--events') a.events = Number(argv[++i])
     else if (k === '--batches') a.batches = String(argv[++i]).split(',').map(Number)
-    else throw new Error(`unknown argument ${k} (usage: bench/sink.ts [--json] [--events N] [--batches a,b,c] | --stages [--json] [--events N] [--repeat N] [--formats compact,json])`)
+    else throw new Error(`unknown argument ${k} (usage: bench/sink.ts [--json] [--events N] [--batches a,b,c] [--simple] | --stages [--json] [--events N] [--repeat N] [--formats compact,json])`)
   }
   if (!(a.events > 0) || !(a.repeat > 0) || a.batches.some((b) => !(b > 0))) throw new Error('--events and --batches must be positive')
   return a
@@ -149,7 +155,7 @@ async function brokersFor(): Promise<{ brokers: string[]; stop: () => Promise<vo
 }
 
 interface RawResult { batchRows: number; seconds: number; rowsPerSec: number; eventsPerSec: number }
-interface SinkResult extends RawResult { joinSeconds: number; flushes: number; ratioToRaw: number }
+interface SinkResult extends RawResult { joinSeconds: number; flushes: number; ratioToRaw: number; cpuMsPerEvent: number }
 
 async function count(client: ClickHouseClient, table: string): Promise<number> {
   const rs = await client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' })
@@ -258,7 +264,7 @@ async function main(): Promise<void> {
   const codec = Codec.load()
   const clients: ClickHouseClient[] = []
   try {
-    const events = makeEvents(args.events)
+    const events = args.simple ? makeEvents(args.events) : scoredTraffic(args.events)
     const units = events.map((e, i) => scoredUnit(e, { topic: 'bench', partition: 0, offset: String(i) }, 'redacted'))
     const interactionRows = units.flatMap((u) => u.rows[TABLES.interactions] ?? [])
     const scoreRows = units.flatMap((u) => u.rows[TABLES.scores] ?? [])
@@ -285,11 +291,17 @@ async function main(): Promise<void> {
       await migrate(rc, { database: rawDb })
       const t0 = performance.now()
       for (const [table, rows] of [[TABLES.interactions, interactionRows], [TABLES.scores, scoreRows]] as const) {
-        for (let i = 0; i < rows.length; i += batchRows) await rc.insert({ table, values: rows.slice(i, i + batchRows), format: 'JSONEachRow' })
+        const columns = COMPACT_COLUMNS[table]!
+        for (let i = 0; i < rows.length; i += batchRows) {
+          const values = rows.slice(i, i + batchRows).map((r) => columns.map((c) => r[c]))
+          await rc.insert({ table, columns: columns as [string, ...string[]], values, format: 'JSONCompactEachRow' })
+        }
       }
       const rawSec = (performance.now() - t0) / 1000
       raw.push({ batchRows, seconds: +rawSec.toFixed(3), rowsPerSec: Math.round(totalRows / rawSec), eventsPerSec: Math.round(args.events / rawSec) })
       log(`raw   batch ${batchRows}: ${Math.round(totalRows / rawSec)} rows/s`)
+      // Dropped so its background merges do not bill the sink's CPU below.
+      await rc.command({ query: `DROP DATABASE ${rawDb} SYNC` })
 
       // 2. the sink from Kafka.
       const db = `bench_sink_${bi}`
@@ -298,6 +310,7 @@ async function main(): Promise<void> {
       await migrate(sc, { database: db })
       const groupId = `bench-sink-${randomUUID().slice(0, 8)}`
       const started = performance.now()
+      const cpu0 = process.cpuUsage()
       const s = await startSink({
         kafka, codec, logger: silentLogger, client: sc,
         config: { groupId, batchRows, flushMs: 1_000, retryBudgetMs: 5_000, textMode: 'redacted', concurrency: 6, scoresTopic: topic, alertsTopic, dlqTopic: `${topic}-dlq` },
@@ -311,6 +324,7 @@ async function main(): Promise<void> {
         await sleep(10)
       }
       const done = performance.now()
+      const cpuMsPerEvent = +(cpuMs(cpu0) / args.events).toFixed(4)
       const flushes = s.stats().flushes
       await s.stop()
       const stored = (await count(sc, 'interactions')) + (await count(sc, 'scores'))
@@ -320,9 +334,9 @@ async function main(): Promise<void> {
       const rawRate = raw[raw.length - 1]!.rowsPerSec
       sink.push({
         batchRows, seconds: +sec.toFixed(3), joinSeconds: +((joinedAt - started) / 1000).toFixed(3),
-        rowsPerSec, eventsPerSec: Math.round(args.events / sec), flushes, ratioToRaw: +(rowsPerSec / rawRate).toFixed(3),
+        rowsPerSec, eventsPerSec: Math.round(args.events / sec), flushes, ratioToRaw: +(rowsPerSec / rawRate).toFixed(3), cpuMsPerEvent,
       })
-      log(`sink  batch ${batchRows}: ${rowsPerSec} rows/s (${flushes} flushes, group join ${((joinedAt - started) / 1000).toFixed(1)} s)`)
+      log(`sink  batch ${batchRows}: ${rowsPerSec} rows/s, ${cpuMsPerEvent} ms CPU per event (${flushes} flushes, group join ${((joinedAt - started) / 1000).toFixed(1)} s)`)
     }
     const result = { benchmark: 'sink', events: args.events, rowsPerEvent: totalRows / args.events, partitions: 6, clickhouse: 'chDB embedded', raw, sink }
     if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`)
