@@ -16,19 +16,17 @@
  * Progress on stderr; with --json the last stdout line is the JSON result.
  */
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startAlerter } from '../services/alerter/alerter.js'
 import { AlertEngine } from '../services/alerter/engine.js'
 import { loadRulesFile, validateRules, type Rule } from '../services/alerter/rules.js'
 import { Codec } from '../shared/codec.js'
 import type { ScoreEntry, ScoredInteraction } from '../shared/contract.js'
-import { resolveKafka, runningLocalBrokers } from '../shared/infra/index.js'
 import { createKafka, type KafkaHandle } from '../shared/kafka.js'
 import { silentLogger } from '../shared/logger.js'
 import { repoPath } from '../shared/paths.js'
 import { startConsumer } from '../shared/runner.js'
+import { brokersFor, log, prng, sleep } from './common.js'
 
 interface Args {
   json: boolean
@@ -49,18 +47,6 @@ function parse(argv: readonly string[]): Args {
   return a
 }
 
-const log = (m: string) => process.stderr.write(`[bench] ${m}\n`)
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** Deterministic PRNG (mulberry32) so runs are comparable. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const APPS = Array.from({ length: 50 }, (_, i) => `app-${i}`)
 const MODELS = ['model-a', 'model-b', 'model-c', 'model-d']
@@ -146,23 +132,6 @@ function benchEngine(rs: Rule[]): number {
   const eps = Math.round(n / ((performance.now() - start) / 1000))
   log(`engine: ${eps.toLocaleString('en-US')} scored events/s (${rs.length} rules, ${engine.snapshot().groups} groups)`)
   return eps
-}
-
-async function brokersFor(): Promise<{ brokers: string[]; stop: () => Promise<void> }> {
-  const env = process.env.KAFKA_BROKERS
-  if (env) return { brokers: env.split(','), stop: async () => {} }
-  const running = runningLocalBrokers()
-  if (running) return { brokers: running, stop: async () => {} }
-  const dir = mkdtempSync(join(tmpdir(), 'llmwatch-bench-kafka-'))
-  log('starting a temporary local Kafka broker ...')
-  const k = await resolveKafka({ dataDir: dir, fresh: true, log })
-  return {
-    brokers: k.brokers,
-    stop: async () => {
-      await k.stop()
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
 }
 
 async function main(): Promise<void> {

@@ -37,11 +37,11 @@ import { SCORERS as SCORER_IMPLS } from '../services/scorer/scorers/index.js'
 import { createClickHouse, type ClickHouseClient } from '../shared/clickhouse.js'
 import { Codec } from '../shared/codec.js'
 import type { ScoredInteraction } from '../shared/contract.js'
-import { resolveKafka, runningLocalBrokers } from '../shared/infra/index.js'
 import { createKafka, type KafkaHandle } from '../shared/kafka.js'
 import { silentLogger } from '../shared/logger.js'
 import { migrate } from '../shared/migrate.js'
 import { generateEvents } from '../shared/traffic/index.js'
+import { brokersFor, log, prng, sleep } from './common.js'
 
 interface Args {
   json: boolean
@@ -77,18 +77,6 @@ function parse(argv: readonly string[]): Args {
   return a
 }
 
-const log = (m: string) => process.stderr.write(`[bench] ${m}\n`)
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** Deterministic PRNG (mulberry32) so runs are comparable. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const APPS = ['support-bot', 'rag-search', 'code-helper', 'sales-email', 'summarizer']
 const MODELS = ['gpt-4o-mini', 'gpt-4o', 'claude-3-5-sonnet', 'claude-3-5-haiku', 'llama-3.1-70b', 'mistral-large', 'gemini-1.5-pro']
@@ -135,23 +123,6 @@ function makeEvents(n: number): ScoredInteraction[] {
       }),
     }
   })
-}
-
-async function brokersFor(): Promise<{ brokers: string[]; stop: () => Promise<void> }> {
-  const env = process.env.KAFKA_BROKERS
-  if (env) return { brokers: env.split(','), stop: async () => {} }
-  const running = runningLocalBrokers()
-  if (running) return { brokers: running, stop: async () => {} }
-  const dir = mkdtempSync(join(tmpdir(), 'llmwatch-bench-kafka-'))
-  log('starting a temporary Kafka broker')
-  const k = await resolveKafka({ dataDir: dir, fresh: true, log })
-  return {
-    brokers: k.brokers,
-    stop: async () => {
-      await k.stop()
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
 }
 
 interface RawResult { batchRows: number; seconds: number; rowsPerSec: number; eventsPerSec: number }
