@@ -1,5 +1,4 @@
 /** The scorer service's environment, validated once at start-up. */
-import os from 'node:os'
 import { z } from 'zod'
 import { baseEnvSchema, envBool } from '../../shared/config.js'
 import { TOPICS } from '../../shared/contract.js'
@@ -15,8 +14,12 @@ export const scorerEnvSchema = baseEnvSchema.extend({
   SCORER_TEXT_MODE: z.enum(['full', 'redacted', 'none']).default('redacted'),
   /** Kafka transactions from llm.interactions to llm.scores: each batch's scores and its offsets commit atomically. */
   SCORER_EXACTLY_ONCE: envBool.default(true),
-  /** Scoring worker threads; 0 scores on the Kafka thread. Default: one per core. */
-  SCORER_WORKERS: z.coerce.number().int().min(0).max(64).default(os.availableParallelism()),
+  /**
+   * Scoring worker threads; 0 (default) scores on the Kafka thread. Measured (bench/scorer-service.ts):
+   * two inline processes in one group beat one process with a two-thread pool by ~25-30 %, so scale
+   * out with processes; the pool is for a single process that must use several cores.
+   */
+  SCORER_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
   /**
    * Transactional id of this instance (exactly-once). Default: group-host-pid, unique but new on
    * every restart. A stable id per instance (e.g. the pod name of a StatefulSet) lets a restarted
