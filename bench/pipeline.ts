@@ -172,7 +172,7 @@ async function main(): Promise<void> {
     KAFKA_BROKERS: infra.brokers.join(','),
     CLICKHOUSE_PATH: join(tmp, 'clickhouse'),
     ALERTER_RULES_FILE: writeRules(tmp),
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   }
   try {
     await kafka.ensureTopics()
@@ -432,7 +432,8 @@ async function main(): Promise<void> {
     for (const c of children) await c.stop(5000).catch((err: unknown) => log(`could not stop ${c.name}: ${String(err)}`))
     await kafka.close()
     await infra.stop()
-    rmSync(tmp, { recursive: true, force: true })
+    if (process.env.BENCH_KEEP_DIR) log(`kept ${tmp} (BENCH_KEEP_DIR)`)
+    else rmSync(tmp, { recursive: true, force: true })
   }
 }
 

@@ -233,7 +233,7 @@ export class KafkaHandle {
   }
 
   /** A raw kafkajs consumer: for shared/runner.ts and readRange only. */
-  createConsumer(groupId: string, opts: { maxBytesPerPartition?: number; readUncommitted?: boolean } = {}): Consumer {
+  createConsumer(groupId: string, opts: { maxBytesPerPartition?: number; readUncommitted?: boolean; fetchMinBytes?: number; fetchMaxWaitMs?: number } = {}): Consumer {
     return this.kafka.consumer({
       groupId,
       // A dead member's partitions wait this long before reassignment (the recovery time after a
@@ -242,7 +242,10 @@ export class KafkaHandle {
       rebalanceTimeout: 60_000,
       heartbeatInterval: 3_000,
       maxBytesPerPartition: opts.maxBytesPerPartition ?? 1_048_576,
-      maxWaitTimeInMs: 100,
+      // The broker answers a fetch once fetchMinBytes are ready or after fetchMaxWaitMs: a consumer
+      // that wants large batches (the sink) lets the broker collect them instead of waiting itself.
+      minBytes: opts.fetchMinBytes ?? 1,
+      maxWaitTimeInMs: opts.fetchMaxWaitMs ?? 100,
       allowAutoTopicCreation: false,
       readUncommitted: opts.readUncommitted ?? false,
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 30 },

@@ -85,6 +85,13 @@ interface LoopOptions {
   fromBeginning?: boolean
   partitionsConsumedConcurrently?: number
   maxBytesPerPartition?: number
+  /**
+   * Fetch sizing: the broker answers once this many bytes are ready, or after fetchMaxWaitMs
+   * (defaults 1 byte / 100 ms). kafkajs fetches again only after every batch of a fetch is handled,
+   * so a handler that waits for more data never gets it: batching belongs here.
+   */
+  fetchMinBytes?: number
+  fetchMaxWaitMs?: number
   /** Called with batches whose handler is being retried, to expose the backlog in health. */
   retry?: { initialMs?: number; maxMs?: number }
   /** Called when the consumer crashed for good (kafkajs gave up): the service should exit non-zero. */
@@ -195,7 +202,11 @@ async function runLoop(
   const dlqTopic = opts.dlqTopic ?? TOPICS.dlq.name
   const initialMs = opts.retry?.initialMs ?? 200
   const maxMs = opts.retry?.maxMs ?? 10_000
-  const consumer: Consumer = opts.kafka.createConsumer(opts.groupId, opts.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: opts.maxBytesPerPartition })
+  const consumer: Consumer = opts.kafka.createConsumer(opts.groupId, {
+    ...(opts.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: opts.maxBytesPerPartition }),
+    ...(opts.fetchMinBytes === undefined ? {} : { fetchMinBytes: opts.fetchMinBytes }),
+    ...(opts.fetchMaxWaitMs === undefined ? {} : { fetchMaxWaitMs: opts.fetchMaxWaitMs }),
+  })
   const dlq: Producer = await opts.kafka.producer()
   let assigned: number[] = []
   let retrying = 0

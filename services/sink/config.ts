@@ -8,10 +8,15 @@ export const TEXT_MODES = ['none', 'redacted', 'full'] as const
 export type TextMode = (typeof TEXT_MODES)[number]
 
 export const sinkEnvSchema = baseEnvSchema.extend(retentionEnvSchema.shape).extend({
-  /** Flush when this many rows (all tables together) are buffered... */
+  /** Most rows (all tables together) in one insert. */
   SINK_BATCH_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
-  /** ...or when the oldest buffered row has waited this long, whichever comes first. */
+  /**
+   * Longest a message waits in Kafka for company before the sink takes it: the broker answers the
+   * sink's fetch once SINK_FETCH_MIN_BYTES are ready or after this long, and each fetch is one insert.
+   */
   SINK_FLUSH_MS: z.coerce.number().int().min(1).max(600_000).default(1_000),
+  /** Bytes of llm.scores the broker collects for one fetch (= one insert) when traffic is high. */
+  SINK_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
   /** Most text the sink will store: the stricter of this and the event's own text_mode wins. */
   SINK_TEXT_MODE: z.enum(TEXT_MODES).default('redacted'),
   /** How long one flush retries an unreachable ClickHouse before handing the batch back to the runner. */

@@ -38,6 +38,7 @@ export async function main(): Promise<void> {
         groupId: env.SINK_GROUP_ID,
         batchRows: env.SINK_BATCH_ROWS,
         flushMs: env.SINK_FLUSH_MS,
+        fetchMinBytes: env.SINK_FETCH_MIN_BYTES,
         retryBudgetMs: env.SINK_RETRY_BUDGET_MS,
         textMode: env.SINK_TEXT_MODE,
         concurrency: env.SINK_CONCURRENCY,

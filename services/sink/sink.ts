@@ -16,6 +16,8 @@ import { alertUnit, scoredUnit, TABLES, COMPACT_COLUMNS } from './rows.js'
 import { BufferedWriter, type Rejected, type WriterStats } from './writer.js'
 
 export const SERVICE = 'sink'
+const DEFAULT_LINGER_MS = 20
+const DEFAULT_FETCH_MIN_BYTES = 4 * 1024 * 1024
 
 /** The alerts consumer's group, derived from the configured one. */
 export const alertsGroupId = (groupId: string): string => `${groupId}.alerts`
@@ -23,7 +25,17 @@ export const alertsGroupId = (groupId: string): string => `${groupId}.alerts`
 export interface SinkConfig {
   groupId: string
   batchRows: number
+  /** Longest a message waits for company: the fetch's max wait (the broker collects the batch). */
   flushMs: number
+  /** Bytes the broker collects for one fetch before answering early (default 4 MiB). */
+  fetchMinBytes?: number
+  /**
+   * How long the writer waits after the first buffered row for the other partition batches of the
+   * same fetch (kafkajs hands them over one after another) before inserting (default 20 ms, at
+   * most flushMs). Waiting longer gains nothing: kafkajs fetches again only once every batch of
+   * the fetch is stored.
+   */
+  lingerMs?: number
   retryBudgetMs: number
   textMode: TextMode
   concurrency: number
@@ -106,7 +118,7 @@ export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
     client: deps.client,
     tables: [TABLES.interactions, TABLES.scores, TABLES.alerts],
     batchRows: config.batchRows,
-    flushMs: config.flushMs,
+    flushMs: Math.min(config.lingerMs ?? DEFAULT_LINGER_MS, config.flushMs),
     retryBudgetMs: config.retryBudgetMs,
     logger: logger.child({ component: 'writer' }),
     deadLetter,
@@ -121,6 +133,9 @@ export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
     service: SERVICE,
     fromBeginning: true,
     partitionsConsumedConcurrently: config.concurrency,
+    fetchMinBytes: config.fetchMinBytes ?? DEFAULT_FETCH_MIN_BYTES,
+    fetchMaxWaitMs: config.flushMs,
+    maxBytesPerPartition: 2 * 1024 * 1024,
     ...(config.retry ? { retry: config.retry } : {}),
     ...(deps.onFatal ? { onFatal: deps.onFatal } : {}),
   }
