@@ -24,7 +24,8 @@
  *     Alert is read back from llm.alerts by this process - send time.
  * Progress goes to stderr; the last stdout line is one JSON object (pretty-printed without --json).
  * The SVG chart (throughput over time, latency percentiles over time, peak memory) goes to --chart.
- * Child processes inherit the environment, so SINK_BATCH_ROWS, SCORER_WORKERS ... can be varied.
+ * Child processes inherit the environment, so SINK_BATCH_ROWS, SCORER_WORKERS ... can be varied;
+ * BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles them, BENCH_KEEP_DIR=1 keeps their logs.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os, { tmpdir } from 'node:os'

@@ -13,7 +13,7 @@ import path from 'node:path'
 import avro from 'avsc'
 import type { z } from 'zod'
 import { checkAvroBounds } from './avro-guard.js'
-import { LIMITS, LlmInteractionSchema, TOPICS, type LlmInteraction, type RecordName, type RecordOf } from './contract.js'
+import { LIMITS, LlmInteractionSchema, ScoreEntrySchema, ScoredInteractionSchema, TOPICS, type LlmInteraction, type RecordName, type RecordOf, type ScoredInteraction } from './contract.js'
 import { SCHEMAS_DIR } from './paths.js'
 
 type AvroType = avro.Type
@@ -72,6 +72,8 @@ export class Codec {
   private readonly maxBytes: number
   /** Whether Avro-decoded LlmInteractions are checked by `withinInteractionContract` instead of zod. */
   private readonly fastInteractions: boolean
+  /** The same for ScoredInteractions (`withinScoredContract`). */
+  private readonly fastScored: boolean
   /**
    * Encoding scratch, reused: avsc's `toBuffer` writes into a 1 KB buffer and, for any larger record
    * (most of ours), writes the whole record a second time.
@@ -87,9 +89,13 @@ export class Codec {
       if (!cur || e.version > cur.version) this.latest.set(e.record, e)
     }
     // The shortcut relies on the reader record having exactly the contract's fields (no drift).
-    const reader = this.latest.get('LlmInteraction')?.type as avro.types.RecordType | undefined
-    const fields = reader?.fields.map((f) => f.name).join(',')
-    this.fastInteractions = (opts.fastValidation ?? true) && fields === Object.keys(LlmInteractionSchema.shape).join(',')
+    const fieldsOf = (t: AvroType | undefined): string | undefined => (t as avro.types.RecordType | undefined)?.fields.map((f) => f.name).join(',')
+    const fast = opts.fastValidation ?? true
+    this.fastInteractions = fast && fieldsOf(this.latest.get('LlmInteraction')?.type) === Object.keys(LlmInteractionSchema.shape).join(',')
+    const scored = this.latest.get('ScoredInteraction')?.type as avro.types.RecordType | undefined
+    const entry = scored?.fields.find((f) => f.name === 'scores')?.type as avro.types.ArrayType | undefined
+    this.fastScored =
+      fast && fieldsOf(scored) === Object.keys(ScoredInteractionSchema.shape).join(',') && fieldsOf(entry?.itemsType) === Object.keys(ScoreEntrySchema.shape).join(',')
   }
 
   /** Loads schemas/registry.json (cached per directory). */
@@ -181,6 +187,9 @@ export class Codec {
       return { ok: false, code: 'DECODE_INVALID_UTF8', reason: 'a string field is not valid UTF-8' }
     }
     if (record === 'LlmInteraction' && this.fastInteractions && withinInteractionContract(value as LlmInteraction, Date.now())) {
+      return { ok: true, value: value as RecordOf<R>, format: 'avro', schemaId: id }
+    }
+    if (record === 'ScoredInteraction' && this.fastScored && withinScoredContract(value as ScoredInteraction)) {
       return { ok: true, value: value as RecordOf<R>, format: 'avro', schemaId: id }
     }
     return this.validate(record, value, 'avro', id)
@@ -285,4 +294,34 @@ export function withinInteractionContract(e: LlmInteraction, now: number): boole
   if (e.end_time < e.request_start_time) return false
   if (e.first_token_time !== null && (e.first_token_time < e.request_start_time || e.first_token_time > e.end_time)) return false
   return e.usage_cached_input_tokens <= e.usage_input_tokens
+}
+
+// --- The ScoredInteraction contract for Avro-typed values ----------------------------------------
+// Same idea: Avro guarantees fields, types, safe-integer longs and booleans; these are the rest of
+// ScoredInteractionSchema's and ScoreEntrySchema's rules. A false here sends the record to zod,
+// which produces the reason.
+
+const finiteNonNeg = (x: number): boolean => Number.isFinite(x) && x >= 0
+const SCORE_TARGETS = new Set(['prompt', 'response', 'context', 'event'])
+const SCORE_STATUSES = new Set(['ok', 'not_applicable', 'error'])
+const TEXT_MODES = new Set(['full', 'redacted', 'none'])
+
+/** True when an Avro-decoded ScoredInteraction satisfies every rule of ScoredInteractionSchema. */
+export function withinScoredContract(v: ScoredInteraction): boolean {
+  if (!UUID_RE.test(v.event_id)) return false
+  if (!strIn(v.app_name, 1, 128) || !strIn(v.environment, 1, 64) || !strIn(v.provider_name, 1, 64)) return false
+  if (!strIn(v.operation_name, 1, 64) || !strIn(v.request_model, 1, 128)) return false
+  if (!nullableStrOk(v.response_model) || !nullableStrOk(v.prompt_template_id) || !nullableStrOk(v.prompt_template_version)) return false
+  if (!nullableStrOk(v.trace_id) || !nullableStrOk(v.session_id) || !nullableStrOk(v.user_id_hash) || !nullableStrOk(v.error_type)) return false
+  if (!finiteNonNeg(v.latency_ms) || (v.ttft_ms !== null && !finiteNonNeg(v.ttft_ms)) || (v.cost_usd !== null && !finiteNonNeg(v.cost_usd))) return false
+  if (!countOk(v.usage_input_tokens) || !countOk(v.usage_output_tokens) || !countOk(v.usage_cached_input_tokens)) return false
+  if (v.status !== 'ok' && v.status !== 'error') return false
+  if (!TEXT_MODES.has(v.text_mode)) return false
+  if (v.scores.length > 256) return false
+  for (const e of v.scores) {
+    if (!strIn(e.name, 1, 64) || !strIn(e.version, 1, 32) || e.label.length > 128 || e.details.length > 64 * 1024) return false
+    if (!SCORE_TARGETS.has(e.target) || !SCORE_STATUSES.has(e.status)) return false
+    if (e.value !== null && !Number.isFinite(e.value)) return false
+  }
+  return true
 }

@@ -68,7 +68,9 @@ export async function startChild(opts: { name: string; env: Record<string, strin
   const logFile = join(opts.logDir, `${opts.name}.log`)
   const out = createWriteStream(logFile)
   const args = opts.args ?? [repoPath('bin', 'llmwatch.mjs'), 'run', opts.name]
-  const proc = spawn(process.execPath, args, {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to every child's node.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const proc = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: repoPath(),
     env: { ...process.env, ...opts.env, METRICS_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe', ...(opts.ipc ? (['ipc'] as const) : [])],

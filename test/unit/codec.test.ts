@@ -3,10 +3,13 @@ import { readFileSync } from 'node:fs'
 import avro from 'avsc'
 import { describe, expect, it } from 'vitest'
 import { avroOpts, Codec } from '../../shared/codec.js'
-import { LIMITS, LlmInteractionSchema, type LlmInteraction } from '../../shared/contract.js'
+import { LIMITS, LlmInteractionSchema, type LlmInteraction, type ScoredInteraction } from '../../shared/contract.js'
 import { repoPath } from '../../shared/paths.js'
 import { generateEvents, Rng } from '../../shared/traffic/index.js'
 import { interaction } from '../fixtures.js'
+import { scoreEvent } from '../../services/scorer/engine.js'
+import { defaultScorerConfig } from '../../services/scorer/scorer-config.js'
+import { SCORERS } from '../../services/scorer/scorers/index.js'
 
 const codec = Codec.load()
 
@@ -206,5 +209,75 @@ describe('fast contract check for Avro-typed LlmInteractions', () => {
     // zod is strict: an unknown field is rejected, so the shortcut must not have been taken.
     const res = c.decode('LlmInteraction', c.encode('LlmInteraction', { ...interaction(), extra: 'x' } as never))
     expect(res).toMatchObject({ ok: false, code: 'VALIDATION' })
+  })
+})
+
+describe('fast contract check for Avro-typed ScoredInteractions', () => {
+  // As above: the fast path must accept exactly what zod accepts and reject exactly what it rejects.
+  const reference = Codec.load({ fastValidation: false })
+  const rng = new Rng('codec-fast-validation-scored')
+  const str = (n: number): string => (rng.chance(0.3) && n % 2 === 0 ? '\u{1F600}'.repeat(n / 2) : 'x'.repeat(n))
+  const around = (limit: number): number => rng.pick([0, 1, limit - 1, limit, limit + 1].filter((x) => x >= 0))
+  const nullableStrFields = ['response_model', 'prompt_template_id', 'prompt_template_version', 'trace_id', 'session_id', 'user_id_hash', 'error_type'] as const
+  const boundedStrFields = [['app_name', 128], ['environment', 64], ['provider_name', 64], ['operation_name', 64], ['request_model', 128]] as const
+  const odd = (): number => rng.pick([-1, -0.5, 0, 0.25, 1e308 * 10, -1e308 * 10, Number.NaN, 42])
+  const entry = (s: ScoredInteraction) => s.scores[rng.int(0, Math.max(0, s.scores.length - 1))]
+
+  const mutations: ((s: ScoredInteraction) => void)[] = [
+    (s) => void (s.event_id = rng.pick([randomUUID(), randomUUID().toUpperCase(), randomUUID().slice(1), 'not-a-uuid', ''])),
+    (s) => {
+      const [f, max] = rng.pick(boundedStrFields)
+      s[f] = str(around(max))
+    },
+    (s) => {
+      const f = rng.pick(nullableStrFields)
+      s[f] = rng.chance(0.2) ? null : str(around(512))
+    },
+    (s) => {
+      const f = rng.pick(['latency_ms', 'ttft_ms', 'cost_usd'] as const)
+      s[f] = f !== 'latency_ms' && rng.chance(0.2) ? null : odd()
+    },
+    (s) => {
+      const f = rng.pick(['usage_input_tokens', 'usage_output_tokens', 'usage_cached_input_tokens', 'request_start_time', 'scored_time'] as const)
+      s[f] = rng.pick([-1, 0, 1, 5000, 2 ** 52, -(2 ** 52)])
+    },
+    (s) => void (s.status = rng.pick(['ok', 'error', 'OK', ''] as never[])),
+    (s) => void (s.text_mode = rng.pick(['full', 'redacted', 'none', 'raw', ''] as never[])),
+    (s) => void (s.prompt_text = rng.pick([null, '', str(around(LIMITS.maxTextChars))])),
+    (s) => {
+      const first = s.scores[0]
+      if (first) s.scores = Array.from({ length: around(256) }, () => ({ ...first }))
+    },
+    (s) => {
+      const e = entry(s)
+      if (!e) return
+      const k = rng.int(0, 6)
+      if (k === 0) e.name = str(around(64))
+      else if (k === 1) e.version = str(around(32))
+      else if (k === 2) e.label = str(around(128))
+      else if (k === 3) e.details = str(rng.pick([0, 2, 64 * 1024, 64 * 1024 + 1, 64 * 1024 + 2]))
+      else if (k === 4) e.target = rng.pick(['prompt', 'response', 'context', 'event', 'all'] as never[])
+      else if (k === 5) e.status = rng.pick(['ok', 'not_applicable', 'error', 'failed'] as never[])
+      else e.value = rng.chance(0.3) ? null : odd()
+    },
+  ]
+
+  it('accepts and rejects exactly like the zod contract, over scored and mutated records', () => {
+    const config = defaultScorerConfig(SCORERS)
+    const base = generateEvents(120, 12).map((e, i) => scoreEvent(e, SCORERS, config, { textMode: (['full', 'redacted', 'none'] as const)[i % 3] }))
+    const verdicts = { accepted: 0, rejected: 0 }
+    for (let i = 0; i < 3000; i++) {
+      const s = structuredClone(base[i % base.length]!)
+      for (let m = i < base.length ? 0 : rng.int(1, 3); m > 0; m--) rng.pick(mutations)(s)
+      const buf = codec.encode('ScoredInteraction', s)
+      const fast = codec.decode('ScoredInteraction', buf)
+      const ref = reference.decode('ScoredInteraction', buf)
+      expect(fast.ok, JSON.stringify(ref).slice(0, 300)).toBe(ref.ok)
+      if (fast.ok && ref.ok) expect(fast.value).toEqual(ref.value)
+      if (!fast.ok && !ref.ok) expect([fast.code, fast.reason]).toEqual([ref.code, ref.reason])
+      verdicts[fast.ok ? 'accepted' : 'rejected']++
+    }
+    expect(verdicts.accepted).toBeGreaterThan(600)
+    expect(verdicts.rejected).toBeGreaterThan(600)
   })
 })
