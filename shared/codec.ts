@@ -183,7 +183,7 @@ export class Codec {
       return { ok: false, code: 'DECODE_AVRO', reason: `Avro decode failed with schema id ${id}: ${(err as Error).message}` }
     }
     // Avro strings decode invalid UTF-8 to U+FFFD silently; catch that without a full scan in the common case.
-    if (containsReplacementChar(value) && writer.type.toBuffer(value).length !== buf.length - 5) {
+    if (scanFor(reader.type)(value) && writer.type.toBuffer(value).length !== buf.length - 5) {
       return { ok: false, code: 'DECODE_INVALID_UTF8', reason: 'a string field is not valid UTF-8' }
     }
     if (record === 'LlmInteraction' && this.fastInteractions && withinInteractionContract(value as LlmInteraction, Date.now())) {
@@ -247,6 +247,67 @@ function containsReplacementChar(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(containsReplacementChar)
   if (v !== null && typeof v === 'object') return Object.values(v).some(containsReplacementChar)
   return false
+}
+
+type Scan = (v: unknown) => boolean
+const hasReplacement: Scan = (v) => typeof v === 'string' && v.includes('\uFFFD')
+
+/**
+ * `containsReplacementChar` for values of one Avro type, compiled once: visits only the strings the
+ * type can hold (null when it holds none). Other shapes (unions of records, recursion) fall back to
+ * the generic walk.
+ */
+function compileScan(t: AvroType): Scan | null {
+  const name = t.typeName
+  if (name === 'string') return hasReplacement
+  if (name === 'record' || name === 'error') {
+    const parts: [string, Scan][] = []
+    for (const f of (t as avro.types.RecordType).fields) {
+      const scan = compileScan(f.type)
+      if (scan) parts.push([f.name, scan])
+    }
+    if (parts.length === 0) return null
+    return (v) => {
+      const r = v as Record<string, unknown>
+      for (let i = 0; i < parts.length; i++) if (parts[i]![1](r[parts[i]![0]])) return true
+      return false
+    }
+  }
+  if (name === 'array') {
+    const item = compileScan((t as avro.types.ArrayType).itemsType)
+    if (!item) return null
+    return (v) => {
+      const xs = v as unknown[]
+      for (let i = 0; i < xs.length; i++) if (item(xs[i])) return true
+      return false
+    }
+  }
+  if (name === 'map') {
+    const value = compileScan((t as avro.types.MapType).valuesType) ?? (() => false)
+    return (v) => {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (k.includes('\uFFFD') || value(x)) return true
+      return false
+    }
+  }
+  if (name.startsWith('union')) {
+    const branches = (t as avro.types.UnwrappedUnionType).types.map((b) => b.typeName)
+    if (branches.every((b) => b === 'null' || b === 'string')) return branches.includes('string') ? hasReplacement : null
+    if (branches.every((b) => !['string', 'record', 'error', 'array', 'map'].includes(b) && !b.startsWith('union'))) return null
+    return containsReplacementChar
+  }
+  if (['null', 'boolean', 'int', 'long', 'float', 'double', 'enum', 'bytes', 'fixed'].includes(name)) return null
+  return containsReplacementChar
+}
+
+const scans = new WeakMap<AvroType, Scan>()
+
+function scanFor(t: AvroType): Scan {
+  let scan = scans.get(t)
+  if (!scan) {
+    scan = compileScan(t) ?? (() => false)
+    scans.set(t, scan)
+  }
+  return scan
 }
 
 // --- The LlmInteraction contract for Avro-typed values -------------------------------------------

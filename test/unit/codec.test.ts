@@ -78,6 +78,23 @@ describe('codec', () => {
     buf[at] = 0xff
     expect(codec.decode('LlmInteraction', buf)).toMatchObject({ ok: false, code: 'DECODE_INVALID_UTF8' })
   })
+
+  it('finds invalid UTF-8 in nested strings and map keys, and accepts a genuine U+FFFD', () => {
+    const nested = [
+      interaction({ messages: [{ role: 'user', content: 'hi' }, { role: 'user', content: 'QQQQ' }] }),
+      interaction({ retrieved_context: ['a', 'QQQQ'] }),
+      interaction({ attributes: { ok: 'v', QQQQ: 'v' } }),
+      interaction({ attributes: { k: 'QQQQ' } }),
+      interaction({ trace_id: 'QQQQ' }),
+    ]
+    for (const e of nested) {
+      const buf = codec.encode('LlmInteraction', e)
+      buf[buf.indexOf(Buffer.from('QQQQ'))] = 0xfe
+      expect(codec.decode('LlmInteraction', buf)).toMatchObject({ ok: false, code: 'DECODE_INVALID_UTF8' })
+    }
+    const genuine = interaction({ messages: [{ role: 'user', content: 'a \uFFFD b' }], attributes: { 'k\uFFFD': 'v' } })
+    expect(codec.decode('LlmInteraction', codec.encode('LlmInteraction', genuine))).toMatchObject({ ok: true, value: genuine })
+  })
 })
 
 describe('schema evolution', () => {
@@ -235,7 +252,8 @@ describe('fast contract check for Avro-typed ScoredInteractions', () => {
     },
     (s) => {
       const f = rng.pick(['latency_ms', 'ttft_ms', 'cost_usd'] as const)
-      s[f] = f !== 'latency_ms' && rng.chance(0.2) ? null : odd()
+      if (f === 'latency_ms') s.latency_ms = odd()
+      else s[f] = rng.chance(0.2) ? null : odd()
     },
     (s) => {
       const f = rng.pick(['usage_input_tokens', 'usage_output_tokens', 'usage_cached_input_tokens', 'request_start_time', 'scored_time'] as const)
