@@ -33,6 +33,19 @@ export type DecodeErrorCode =
   | 'DECODE_INVALID_UTF8'
   | 'VALIDATION'
 
+/**
+ * Fields a consumer does not read, by record name (without namespace): decoding skips their bytes
+ * (Avro schema resolution against a reader schema without them) and sets them to their schema
+ * default, so the value keeps its type. Only the remaining fields are checked by the contract.
+ */
+export type SkipFields = Readonly<Record<string, readonly string[]>>
+
+interface Projection {
+  type: AvroType
+  resolvers: Map<number, avro.Resolver>
+  fill: (v: unknown) => void
+}
+
 export type DecodeResult<T> =
   | { ok: true; value: T; format: 'avro' | 'json'; schemaId: number | null }
   | { ok: false; code: DecodeErrorCode; reason: string }
@@ -69,6 +82,7 @@ export class Codec {
   /** Newest version per record: the reader schema and the id new messages are written with. */
   private readonly latest = new Map<RecordName, SchemaEntry>()
   private readonly resolvers = new Map<string, avro.Resolver>()
+  private readonly projections = new Map<string, Projection>()
   private readonly maxBytes: number
   /** Whether Avro-decoded LlmInteractions are checked by `withinInteractionContract` instead of zod. */
   private readonly fastInteractions: boolean
@@ -151,8 +165,8 @@ export class Codec {
     return Buffer.from(JSON.stringify(value), 'utf8')
   }
 
-  /** Decodes and validates; never throws. */
-  decode<R extends RecordName>(record: R, buf: Buffer | null | undefined, headers?: Record<string, unknown>): DecodeResult<RecordOf<R>> {
+  /** Decodes and validates; never throws. `skip`: fields the caller does not read (see SkipFields). */
+  decode<R extends RecordName>(record: R, buf: Buffer | null | undefined, headers?: Record<string, unknown>, skip?: SkipFields): DecodeResult<RecordOf<R>> {
     if (!buf || buf.length === 0) return { ok: false, code: 'DECODE_EMPTY', reason: 'empty message value' }
     if (buf.length > this.maxBytes) {
       return { ok: false, code: 'DECODE_TOO_LARGE', reason: `message is ${buf.length} bytes; the limit is ${this.maxBytes}` }
@@ -174,6 +188,11 @@ export class Codec {
     // Lengths and counts in the data must fit in the bytes (avsc would allocate whatever they say).
     const bounds = checkAvroBounds(writer.type, buf, 5)
     if (!bounds.ok) return { ok: false, code: 'DECODE_AVRO', reason: `Avro data does not fit schema id ${id}: ${bounds.reason}` }
+    if (skip !== undefined) {
+      const projected = this.decodeProjected(record, reader, writer, buf, skip)
+      // Anything unusual (invalid UTF-8, a broken rule) takes the full path, which gives the reason.
+      if (projected !== null) return projected
+    }
     let value: unknown
     try {
       const body = buf.subarray(5)
@@ -193,6 +212,43 @@ export class Codec {
       return { ok: true, value: value as RecordOf<R>, format: 'avro', schemaId: id }
     }
     return this.validate(record, value, 'avro', id)
+  }
+
+  /** The projected decode of bounds-checked Avro; null when the full path must decide. */
+  private decodeProjected<R extends RecordName>(record: R, reader: SchemaEntry, writer: SchemaEntry, buf: Buffer, skip: SkipFields): DecodeResult<RecordOf<R>> | null {
+    const p = this.projection(reader, skip)
+    let resolver = p.resolvers.get(writer.id)
+    if (!resolver) {
+      resolver = p.type.createResolver(writer.type)
+      p.resolvers.set(writer.id, resolver)
+    }
+    let value: unknown
+    try {
+      value = p.type.fromBuffer(buf.subarray(5), resolver, false)
+    } catch {
+      return null
+    }
+    if (scanFor(p.type)(value)) return null
+    p.fill(value)
+    const ok =
+      record === 'ScoredInteraction' && this.fastScored
+        ? withinScoredContract(value as ScoredInteraction)
+        : record === 'LlmInteraction' && this.fastInteractions
+          ? withinInteractionContract(value as LlmInteraction, Date.now())
+          : RECORD_SCHEMAS[record].safeParse(value).success
+    return ok ? { ok: true, value: value as RecordOf<R>, format: 'avro', schemaId: writer.id } : null
+  }
+
+  private projection(reader: SchemaEntry, skip: SkipFields): Projection {
+    const key = `${reader.id}:${JSON.stringify(skip)}`
+    let p = this.projections.get(key)
+    if (!p) {
+      const full = reader.type.schema() as avro.Schema
+      const type = avro.Type.forSchema(withoutFields(full, skip), avroOpts())
+      p = { type, resolvers: new Map(), fill: compileFill(reader.type, skip) ?? (() => {}) }
+      this.projections.set(key, p)
+    }
+    return p
   }
 
   private decodeJson<R extends RecordName>(record: R, buf: Buffer): DecodeResult<RecordOf<R>> {
@@ -247,6 +303,64 @@ function containsReplacementChar(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(containsReplacementChar)
   if (v !== null && typeof v === 'object') return Object.values(v).some(containsReplacementChar)
   return false
+}
+
+const shortName = (name: string | undefined): string => (name ?? '').split('.').pop() ?? ''
+
+/** The schema (JSON) without the skipped fields. */
+function withoutFields(schema: unknown, skip: SkipFields): avro.Schema {
+  const strip = (s: unknown): unknown => {
+    if (Array.isArray(s)) return s.map(strip)
+    if (s === null || typeof s !== 'object') return s
+    const o = { ...(s as Record<string, unknown>) }
+    if (o.type === 'record' || o.type === 'error') {
+      const gone = skip[shortName(o.name as string)] ?? []
+      o.fields = (o.fields as { name: string; type: unknown }[]).filter((f) => !gone.includes(f.name)).map((f) => ({ ...f, type: strip(f.type) }))
+    } else if (o.type === 'array') o.items = strip(o.items)
+    else if (o.type === 'map') o.values = strip(o.values)
+    return o
+  }
+  return strip(schema) as avro.Schema
+}
+
+/** Sets the skipped fields of a projected value to their defaults (compiled against the full type). */
+function compileFill(t: AvroType, skip: SkipFields): ((v: unknown) => void) | null {
+  const name = t.typeName
+  if (name === 'record' || name === 'error') {
+    const rec = t as avro.types.RecordType
+    const gone = skip[shortName(rec.name)] ?? []
+    const defaults = rec.fields.filter((f) => gone.includes(f.name)).map((f) => [f.name, f.defaultValue()] as const)
+    const children: [string, (v: unknown) => void][] = []
+    for (const f of rec.fields) {
+      if (gone.includes(f.name)) continue
+      const fill = compileFill(f.type, skip)
+      if (fill) children.push([f.name, fill])
+    }
+    if (defaults.length === 0 && children.length === 0) return null
+    return (v) => {
+      const r = v as Record<string, unknown>
+      for (const [k, d] of defaults) r[k] = d !== null && typeof d === 'object' ? structuredClone(d) : d
+      for (const [k, fill] of children) fill(r[k])
+    }
+  }
+  if (name === 'array') {
+    const item = compileFill((t as avro.types.ArrayType).itemsType, skip)
+    return item && ((v) => (v as unknown[]).forEach(item))
+  }
+  if (name === 'map') {
+    const value = compileFill((t as avro.types.MapType).valuesType, skip)
+    return value && ((v) => Object.values(v as Record<string, unknown>).forEach(value))
+  }
+  if (name.startsWith('union')) {
+    const fills = (t as avro.types.UnwrappedUnionType).types.map((b) => compileFill(b, skip)).filter((f) => f !== null)
+    if (fills.length === 0) return null
+    if (fills.length > 1 || name !== 'union:unwrapped') throw new Error('SkipFields: unions of several records are not supported')
+    const fill = fills[0]!
+    return (v) => {
+      if (v !== null && typeof v === 'object') fill(v)
+    }
+  }
+  return null
 }
 
 type Scan = (v: unknown) => boolean

@@ -14,7 +14,7 @@
  * its effect commits the offsets; the DLQ records are the same as the runner's own.
  */
 import type { Consumer, EachBatchPayload } from 'kafkajs'
-import type { Codec, DecodeResult } from './codec.js'
+import type { Codec, DecodeResult, SkipFields } from './codec.js'
 import { TOPICS, type RecordName, type RecordOf } from './contract.js'
 import { errorMessage } from './errors.js'
 import type { KafkaHandle, OutMessage, Producer } from './kafka.js'
@@ -103,6 +103,8 @@ interface LoopOptions {
 export interface RunnerOptions<R extends RecordName> extends LoopOptions {
   codec: Codec
   record: R
+  /** Fields this consumer does not read: skipped while decoding, left at their defaults (codec.ts). */
+  skipFields?: SkipFields
   handle: (batch: ConsumerBatch<RecordOf<R>>) => Promise<HandleResult>
 }
 
@@ -172,7 +174,7 @@ export async function startConsumer<R extends RecordName>(opts: RunnerOptions<R>
     const good: ConsumerMessage<RecordOf<R>>[] = []
     const bad: Rejected[] = []
     batch.messages.forEach((m, index) => {
-      const res: DecodeResult<RecordOf<R>> = opts.codec.decode(opts.record, m.value, m.headers)
+      const res: DecodeResult<RecordOf<R>> = opts.codec.decode(opts.record, m.value, m.headers, opts.skipFields)
       if (res.ok) good.push({ topic: m.topic, partition: m.partition, offset: m.offset, timestamp: m.timestamp, key: m.key, headers: m.headers, value: res.value })
       else bad.push({ index, code: res.code, reason: res.reason })
     })

@@ -298,4 +298,32 @@ describe('fast contract check for Avro-typed ScoredInteractions', () => {
     expect(verdicts.accepted).toBeGreaterThan(600)
     expect(verdicts.rejected).toBeGreaterThan(600)
   })
+
+  it('a decode that skips fields judges the rest exactly like the full decode, skipped fields at their defaults', () => {
+    const skip = { ScoredInteraction: ['prompt_text', 'response_text'], ScoreEntry: ['details'] }
+    const withDefaults = (s: ScoredInteraction): ScoredInteraction => ({ ...s, prompt_text: null, response_text: null, scores: s.scores.map((e) => ({ ...e, details: '{}' })) })
+    const config = defaultScorerConfig(SCORERS)
+    const base = generateEvents(60, 13).map((e) => scoreEvent(e, SCORERS, config, { textMode: 'full' }))
+    const verdicts = { accepted: 0, rejected: 0 }
+    for (let i = 0; i < 1500; i++) {
+      const s = structuredClone(base[i % base.length]!)
+      for (let m = i < base.length ? 0 : rng.int(1, 3); m > 0; m--) rng.pick(mutations)(s)
+      const projected = codec.decode('ScoredInteraction', codec.encode('ScoredInteraction', s), undefined, skip)
+      const full = reference.decode('ScoredInteraction', codec.encode('ScoredInteraction', withDefaults(s)))
+      expect(projected.ok, JSON.stringify(full).slice(0, 300)).toBe(full.ok)
+      if (projected.ok && full.ok) expect(projected.value).toEqual(full.value)
+      verdicts[projected.ok ? 'accepted' : 'rejected']++
+    }
+    expect(verdicts.accepted).toBeGreaterThan(300)
+    expect(verdicts.rejected).toBeGreaterThan(300)
+    // Invalid UTF-8 in a field that is read is still caught; in a skipped one it is not looked at.
+    const s = { ...base[0]!, prompt_text: 'PPPP', app_name: 'AAAA' }
+    const bad = (marker: string) => {
+      const buf = codec.encode('ScoredInteraction', s)
+      buf[buf.indexOf(Buffer.from(marker))] = 0xff
+      return buf
+    }
+    expect(codec.decode('ScoredInteraction', bad('AAAA'), undefined, skip)).toMatchObject({ ok: false, code: 'DECODE_INVALID_UTF8' })
+    expect(codec.decode('ScoredInteraction', bad('PPPP'), undefined, skip)).toMatchObject({ ok: true, value: { prompt_text: null, app_name: 'AAAA' } })
+  })
 })
