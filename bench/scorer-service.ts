@@ -14,6 +14,7 @@
  * Progress on stderr; with --json the last stdout line is the JSON result.
  *
  *   npx tsx bench/scorer-service.ts --cpu [--json] [--events 4000] [--rounds 3] [--profile file.cpuprofile]
+ *                                   [--variants inline,inline_noscore] [--no-steps]
  *
  * CPU mode: the service's overhead per event, in CPU time (process.cpuUsage, all threads of this
  * process: on a shared, loaded box wall time mostly measures the neighbours). Two parts:
@@ -26,7 +27,8 @@
  *    variants run with every scorer disabled and text mode full: their whole CPU per event is the
  *    overhead (Kafka, decode, validation, hand-off to workers, encode of a record without score
  *    entries, produce), without the noise of subtracting two large numbers.
- * --profile writes a CPU profile of the main thread during the measured service runs.
+ * --profile writes a CPU profile of the main thread during round 2's service runs. --variants runs only
+ * the named service variants (default all four); --no-steps skips the steps and the hand-off.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
@@ -53,17 +55,19 @@ import { startScorer } from '../services/scorer/service.js'
 const log = (m: string) => process.stderr.write(`[bench:scorer-service] ${m}\n`)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-interface Args { json: boolean; events: number; cpu: boolean; rounds: number; profile: string | null }
+interface Args { json: boolean; events: number; cpu: boolean; rounds: number; profile: string | null; variants: string[] | null; steps: boolean }
 
 function args(argv: string[]): Args {
-  const a: Args = { json: false, events: 0, cpu: false, rounds: 3, profile: null }
+  const a: Args = { json: false, events: 0, cpu: false, rounds: 3, profile: null, variants: null, steps: true }
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--json') a.json = true
     else if (argv[i] === '--events') a.events = Number(argv[++i])
     else if (argv[i] === '--cpu') a.cpu = true
     else if (argv[i] === '--rounds') a.rounds = Number(argv[++i])
     else if (argv[i] === '--profile') a.profile = argv[++i] ?? null
-    else throw new Error(`unknown argument ${argv[i]} (usage: bench/scorer-service.ts [--cpu [--rounds R] [--profile F]] [--json] [--events N])`)
+    else if (argv[i] === '--variants') a.variants = (argv[++i] ?? '').split(',')
+    else if (argv[i] === '--no-steps') a.steps = false
+    else throw new Error(`unknown argument ${argv[i]} (usage: bench/scorer-service.ts [--cpu [--rounds R] [--profile F] [--variants a,b] [--no-steps]] [--json] [--events N])`)
   }
   if (a.events === 0) a.events = a.cpu ? 4000 : 20_000
   if (!(a.events > 0)) throw new Error('--events must be positive')
@@ -119,19 +123,21 @@ function measureSteps(events: LlmInteraction[], rounds: number): Record<string, 
 }
 
 /** The service in this process on a real broker: CPU per event minus the scorers alone. */
-async function measureService(kafka: KafkaHandle, input: string, events: LlmInteraction[], rounds: number, profile: string | null) {
+async function measureService(kafka: KafkaHandle, input: string, events: LlmInteraction[], rounds: number, profile: string | null, variants: string[] | null) {
   const codec = Codec.load()
   const n = events.length
   const raw = { timeBudgetMs: 60_000 }
   const config = resolveScorerConfig(raw, SCORERS)
   const off = { ...raw, ...Object.fromEntries(SCORERS.map((s) => [s.name, { enabled: false }])) }
   const offConfig = resolveScorerConfig(off, SCORERS)
-  const pools: Record<string, Scoring> = {
-    inline: new InlineScoring(SCORERS, config, codec, 'redacted'),
-    pool: new WorkerPoolScoring(2, raw, 'redacted'),
-    inline_noscore: new InlineScoring(SCORERS, offConfig, codec, 'full'),
-    pool_noscore: new WorkerPoolScoring(2, off, 'full'),
+  const all: Record<string, () => Scoring> = {
+    inline: () => new InlineScoring(SCORERS, config, codec, 'redacted'),
+    pool: () => new WorkerPoolScoring(2, raw, 'redacted'),
+    inline_noscore: () => new InlineScoring(SCORERS, offConfig, codec, 'full'),
+    pool_noscore: () => new WorkerPoolScoring(2, off, 'full'),
   }
+  for (const v of variants ?? []) if (!(v in all)) throw new Error(`unknown variant ${v} (${Object.keys(all).join(', ')})`)
+  const pools = Object.fromEntries(Object.entries(all).filter(([m]) => variants === null || variants.includes(m)).map(([m, make]) => [m, make()]))
   // The service closes its scoring on stop: hand it a view whose close() keeps the pool for the next round.
   const keep = (s: Scoring): Scoring => ({ ...s, score: (...a) => s.score(...a), close: async () => {} })
   const session = profile ? new Session() : null
@@ -224,7 +230,7 @@ async function measureHandoff(events: LlmInteraction[], rounds: number): Promise
 
 async function cpuMain(a: Args): Promise<void> {
   const events = generateEvents(a.events, 99)
-  const steps = { ...measureSteps(events, a.rounds), ...(await measureHandoff(events, a.rounds)) }
+  const steps = a.steps ? { ...measureSteps(events, a.rounds), ...(await measureHandoff(events, a.rounds)) } : {}
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'llmwatch-bench-scorer-'))
   const infra = await resolveKafka({ dataDir, fresh: true, log })
   const kafka = createKafka({ brokers: infra.brokers, clientId: 'bench-scorer-service', logger: silentLogger, partitions: 6 })
@@ -237,7 +243,7 @@ async function cpuMain(a: Args): Promise<void> {
       await producer.send(input, events.slice(i, i + 1000).map((e) => ({ key: `${e.app_name}|${e.request_model}`, value: codec.encode('LlmInteraction', e) })))
     }
     await producer.disconnect()
-    const service = await measureService(kafka, input, events, a.rounds, a.profile)
+    const service = await measureService(kafka, input, events, a.rounds, a.profile, a.variants)
     const out = { events: a.events, rounds: a.rounds, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), steps_us_per_event: steps, service }
     if (a.json) process.stdout.write(JSON.stringify(out) + '\n')
   } finally {
