@@ -16,7 +16,7 @@
  */
 import type { LlmInteraction, ScoreEntry, ScoredInteraction } from '../../shared/contract.js'
 import { errorMessage } from '../../shared/errors.js'
-import type { AnalyzedText, ScoreResult, Scorer, ScoringInput } from './scorer.js'
+import { fixedDetailsJson, type AnalyzedText, type ScoreResult, type Scorer, type ScoringInput } from './scorer.js'
 import type { ScorerConfig } from './scorer-config.js'
 import { prepare } from './text.js'
 import { piiFindings, redactPii } from './scorers/pii.js'
@@ -41,7 +41,9 @@ const MAX_LABEL = 128
 
 /** JSON-stringifies details, replacing them with a truncation marker when over the cap. */
 export function capDetails(details: Record<string, unknown>, max = DEFAULT_MAX_DETAILS): string {
-  // Not-applicable results carry {}: skip the serializer.
+  // Constant details (scorers' "nothing found") come serialized; not-applicable results carry {}.
+  const fixed = fixedDetailsJson(details)
+  if (fixed !== undefined && fixed.length <= max) return fixed
   if (isEmpty(details)) return '{}'
   let s: string
   try {

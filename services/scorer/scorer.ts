@@ -48,3 +48,25 @@ export interface Scorer<P = unknown> {
   /** Returns one result per target it scores (e.g. toxicity scores prompt and response). */
   score(input: ScoringInput, params: P): ScoreResult[]
 }
+
+const FIXED_JSON = new WeakMap<object, string>()
+
+function deepFreeze(o: object): void {
+  Object.freeze(o)
+  for (const v of Object.values(o)) if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) deepFreeze(v as object)
+}
+
+/**
+ * Details that never vary (a scorer's frequent "nothing found" answer): frozen, and serialized once
+ * here instead of by the engine for every event that gets them.
+ */
+export function fixedDetails<T extends Record<string, unknown>>(details: T): Readonly<T> {
+  deepFreeze(details)
+  FIXED_JSON.set(details, JSON.stringify(details))
+  return details
+}
+
+/** The JSON of details made by `fixedDetails`, else undefined. */
+export function fixedDetailsJson(details: object): string | undefined {
+  return FIXED_JSON.get(details)
+}

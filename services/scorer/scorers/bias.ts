@@ -10,7 +10,7 @@
  * "surprisingly", "unlike") weaken it. Value = noisy-or of the evidence, in [0,1].
  */
 import { z } from 'zod'
-import type { AnalyzedText, ScoreResult, Scorer } from '../scorer.js'
+import { fixedDetails, type AnalyzedText, type ScoreResult, type Scorer } from '../scorer.js'
 import { normIdsOf, normTokensOf } from '../text.js'
 import { groupsOf, PROTECTED, type GroupCategory, type GroupMention } from '../lexicons/groups.js'
 import {
@@ -100,11 +100,14 @@ const MENTION_BASE = 0.02
 /** How far the favourable/unfavourable balance of the statement moves the value (relative). */
 const VALENCE_TILT = 0.4
 
+/** The details of a text without group mentions (most texts). */
+const NO_GROUPS = fixedDetails({ groups: [] })
+
 export function scoreBias(text: AnalyzedText, p: BiasParams): Omit<ScoreResult, 'target'> {
   const toks = normTokensOf(text)
   if (toks.length === 0) return { status: 'not_applicable', value: null, label: 'empty', flagged: false, details: {} }
   const mentions = mentionsOf(text, toks, normIdsOf(text)).filter((m) => p.includeProfessions || m.category !== 'profession')
-  if (mentions.length === 0) return { status: 'ok', value: 0, label: 'none', flagged: false, details: { groups: [] } }
+  if (mentions.length === 0) return { status: 'ok', value: 0, label: 'none', flagged: false, details: NO_GROUPS }
   const spans = sentenceSpans(toks)
   let none = 1 - MENTION_BASE
   const byCat: Record<string, number> = {}

@@ -14,7 +14,7 @@
  * "bypass surgery", "override a method") do not fire on their own.
  */
 import { z } from 'zod'
-import type { AnalyzedText, ScoreResult, Scorer } from '../scorer.js'
+import { fixedDetails, type AnalyzedText, type ScoreResult, type Scorer } from '../scorer.js'
 import { analyze, normIdsOf, normTokensOf, type Analyzed } from '../text.js'
 import { MARKUP, RULES, type InjectionKind, type Rule } from '../lexicons/injection.js'
 
@@ -292,7 +292,11 @@ function scanText(text: AnalyzedText, p: InjectionParams, within?: RawFacts): Sc
   return { hits, deep, facts }
 }
 
+/** The details of a text no rule fired on (most texts). */
+const CLEAN = fixedDetails({ rules: [], kinds: {} })
+
 function resultOf(hits: ReadonlyMap<string, Hit>, p: InjectionParams): Omit<ScoreResult, 'target'> {
+  if (hits.size === 0) return { status: 'ok', value: 0, label: 'none', flagged: 0 >= p.threshold, details: CLEAN }
   // Rules of one family often fire on the same phrase ("stay in character" is both a role-play and
   // a persistence cue), so a family counts once, with its strongest rule; independent families
   // combine as a noisy-or (an override plus a role-play is stronger evidence than either).

@@ -15,7 +15,7 @@
  * leak (label 'leak', flagged); otherwise the response only echoes what it was given (label 'echo').
  */
 import { z } from 'zod'
-import type { AnalyzedText, Scorer, ScoreResult, ScoringInput } from '../scorer.js'
+import { fixedDetails, type AnalyzedText, type Scorer, type ScoreResult, type ScoringInput } from '../scorer.js'
 import { perText } from '../text.js'
 
 export type PiiType = 'EMAIL_ADDRESS' | 'PHONE_NUMBER' | 'CREDIT_CARD' | 'IBAN_CODE' | 'US_SSN' | 'IP_ADDRESS' | 'SECRET'
@@ -517,6 +517,10 @@ export const PiiParamsSchema = z.object({
 })
 export type PiiParams = z.infer<typeof PiiParamsSchema>
 
+/** The details of a prompt / response without findings (most texts). */
+const NO_PROMPT_FINDINGS = fixedDetails({ types: {}, findings: [] })
+const NO_RESPONSE_FINDINGS = fixedDetails({ types: {}, findings: [], leaked: [], role_accounts: 0 })
+
 function summarize(findings: readonly PiiFinding[], maxListed: number): { types: Record<string, number>; findings: { type: string; masked: string }[] } {
   const types: Record<string, number> = {}
   for (const f of findings) types[f.type] = (types[f.type] ?? 0) + 1
@@ -582,7 +586,7 @@ export const piiScorer: Scorer<PiiParams> = {
       value: promptFindings.length,
       label: promptFindings.length > 0 ? 'pii' : 'none',
       flagged: promptFindings.some((f) => promptFlag.has(f.type)),
-      details: summarize(promptFindings, params.maxListed),
+      details: promptFindings.length === 0 ? NO_PROMPT_FINDINGS : summarize(promptFindings, params.maxListed),
     }
 
     let leaked: PiiFinding[] = []
@@ -620,7 +624,10 @@ export const piiScorer: Scorer<PiiParams> = {
       value: responseFindings.length,
       label,
       flagged: leaked.length > 0,
-      details: { ...summarize(responseFindings, params.maxListed), leaked: summarize(leaked, params.maxListed).findings, role_accounts: roles },
+      details:
+        responseFindings.length === 0
+          ? NO_RESPONSE_FINDINGS
+          : { ...summarize(responseFindings, params.maxListed), leaked: summarize(leaked, params.maxListed).findings, role_accounts: roles },
     }
     return [prompt, response]
   },

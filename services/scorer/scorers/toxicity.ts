@@ -14,7 +14,7 @@
  * predicate in the same sentence ("<group> are vermin", "<group> should be deported").
  */
 import { z } from 'zod'
-import type { AnalyzedText, ScoreResult, Scorer } from '../scorer.js'
+import { fixedDetails, type AnalyzedText, type ScoreResult, type Scorer } from '../scorer.js'
 import { INTERN_MAX, normIdsOf, normTokensOf } from '../text.js'
 import { groupsOf, PROTECTED, type GroupMention } from '../lexicons/groups.js'
 import {
@@ -301,6 +301,9 @@ function findUnwelcome(toks: readonly string[], s: number, e: number): string | 
   return null
 }
 
+/** The details of a text with no match (most texts). */
+const CLEAN = fixedDetails({ categories: {}, terms: [], counter_speech: false })
+
 /** Scores one text; null when there is no text. */
 export function scoreToxicity(text: AnalyzedText, p: ToxicityParams): Omit<ScoreResult, 'target'> {
   const toks = normTokensOf(text)
@@ -341,6 +344,7 @@ export function scoreToxicity(text: AnalyzedText, p: ToxicityParams): Omit<Score
       }
     }
   }
+  if (matches.length === 0 && discounted === 0) return { status: 'ok', value: 0, label: 'none', flagged: 0 >= p.threshold, details: CLEAN }
   const cats: Record<string, number> = {}
   for (const c of CATEGORIES) cats[c] = 0
   for (const m of matches) {
