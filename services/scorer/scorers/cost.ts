@@ -52,8 +52,9 @@ const BEDROCK_REGION = /^(?:us|eu|apac|global)\./
 export class PriceIndex {
   private readonly exact = new Map<string, CatalogEntry>()
   private readonly dated = new Map<string, CatalogEntry>()
-  /** Answers by raw provider + model: an event stream names few models, and find() normalizes. */
-  private readonly memo = new Map<string, CatalogEntry | null>()
+  /** Answers by raw provider, then model: an event stream names few models, and find() normalizes. */
+  private readonly memo = new Map<string, Map<string, CatalogEntry | null>>()
+  private memoSize = 0
 
   constructor(readonly catalog: Catalog) {
     for (const e of catalog.models) {
@@ -66,13 +67,20 @@ export class PriceIndex {
 
   /** The entry pricing `model` at `provider`, or undefined. */
   find(provider: string, model: string): CatalogEntry | undefined {
-    const key = `${provider}\u0000${model}`
-    let hit = this.memo.get(key)
+    // Two levels: no key string to build (and hash) per event.
+    let models = this.memo.get(provider)
+    let hit = models?.get(model)
     if (hit === undefined) {
       hit = this.lookup(provider, model) ?? null
       // Bounded: a stream of made-up model names must not grow memory.
-      if (this.memo.size >= 10_000) this.memo.clear()
-      this.memo.set(key, hit)
+      if (this.memoSize >= 10_000) {
+        this.memo.clear()
+        this.memoSize = 0
+        models = undefined
+      }
+      if (models === undefined) this.memo.set(provider, (models = new Map()))
+      models.set(model, hit)
+      this.memoSize++
     }
     return hit ?? undefined
   }
