@@ -139,13 +139,15 @@ export function makeCostScorer(index: () => PriceIndex = defaultPriceIndex): Sco
           break
         }
       }
-      const catalog = { catalog_version: idx.catalog.version, catalog_date: idx.catalog.date }
+      // Details list their fields rather than spreading a shared part: `{ ...o, k }` is a slow path
+      // in V8 (~1-2 us per object, most of this scorer's time).
+      const { version, date } = idx.catalog
       const tokens = { input: e.usage_input_tokens, cached_input: e.usage_cached_input_tokens, output: e.usage_output_tokens }
 
       if (e.cache_hit) {
         // No provider call happened: nothing was spent; what it would have cost is the saving.
         const savings = entry !== undefined ? round(priceOf(entry, e.usage_input_tokens, e.usage_output_tokens, e.usage_cached_input_tokens)) : null
-        return [{ target: 'event', status: 'ok', value: 0, label: 'cache_hit', flagged: false, details: { ...catalog, savings_usd: savings, model: entry?.model ?? null, tokens } }]
+        return [{ target: 'event', status: 'ok', value: 0, label: 'cache_hit', flagged: false, details: { catalog_version: version, catalog_date: date, savings_usd: savings, model: entry?.model ?? null, tokens } }]
       }
       if (entry === undefined) {
         return [
@@ -155,7 +157,7 @@ export function makeCostScorer(index: () => PriceIndex = defaultPriceIndex): Sco
             value: null,
             label: 'unknown_model',
             flagged: true,
-            details: { ...catalog, provider: e.provider_name, request_model: e.request_model, response_model: e.response_model },
+            details: { catalog_version: version, catalog_date: date, provider: e.provider_name, request_model: e.request_model, response_model: e.response_model },
           },
         ]
       }
@@ -169,7 +171,8 @@ export function makeCostScorer(index: () => PriceIndex = defaultPriceIndex): Sco
           label: flagged ? 'over_budget' : 'priced',
           flagged,
           details: {
-            ...catalog,
+            catalog_version: version,
+            catalog_date: date,
             model: entry.model,
             matched,
             tokens,

