@@ -6,10 +6,14 @@
  *  - the parent sends `{ type: 'watch', ids }` (event_ids of probe events); every POLL_MS this process
  *    asks ClickHouse which of the pending ids are in `interactions` and answers
  *    `{ type: 'visible', ids, at }` with the wall-clock time of the answer;
- *  - every second it sends `{ type: 'chdb', bytes }`: ClickHouse's own MemoryTracking metric
- *    (what chDB's allocator accounts for: caches, buffers, query memory), apart from Node's heap.
+ *  - every second it sends `{ type: 'chdb', bytes, rss, libRss }`, sampled together: ClickHouse's
+ *    own MemoryTracking metric (what chDB's allocator accounts for: caches, buffers, query and
+ *    merge memory), this process's VmRSS, and the resident pages of the libchdb binary mapping
+ *    (/proc/self/smaps). rss - libRss - bytes is the service's memory without chDB's; v8 is Node's
+ *    heap plus external (Buffer) memory, part of it.
  * The sink itself is wired exactly as services/sink/main.ts does it (same env, same startSink).
  */
+import { readFileSync } from 'node:fs'
 import { createClickHouse, type ClickHouseClient } from '../../shared/clickhouse.js'
 import { errorMessage } from '../../shared/errors.js'
 import { applyRetention, migrate, retentionFromEnv } from '../../shared/migrate.js'
@@ -20,7 +24,7 @@ import { SERVICE, startSink } from '../../services/sink/sink.js'
 const POLL_MS = 50
 
 export type ProbeRequest = { type: 'watch'; ids: string[] }
-export type ProbeReport = { type: 'visible'; ids: string[]; at: number } | { type: 'chdb'; bytes: number } | { type: 'error'; message: string }
+export type ProbeReport = { type: 'visible'; ids: string[]; at: number } | { type: 'chdb'; bytes: number; rss: number; libRss: number; v8: number } | { type: 'error'; message: string }
 
 const UUID = /^[0-9a-f-]{36}$/i
 
@@ -33,6 +37,19 @@ async function visible(client: ClickHouseClient, ids: string[]): Promise<string[
   const list = ids.map((id) => `'${id}'`).join(',')
   const rs = await client.query({ query: `SELECT toString(event_id) AS id FROM interactions WHERE event_id IN (${list})`, format: 'JSONEachRow' })
   return (await rs.json<{ id: string }>()).map((r) => r.id)
+}
+
+/** VmRSS of this process and the resident bytes of the libchdb mapping(s), from /proc/self. */
+function processMemory(): { rss: number; libRss: number } {
+  const kb = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? NaN) * 1024
+  const rss = kb(readFileSync('/proc/self/status', 'utf8'), /^VmRSS:\s+(\d+) kB/m)
+  let libRss = 0
+  let inLib = false
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inLib = line.includes('libchdb')
+    else if (inLib && line.startsWith('Rss:')) libRss += kb(line, /^Rss:\s+(\d+) kB/)
+  }
+  return { rss, libRss }
 }
 
 async function chdbMemory(client: ClickHouseClient): Promise<number> {
@@ -79,7 +96,9 @@ await runService(SERVICE, sinkEnvSchema, async ({ env, logger, kafka, codec, lif
         }
         if (started - lastMem >= 1000) {
           lastMem = started
-          send({ type: 'chdb', bytes: await chdbMemory(probeClient) })
+          const bytes = await chdbMemory(probeClient)
+          const mu = process.memoryUsage()
+          send({ type: 'chdb', bytes, ...processMemory(), v8: mu.heapTotal + mu.external })
         }
       } catch (err) {
         send({ type: 'error', message: errorMessage(err) })
