@@ -99,27 +99,42 @@ export function runScorers(
 ): ScoreEntry[] {
   const clock = opts.clock ?? (() => performance.now())
   const maxDetails = opts.maxDetailsChars ?? DEFAULT_MAX_DETAILS
-  const out: ScoreEntry[] = []
+  // Entries are built after the scorers have run, so that one clock reading ends a scorer's time and
+  // starts the next one's (only the settings lookup lies between): half the clock calls per event.
+  const ran: (ScoreEntry | { scorer: Scorer<unknown>; results: ScoreResult[] })[] = []
+  let t0 = clock()
   for (const scorer of scorers) {
     const settings = config.scorers.get(scorer.name)
     if (settings !== undefined && !settings.enabled) continue
-    // A scorer registered after the config was resolved runs with its defaults.
-    const params = settings !== undefined ? settings.params : scorer.params.parse({})
+    let params: unknown
+    if (settings !== undefined) params = settings.params
+    else {
+      // A scorer registered after the config was resolved runs with its defaults.
+      params = scorer.params.parse({})
+      t0 = clock()
+    }
     const budget = settings?.timeBudgetMs ?? config.timeBudgetMs
-    const t0 = clock()
     let results: ScoreResult[]
     try {
       results = scorer.score(input, params)
     } catch (err) {
-      out.push(errorEntry(scorer, errorMessage(err)))
+      ran.push(errorEntry(scorer, errorMessage(err)))
+      t0 = clock()
       continue
     }
-    const took = clock() - t0
+    const t1 = clock()
+    const took = t1 - t0
+    t0 = t1
     if (took > budget) {
-      out.push(errorEntry(scorer, 'time budget exceeded', { took_ms: Math.round(took * 100) / 100, budget_ms: budget }))
+      ran.push(errorEntry(scorer, 'time budget exceeded', { took_ms: Math.round(took * 100) / 100, budget_ms: budget }))
       continue
     }
-    for (const r of results) out.push(entry(scorer, r, maxDetails))
+    ran.push({ scorer, results })
+  }
+  const out: ScoreEntry[] = []
+  for (const r of ran) {
+    if ('results' in r) for (const x of r.results) out.push(entry(r.scorer, x, maxDetails))
+    else out.push(r)
   }
   return out
 }
