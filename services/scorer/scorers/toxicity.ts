@@ -304,17 +304,27 @@ function findUnwelcome(toks: readonly string[], s: number, e: number): string | 
 /** The details of a text with no match (most texts). */
 const CLEAN = fixedDetails({ categories: {}, terms: [], counter_speech: false })
 
+/**
+ * Roles of the tokens of the text being scored, reused from text to text (an off-heap typed array
+ * per text cost more than the roles themselves): only [0, tokens) is read, all of it written first.
+ */
+let ROLES_SCRATCH = new Uint16Array(1024)
+
 /** Scores one text; null when there is no text. */
 export function scoreToxicity(text: AnalyzedText, p: ToxicityParams): Omit<ScoreResult, 'target'> {
   const toks = normTokensOf(text)
   if (toks.length === 0) return { status: 'not_applicable', value: null, label: 'empty', flagged: false, details: {} }
   const ids = normIdsOf(text)
-  const roles = new Uint16Array(toks.length)
+  if (ROLES_SCRATCH.length < toks.length) ROLES_SCRATCH = new Uint16Array(Math.max(toks.length, 2 * ROLES_SCRATCH.length))
+  const roles = ROLES_SCRATCH
   let any = 0
   for (let i = 0; i < toks.length; i++) {
     const tok = toks[i] as string
     // Marker tokens (".", ",", '"') have no lexicon role: skip the lookup.
-    if (tok.length === 1 && (tok === '.' || tok === ',' || tok === '"')) continue
+    if (tok.length === 1 && (tok === '.' || tok === ',' || tok === '"')) {
+      roles[i] = 0
+      continue
+    }
     // An interned word's roles are read by id (an array read), else looked up by string.
     const id = ids !== undefined ? (ids[i] as number) : -1
     let r = id >= 0 ? (ROLES_BY_ID[id] as number) : -1
