@@ -41,7 +41,7 @@ import { repoPath } from '../shared/paths.js'
 import { startConsumer } from '../shared/runner.js'
 import { rawConsume, type BaselineResult } from './pipeline/baseline.js'
 import { renderSvg } from './pipeline/chart.js'
-import { startChild, tail, waitUntil, type Child } from './pipeline/children.js'
+import { procCpuSeconds, startChild, tail, waitUntil, type Child } from './pipeline/children.js'
 import type { ProbeReport, ProbeRequest } from './pipeline/sink-probe.js'
 import { bucketed, median, percentiles } from './pipeline/stats.js'
 import { produceBacklog, producePaced, PROBE_PREFIX, type ProbeSent } from './pipeline/traffic.js'
@@ -240,6 +240,7 @@ async function main(): Promise<void> {
         rss[c.name] = c.memory()?.rssMb ?? NaN
         cpu[c.name] = c.cpuSeconds() ?? NaN
       }
+      cpu.broker = infra.pid === undefined ? NaN : (procCpuSeconds(infra.pid) ?? NaN)
       const s: Sample = { t: Date.now(), scorerDone: args.events - ls, sinkDone, alerterDone, rss, cpu }
       samples.push(s)
       return s
@@ -276,7 +277,9 @@ async function main(): Promise<void> {
     const cpuMsPerEvent = Object.fromEntries(
       ['scorer', 'sink', 'alerter'].map((n) => [n, round((((last.cpu[n] ?? NaN) - (first.cpu[n] ?? NaN)) * 1000) / args.events, 3)]),
     )
-    log(`  CPU ms per event: ${Object.entries(cpuMsPerEvent).map(([k, v]) => `${k} ${v}`).join(', ')}; baseline ${baselineCpuMs.toFixed(3)}`)
+    // The broker's share (the local JVM broker only), reported apart from the services'.
+    const brokerCpuMs = round((((last.cpu.broker ?? NaN) - (first.cpu.broker ?? NaN)) * 1000) / args.events, 3)
+    log(`  CPU ms per event: ${Object.entries(cpuMsPerEvent).map(([k, v]) => `${k} ${v}`).join(', ')}; broker ${brokerCpuMs}; baseline ${baselineCpuMs.toFixed(3)}`)
     log(
       `  phase 2: ${args.events} events through scorer -> sink (+ alerter) in ${e2eSeconds.toFixed(1)} s = ${e2eEps} events/s end to end ` +
         `(sustained ${sustainedEps}/s; scorer start-up ${((startAt - scorerSpawn) / 1000).toFixed(1)} s excluded); baseline ratio ${(e2eEps / baselineEps).toFixed(2)}`,
@@ -403,6 +406,7 @@ async function main(): Promise<void> {
         sink_max_lag: maxSinkLag,
         ratio_to_baseline: round(e2eEps / baselineEps, 3),
         cpu_ms_per_event: cpuMsPerEvent,
+        broker_cpu_ms_per_event: brokerCpuMs,
         // What 2 cores would do if the services had them to themselves (broker and producer excluded).
         cpu_bound_events_per_s: Math.round((os.availableParallelism() * 1000) / Object.values(cpuMsPerEvent).reduce<number>((x, y) => x + (y ?? NaN), 0)),
         target_events_per_s: 10_000,

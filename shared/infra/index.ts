@@ -17,6 +17,8 @@ export interface KafkaInfra {
   mode: KafkaMode
   brokers: string[]
   stop(): Promise<void>
+  /** The local JVM broker's process id (for measurements), when this process started it. */
+  pid?: number
 }
 
 export const KAFKA_IMAGE = 'apache/kafka:4.1.1'
@@ -46,7 +48,7 @@ export async function resolveKafka(opts: ResolveKafkaOptions = {}): Promise<Kafk
   }
   if (dockerAvailable()) return startDockerKafka(log)
   const k = await startLocalKafka({ dataDir: opts.dataDir ?? repoPath('.data', 'kafka'), fresh: opts.fresh ?? false, log })
-  return { mode: 'jvm', brokers: k.brokers, stop: k.stop }
+  return { mode: 'jvm', brokers: k.brokers, stop: k.stop, pid: k.pid }
 }
 
 async function startDockerKafka(log: (msg: string) => void): Promise<KafkaInfra> {
