@@ -55,7 +55,7 @@ export interface Producer {
    * Exactly-once hand-off (transactional producers only): the messages and the consumer offset
    * commit in one Kafka transaction, aborted on any error.
    */
-  sendWithOffsets(topic: string, messages: OutMessage[], source: SourceOffset): Promise<void>
+  sendWithOffsets(topic: string, messages: OutMessage[], source: SourceOffset | readonly SourceOffset[]): Promise<void>
   readonly transactional: boolean
   disconnect(): Promise<void>
 }
@@ -212,9 +212,21 @@ export class KafkaHandle {
         const tx = await p.transaction()
         try {
           if (messages.length > 0) await tx.send({ topic, acks: -1, messages: toKjs(messages) })
+          // Several partitions' offsets (a group commit of several batches) go in one request per topic.
+          const sources: readonly SourceOffset[] = Array.isArray(source) ? source : [source as SourceOffset]
+          const groups = new Set(sources.map((x) => x.groupId))
+          if (groups.size !== 1) throw new Error(`sendWithOffsets: one consumer group per transaction, got ${groups.size}`)
+          const byTopic = new Map<string, { partition: number; offset: string }[]>()
+          for (const x of sources) {
+            const list = byTopic.get(x.topic) ?? []
+            const same = list.find((y) => y.partition === x.partition)
+            if (!same) list.push({ partition: x.partition, offset: x.offset })
+            else if (BigInt(x.offset) > BigInt(same.offset)) same.offset = x.offset
+            byTopic.set(x.topic, list)
+          }
           await tx.sendOffsets({
-            consumerGroupId: source.groupId,
-            topics: [{ topic: source.topic, partitions: [{ partition: source.partition, offset: source.offset }] }],
+            consumerGroupId: sources[0]!.groupId,
+            topics: [...byTopic].map(([t, partitions]) => ({ topic: t, partitions })),
           })
           await tx.commit()
         } catch (err) {
