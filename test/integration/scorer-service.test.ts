@@ -37,9 +37,9 @@ const crashing: Scorer<Record<string, never>> = {
   },
 }
 
-async function run(events: ReturnType<typeof generateEvents>, opts: { scoring?: (s: readonly Scorer<unknown>[]) => Scoring; scorers?: Scorer<unknown>[]; poison?: Buffer[]; exactlyOnce?: boolean }) {
+async function run(events: ReturnType<typeof generateEvents>, opts: { scoring?: (s: readonly Scorer<unknown>[]) => Scoring; scorers?: Scorer<unknown>[]; poison?: Buffer[]; exactlyOnce?: boolean; inPartitions?: number }) {
   const t = { in: uniqueName('sc-in'), out: uniqueName('sc-out'), dlq: uniqueName('sc-dlq') }
-  await kafka.ensureTopics([{ name: t.in, partitions: 2 }, { name: t.out, partitions: 3 }, { name: t.dlq, partitions: 1 }])
+  await kafka.ensureTopics([{ name: t.in, partitions: opts.inPartitions ?? 2 }, { name: t.out, partitions: 3 }, { name: t.dlq, partitions: 1 }])
   const producer = await kafka.producer()
   await producer.send(t.in, [
     ...events.map((e) => ({ key: `${e.app_name}|${e.request_model}`, value: codec.encode('LlmInteraction', e) })),
@@ -53,6 +53,7 @@ async function run(events: ReturnType<typeof generateEvents>, opts: { scoring?: 
     exactlyOnce: opts.exactlyOnce ?? true, ...(opts.scoring ? { scoring: opts.scoring(scorers) } : {}),
   })
   const out: { partition: number; key: string; value: ScoredInteraction }[] = []
+  let stats = svc.stats()
   try {
     await waitFor(async () => {
       out.length = 0
@@ -64,6 +65,7 @@ async function run(events: ReturnType<typeof generateEvents>, opts: { scoring?: 
     }, 60_000, 'scores for every event')
   } finally {
     await svc.stop()
+    stats = svc.stats()
   }
   const dead: string[] = []
   const deadValues: Buffer[] = []
@@ -71,7 +73,7 @@ async function run(events: ReturnType<typeof generateEvents>, opts: { scoring?: 
     dead.push(String(m.headers['dlq.error.code']))
     deadValues.push(m.value ?? Buffer.alloc(0))
   } })
-  return { out, dead, deadValues }
+  return { out, dead, deadValues, stats, topics: t }
 }
 
 describe('scorer service', () => {
@@ -100,6 +102,18 @@ describe('scorer service', () => {
     }
     for (const seq of byKey.values()) expect(seq).toEqual([...seq].sort((a, b) => a - b))
     expect(dead.sort()).toEqual(['DECODE_UNKNOWN_FORMAT', 'VALIDATION'])
+  })
+
+  it('group commit: partition batches that finish during a transaction share the next one, each event exactly once', async () => {
+    const events = generateEvents(600, 21)
+    const { out, stats } = await run(events, { inPartitions: 6 })
+    // readRange reads committed records only: aborted or duplicated transactions would show here.
+    expect(out).toHaveLength(events.length)
+    expect(new Set(out.map((o) => o.value.event_id)).size).toBe(events.length)
+    expect(stats.scored).toBe(events.length)
+    expect(stats.batches).toBeGreaterThanOrEqual(3)
+    expect(stats.transactions).toBeGreaterThan(0)
+    expect(stats.transactions).toBeLessThan(stats.batches)
   })
 
   it('isolates a crashing scorer: an error entry for it, every other scorer still scores', async () => {
