@@ -343,13 +343,6 @@ const INTERN_WORDS: string[] = []
  * object as for earlier equal words, and its id (-1 once the table is full and the word is new).
  */
 function pushInterned(s: string, cs: number, j: number, h: number, parts: string[], ids: number[]): void {
-  const id = internId(s, cs, j, h)
-  parts.push(id >= 0 ? (INTERN_WORDS[id] as string) : s.slice(cs, j))
-  ids.push(id)
-}
-
-/** The id of the word s[cs, j) (hash h), added when new; -1 when it is new and the table is full. */
-function internId(s: string, cs: number, j: number, h: number): number {
   const len = j - cs
   let slot = h & INTERN_MASK
   for (;;) {
@@ -357,38 +350,24 @@ function internId(s: string, cs: number, j: number, h: number): number {
     if (idx === 0) break
     if (INTERN_HASHES[idx - 1] === h) {
       const w = INTERN_WORDS[idx - 1] as string
-      if (w.length === len && sameChars(s, cs, w)) return idx - 1
+      if (w.length === len && sameChars(s, cs, w)) {
+        parts.push(w)
+        ids.push(idx - 1)
+        return
+      }
     }
     slot = (slot + 1) & INTERN_MASK
   }
-  if (INTERN_WORDS.length >= INTERN_MAX) return -1
-  INTERN_WORDS.push(s.slice(cs, j))
+  const w = s.slice(cs, j)
+  parts.push(w)
+  if (INTERN_WORDS.length >= INTERN_MAX) {
+    ids.push(-1)
+    return
+  }
+  ids.push(INTERN_WORDS.length)
+  INTERN_WORDS.push(w)
   INTERN_HASHES.push(h)
   INTERN_SLOTS[slot] = INTERN_WORDS.length
-  return INTERN_WORDS.length - 1
-}
-
-/**
- * Interns parts[k], a token made from a chunk that is not a plain word ("don't" -> "dont", "(3)" ->
- * "3"), when it is letters a-z only or a number of at most two digits (not every number and code:
- * they would fill the table); replaces it by the interned string and returns its id, else -1.
- */
-function internPart(parts: string[], k: number): number {
-  const w = parts[k] as string
-  const n = w.length
-  if (n === 0) return -1
-  let h = 0
-  let digits = 0
-  for (let q = 0; q < n; q++) {
-    const c = w.charCodeAt(q)
-    if (c >= 48 && c <= 57) digits++
-    else if (c < 97 || c > 122) return -1
-    h = (Math.imul(h, 31) + c) | 0
-  }
-  if (digits > 0 && (digits < n || n > 2)) return -1
-  const id = internId(w, 0, n, h)
-  if (id >= 0) parts[k] = INTERN_WORDS[id] as string
-  return id
 }
 
 function sameChars(s: string, cs: number, w: string): boolean {
@@ -445,9 +424,8 @@ function scanNorm(s: string): { toks: string[]; ids: number[] } {
     }
     let e = j
     while (e < n && !isSpace(s.charCodeAt(e))) e++
-    const from = parts.length
     fastChunk(s, cs, e, parts)
-    for (let k = from; k < parts.length; k++) ids.push(internPart(parts, k))
+    while (ids.length < parts.length) ids.push(-1)
     i = e
   }
   return joinSpacedLetters(parts, ids)
