@@ -82,7 +82,8 @@ export class Codec {
   /** Newest version per record: the reader schema and the id new messages are written with. */
   private readonly latest = new Map<RecordName, SchemaEntry>()
   private readonly resolvers = new Map<string, avro.Resolver>()
-  private readonly projections = new Map<string, Projection>()
+  /** Per SkipFields object (callers pass a constant) and reader schema id. */
+  private readonly projections = new WeakMap<SkipFields, Map<number, Projection>>()
   private readonly maxBytes: number
   /** Whether Avro-decoded LlmInteractions are checked by `withinInteractionContract` instead of zod. */
   private readonly fastInteractions: boolean
@@ -240,13 +241,17 @@ export class Codec {
   }
 
   private projection(reader: SchemaEntry, skip: SkipFields): Projection {
-    const key = `${reader.id}:${JSON.stringify(skip)}`
-    let p = this.projections.get(key)
+    let byReader = this.projections.get(skip)
+    if (!byReader) {
+      byReader = new Map()
+      this.projections.set(skip, byReader)
+    }
+    let p = byReader.get(reader.id)
     if (!p) {
       const full = reader.type.schema() as avro.Schema
       const type = avro.Type.forSchema(withoutFields(full, skip), avroOpts())
       p = { type, resolvers: new Map(), fill: compileFill(reader.type, skip) ?? (() => {}) }
-      this.projections.set(key, p)
+      byReader.set(reader.id, p)
     }
     return p
   }
