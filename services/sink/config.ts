@@ -16,7 +16,7 @@ export const sinkEnvSchema = baseEnvSchema.extend(retentionEnvSchema.shape).exte
    */
   SINK_FLUSH_MS: z.coerce.number().int().min(1).max(600_000).default(1_000),
   /** Bytes of llm.scores the broker collects for one fetch (= one insert) when traffic is high. */
-  SINK_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+  SINK_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(8 * 1024 * 1024).default(4 * 1024 * 1024),
   /** Most text the sink will store: the stricter of this and the event's own text_mode wins. */
   SINK_TEXT_MODE: z.enum(TEXT_MODES).default('redacted'),
   /** How long one flush retries an unreachable ClickHouse before handing the batch back to the runner. */

@@ -135,7 +135,9 @@ export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
     partitionsConsumedConcurrently: config.concurrency,
     fetchMinBytes: config.fetchMinBytes ?? DEFAULT_FETCH_MIN_BYTES,
     fetchMaxWaitMs: config.flushMs,
-    maxBytesPerPartition: 2 * 1024 * 1024,
+    // At least the min bytes: the broker counts each partition's bytes up to this cap towards them,
+    // so with a smaller cap a backlog on one partition alone would wait SINK_FLUSH_MS per fetch.
+    maxBytesPerPartition: Math.max(1024 * 1024, config.fetchMinBytes ?? DEFAULT_FETCH_MIN_BYTES),
     ...(config.retry ? { retry: config.retry } : {}),
     ...(deps.onFatal ? { onFatal: deps.onFatal } : {}),
   }

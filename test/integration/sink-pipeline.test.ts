@@ -108,6 +108,26 @@ describe('sink on a real broker and chDB', () => {
     expect(leaked).toBe(0)
   })
 
+  it('drains a backlog on a single partition in full fetches, without a SINK_FLUSH_MS wait per fetch', async () => {
+    const t = await setup()
+    APP.a = uniqueName('one-partition')
+    // ~10 MB on one partition: with a per-partition fetch cap below the fetch's min bytes, every
+    // fetch would wait flushMs (5 s) for bytes no other partition brings: over 20 s in all.
+    const events = Array.from({ length: 3300 }, (_, i) => scored({ app: APP.a, response: `${'lorem ipsum dolor '.repeat(170)} ${i}` }))
+    const p = await kafka.producer()
+    // In sends of 50, as the scorer writes them: the broker returns whole record batches only.
+    for (let i = 0; i < events.length; i += 50) {
+      await p.send(t.scores, events.slice(i, i + 50).map((e) => ({ key: 'one-key', partition: 1, value: codec.encode('ScoredInteraction', e) })))
+    }
+    await p.disconnect()
+    const started = Date.now()
+    await sink(t, { flushMs: 5_000, batchRows: 1_000_000 })
+    await waitFor(async () => (await counts(APP.a)).interactions === events.length, 60_000, 'every event stored')
+    // Start-up, one wait at the end of the backlog (less than 4 MiB left) and the inserts.
+    expect(Date.now() - started).toBeLessThan(16_000)
+    expect((await counts(APP.a)).distinctEvents).toBe(events.length)
+  })
+
   it('a ClickHouse outage pauses consumption, commits nothing early, and loses nothing', async () => {
     const t = await setup()
     const app = uniqueName('outage')
