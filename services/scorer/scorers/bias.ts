@@ -10,7 +10,7 @@
  * "surprisingly", "unlike") weaken it. Value = noisy-or of the evidence, in [0,1].
  */
 import { z } from 'zod'
-import { fixedDetails, type AnalyzedText, type ScoreResult, type Scorer } from '../scorer.js'
+import { fixedDetails, withTarget, type AnalyzedText, type ScoreResult, type Scorer } from '../scorer.js'
 import { normIdsOf, normTokensOf } from '../text.js'
 import { groupsOf, PROTECTED, type GroupCategory, type GroupMention } from '../lexicons/groups.js'
 import {
@@ -209,8 +209,8 @@ export const biasScorer: Scorer<BiasParams> = {
   reads: ['response_text', 'messages'],
   params: biasParams,
   score(input, p) {
-    const out: ScoreResult[] = [{ target: 'response', ...scoreBias(input.response, p) }]
-    if (p.scorePrompt) out.push({ target: 'prompt', ...scoreBias(input.prompt, p) })
+    const out: ScoreResult[] = [withTarget('response', scoreBias(input.response, p))]
+    if (p.scorePrompt) out.push(withTarget('prompt', scoreBias(input.prompt, p)))
     return out
   },
 }

@@ -14,7 +14,7 @@
  * "bypass surgery", "override a method") do not fire on their own.
  */
 import { z } from 'zod'
-import { fixedDetails, type AnalyzedText, type ScoreResult, type Scorer } from '../scorer.js'
+import { fixedDetails, withTarget, type AnalyzedText, type ScoreResult, type Scorer } from '../scorer.js'
 import { analyze, normIdsOf, normTokensOf, type Analyzed } from '../text.js'
 import { MARKUP, RULES, type InjectionKind, type Rule } from '../lexicons/injection.js'
 
@@ -332,7 +332,7 @@ export const injectionScorer: Scorer<InjectionParams> = {
   score(input, p) {
     const promptEmpty = input.prompt.raw.trim().length === 0
     const prompt = promptEmpty ? undefined : scanText(input.prompt, p)
-    const out: ScoreResult[] = [{ target: 'prompt', ...(prompt === undefined ? EMPTY_RESULT : resultOf(prompt.hits, p)) }]
+    const out: ScoreResult[] = [withTarget('prompt', prompt === undefined ? EMPTY_RESULT : resultOf(prompt.hits, p))]
     if (p.scanContext) {
       if (input.context.length === 0) {
         out.push({ target: 'context', status: 'not_applicable', value: null, label: 'no context', flagged: false, details: {} })

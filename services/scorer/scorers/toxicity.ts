@@ -14,7 +14,7 @@
  * predicate in the same sentence ("<group> are vermin", "<group> should be deported").
  */
 import { z } from 'zod'
-import { fixedDetails, type AnalyzedText, type ScoreResult, type Scorer } from '../scorer.js'
+import { fixedDetails, withTarget, type AnalyzedText, type ScoreResult, type Scorer } from '../scorer.js'
 import { INTERN_MAX, normIdsOf, normTokensOf } from '../text.js'
 import { groupsOf, PROTECTED, type GroupMention } from '../lexicons/groups.js'
 import {
@@ -389,8 +389,8 @@ export const toxicityScorer: Scorer<ToxicityParams> = {
   params: toxicityParams,
   score(input, p) {
     const out: ScoreResult[] = []
-    if (p.scorePrompt) out.push({ target: 'prompt', ...scoreToxicity(input.prompt, p) })
-    out.push({ target: 'response', ...scoreToxicity(input.response, p) })
+    if (p.scorePrompt) out.push(withTarget('prompt', scoreToxicity(input.prompt, p)))
+    out.push(withTarget('response', scoreToxicity(input.response, p)))
     return out
   },
 }
