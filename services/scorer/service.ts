@@ -16,7 +16,7 @@
 import os from 'node:os'
 import type { Codec } from '../../shared/codec.js'
 import { TOPICS, type LlmInteraction } from '../../shared/contract.js'
-import type { KafkaHandle, OutMessage, Producer } from '../../shared/kafka.js'
+import type { KafkaHandle, OutMessage, Producer, SourceOffset } from '../../shared/kafka.js'
 import type { Logger } from '../../shared/logger.js'
 import { metrics } from '../../shared/metrics.js'
 import { startConsumer, startUndecodedConsumer, type ConsumerHandle, type Rejected } from '../../shared/runner.js'
@@ -46,7 +46,7 @@ export interface ScorerDeps {
 
 export interface ScorerService {
   consumer: ConsumerHandle
-  /** Events scored, partition batches handled, Kafka transactions committed (exactly-once: one per batch). */
+  /** Events scored, partition batches handled, Kafka transactions committed (exactly-once; several batches may share one). */
   stats(): { scored: number; batches: number; transactions: number }
   stop(): Promise<void>
 }
@@ -63,12 +63,34 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerService> {
     exactlyOnce ? { transactionalId: deps.transactionalId ?? `${groupId}-${os.hostname()}-${process.pid}` } : {},
   )
   const scoring: Scoring = deps.scoring ?? new InlineScoring(deps.scorers, deps.config, deps.codec, deps.textMode ?? 'redacted')
-  // One transactional producer runs one transaction at a time: serialize the hand-offs, one
-  // transaction per partition batch. (A group commit of several batches per transaction was tried
-  // on 2026-11-27 and backed out: the kill -9 fault scenario lost one partition's tail once in four
-  // runs with it on; see docs/RELIABILITY.md.)
-  let txChain: Promise<unknown> = Promise.resolve()
+  // One transactional producer runs one transaction at a time. Group commit: batches that finish
+  // while a transaction is in flight wait for it and then go together in the next one (their
+  // messages and every partition's offsets), so there are fewer transactions than batches when
+  // busy and no added wait when idle. A failed transaction fails every batch in it (each retries).
+  let waiting: { messages: OutMessage[]; source: SourceOffset; done: (err?: unknown) => void }[] = []
+  let inFlight: Promise<void> | null = null
   let transactions = 0
+  const commitNext = (): void => {
+    if (inFlight !== null || waiting.length === 0) return
+    const group = waiting
+    waiting = []
+    transactions++
+    inFlight = producer
+      .sendWithOffsets(outputTopic, group.flatMap((w) => w.messages), group.map((w) => w.source))
+      .then(
+        () => group.forEach((w) => w.done()),
+        (err: unknown) => group.forEach((w) => w.done(err ?? new Error('transaction failed'))),
+      )
+      .finally(() => {
+        inFlight = null
+        commitNext()
+      })
+  }
+  const commitInGroup = (messages: OutMessage[], source: SourceOffset): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ messages, source, done: (err) => (err === undefined ? resolve() : reject(err)) })
+      commitNext()
+    })
   let scored = 0
   let batches = 0
 
@@ -81,12 +103,7 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerService> {
       headers: { 'llmwatch.source.offset': offsets[i]!, 'llmwatch.source.partition': sourcePartition },
     }))
     if (exactlyOnce) {
-      const run = txChain.then(() =>
-        producer.sendWithOffsets(outputTopic, messages, { groupId, topic: batch.topic, partition: batch.partition, offset: batch.nextOffset }),
-      )
-      txChain = run.catch(() => {})
-      await run
-      transactions++
+      await commitInGroup(messages, { groupId, topic: batch.topic, partition: batch.partition, offset: batch.nextOffset })
     } else {
       await producer.send(outputTopic, messages)
     }
@@ -104,6 +121,10 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerService> {
     topic: inputTopic,
     ...(deps.dlqTopic ? { dlqTopic: deps.dlqTopic } : {}),
     partitionsConsumedConcurrently: deps.concurrency ?? 3,
+    // Each fetch, batch and transaction has a fixed cost: under load let the broker gather 64 KiB
+    // (~30 events) per fetch; when quiet it answers within 50 ms anyway.
+    fetchMinBytes: 64 * 1024,
+    fetchMaxWaitMs: 50,
   }
   const scoreRaw = scoring.scoreRaw?.bind(scoring)
   const consumer = scoreRaw
@@ -142,7 +163,7 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerService> {
     stop: () =>
       (stopping ??= (async () => {
         await consumer.stop()
-        await txChain
+        while (inFlight !== null) await inFlight
         await producer.disconnect()
         await scoring.close()
         log.info({ scored }, 'scorer stopped')

@@ -104,7 +104,7 @@ describe('scorer service', () => {
     expect(dead.sort()).toEqual(['DECODE_UNKNOWN_FORMAT', 'VALIDATION'])
   })
 
-  it('exactly-once: one transaction per partition batch, each event exactly once', async () => {
+  it('group commit: partition batches that finish during a transaction share the next one, each event exactly once', async () => {
     const events = generateEvents(600, 21)
     const { out, stats } = await run(events, { inPartitions: 6 })
     // readRange reads committed records only: aborted or duplicated transactions would show here.
@@ -112,7 +112,8 @@ describe('scorer service', () => {
     expect(new Set(out.map((o) => o.value.event_id)).size).toBe(events.length)
     expect(stats.scored).toBe(events.length)
     expect(stats.batches).toBeGreaterThanOrEqual(3)
-    expect(stats.transactions).toBe(stats.batches)
+    expect(stats.transactions).toBeGreaterThan(0)
+    expect(stats.transactions).toBeLessThan(stats.batches)
   })
 
   it('isolates a crashing scorer: an error entry for it, every other scorer still scores', async () => {
