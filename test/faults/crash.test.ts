@@ -74,7 +74,8 @@ describe('scenario 1: kill -9 and restart each service during a run', () => {
       throw err
     }
     try {
-      await drained(kafka, Number(process.env.FAULTS_DRAIN_MS ?? 400_000))
+      // Every event is valid here: each must end up readable on llm.scores.
+      await drained(kafka, Number(process.env.FAULTS_DRAIN_MS ?? 400_000), w.events.length)
     } catch (err) {
       for (const p of live.values()) console.error(`--- ${p.name} log tail\n${logTail(p)}`)
       recordFailure(`1. kill -9 ${KILLED.join(', ')}`, N, started, err)

@@ -334,10 +334,20 @@ export async function consumedTo(kafka: KafkaHandle, groupId: string, topic: str
  * only transaction markers or aborted records (kafkajs skips eachBatch for those), so a group can
  * keep a lag of a few marker offsets forever. See docs/RELIABILITY.md.
  */
-export async function drained(kafka: KafkaHandle, timeoutMs = 300_000): Promise<void> {
+export async function drained(kafka: KafkaHandle, timeoutMs = 300_000, expectedScores?: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   const left = () => Math.max(1000, deadline - Date.now())
   await until(async () => (await kafka.groupLag(GROUPS.scorer, TOPICS.interactions.name)) === 0, left(), 'the scorer to reach lag 0', 500)
+  if (expectedScores !== undefined) {
+    // A scorer killed inside a transaction leaves it open until the broker aborts it (the
+    // producer's transaction timeout, 60 s, when the replacement has another transactional id);
+    // until then read-committed readers stop at its first record, and "the end of llm.scores"
+    // would be read too early. Lost records would never appear: the wait then times out.
+    const waitStart = Date.now()
+    await until(async () => (await readAll(kafka, TOPICS.scores.name, () => {})) >= expectedScores, left(), `all ${expectedScores} score records readable on llm.scores`, 2000)
+    const waited = Date.now() - waitStart
+    if (waited > 5000) console.log(`[drained] score records were hidden behind an open transaction for ${waited} ms after the scorer reached lag 0`)
+  }
   const end = await endOfData(kafka, TOPICS.scores.name)
   try {
     await until(async () => (await consumedTo(kafka, GROUPS.sink, TOPICS.scores.name, end)) && (await consumedTo(kafka, GROUPS.alerter, TOPICS.scores.name, end)), left(), 'the sink and the alerter to consume every score', 500)
