@@ -51,7 +51,7 @@ describe('scenario 2: broker restart mid-run', () => {
     const outageMs = Math.max(...outages)
     await producing
     try {
-      await drained(kafka)
+      await drained(kafka, undefined, w.events.length)
     } catch (err) {
       for (const p of live.values()) console.error(`--- ${p.name} log tail\n${logTail(p)}`)
       recordFailure('2. Kafka broker restart', N, started, err)

@@ -52,7 +52,7 @@ describe('scenario 3: ClickHouse unavailable for 30 s', () => {
     const recoveryMs = await timeToProgress(kafka, GROUPS.sink, TOPICS.scores.name, duringOutage)
     await producing
     try {
-      await drained(kafka)
+      await drained(kafka, undefined, w.events.length)
     } catch (err) {
       for (const p of live) console.error(`--- ${p.name} log tail\n${logTail(p)}`)
       throw err

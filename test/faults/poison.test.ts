@@ -89,7 +89,7 @@ describe('scenario 4: 10 % poison messages', () => {
     // Small produce chunks: a 10 MB message stays (nearly) alone in its request.
     await produce(kafka, stream, { chunk: 50 })
     try {
-      await drained(kafka)
+      await drained(kafka, undefined, w.events.length)
     } catch (err) {
       for (const p of live.values()) console.error(`--- ${p.name} log tail\n${logTail(p)}`)
       throw err

@@ -79,7 +79,7 @@ describe('scenario 6: rebalance storm', () => {
     await until(async () => (await kafka.groupLag(GROUPS.scorer, TOPICS.interactions.name)) === 0, 300_000, 'the scorer group to catch up')
     const recoveryMs = Date.now() - stormOver
     try {
-      await drained(kafka)
+      await drained(kafka, undefined, w.events.length)
     } catch (err) {
       for (const p of live) console.error(`--- ${p.name} log tail\n${logTail(p)}`)
       throw err

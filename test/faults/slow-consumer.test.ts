@@ -68,7 +68,7 @@ describe('scenario 5: slow consumer', () => {
     const released = Date.now()
     await producing
     try {
-      await drained(kafka)
+      await drained(kafka, undefined, w.events.length)
     } catch (err) {
       for (const p of live) console.error(`--- ${p.name} log tail\n${logTail(p)}`)
       throw err
