@@ -4,6 +4,9 @@ import { baseEnvSchema, loadEnv } from '../../shared/config.js'
 import { TOPICS } from '../../shared/contract.js'
 import { retentionEnvSchema } from '../../shared/migrate.js'
 
+/** Default of SINK_FETCH_MIN_BYTES (also the sink's when started without it). */
+export const DEFAULT_FETCH_MIN_BYTES = 4 * 1024 * 1024
+
 export const TEXT_MODES = ['none', 'redacted', 'full'] as const
 export type TextMode = (typeof TEXT_MODES)[number]
 
@@ -16,7 +19,7 @@ export const sinkEnvSchema = baseEnvSchema.extend(retentionEnvSchema.shape).exte
    */
   SINK_FLUSH_MS: z.coerce.number().int().min(1).max(600_000).default(1_000),
   /** Bytes of llm.scores the broker collects for one fetch (= one insert) when traffic is high. */
-  SINK_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(8 * 1024 * 1024).default(4 * 1024 * 1024),
+  SINK_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(8 * 1024 * 1024).default(DEFAULT_FETCH_MIN_BYTES),
   /** Most text the sink will store: the stricter of this and the event's own text_mode wins. */
   SINK_TEXT_MODE: z.enum(TEXT_MODES).default('redacted'),
   /** How long one flush retries an unreachable ClickHouse before handing the batch back to the runner. */

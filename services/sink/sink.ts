@@ -11,13 +11,12 @@ import type { KafkaHandle, Producer } from '../../shared/kafka.js'
 import type { Logger } from '../../shared/logger.js'
 import { prom, registry } from '../../shared/metrics.js'
 import { deadLetterMessage, startConsumer, type ConsumerHandle } from '../../shared/runner.js'
-import type { TextMode } from './config.js'
+import { DEFAULT_FETCH_MIN_BYTES, type TextMode } from './config.js'
 import { alertUnit, scoredUnit, TABLES, COMPACT_COLUMNS } from './rows.js'
 import { BufferedWriter, type Rejected, type WriterStats } from './writer.js'
 
 export const SERVICE = 'sink'
 const DEFAULT_LINGER_MS = 20
-const DEFAULT_FETCH_MIN_BYTES = 4 * 1024 * 1024
 
 /** The alerts consumer's group, derived from the configured one. */
 export const alertsGroupId = (groupId: string): string => `${groupId}.alerts`
@@ -126,6 +125,7 @@ export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
   })
   registerMetrics(() => writer.stats)
 
+  const fetchMinBytes = config.fetchMinBytes ?? DEFAULT_FETCH_MIN_BYTES
   const common = {
     kafka,
     codec,
@@ -133,11 +133,11 @@ export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
     service: SERVICE,
     fromBeginning: true,
     partitionsConsumedConcurrently: config.concurrency,
-    fetchMinBytes: config.fetchMinBytes ?? DEFAULT_FETCH_MIN_BYTES,
+    fetchMinBytes,
     fetchMaxWaitMs: config.flushMs,
     // At least the min bytes: the broker counts each partition's bytes up to this cap towards them,
     // so with a smaller cap a backlog on one partition alone would wait SINK_FLUSH_MS per fetch.
-    maxBytesPerPartition: Math.max(1024 * 1024, config.fetchMinBytes ?? DEFAULT_FETCH_MIN_BYTES),
+    maxBytesPerPartition: Math.max(1024 * 1024, fetchMinBytes),
     ...(config.retry ? { retry: config.retry } : {}),
     ...(deps.onFatal ? { onFatal: deps.onFatal } : {}),
   }

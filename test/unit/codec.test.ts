@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import avro from 'avsc'
 import { describe, expect, it } from 'vitest'
 import { avroOpts, Codec } from '../../shared/codec.js'
-import { LIMITS, LlmInteractionSchema, type LlmInteraction, type ScoredInteraction } from '../../shared/contract.js'
+import { LIMITS, LlmInteractionSchema, type LlmInteraction, type RecordOf, type ScoredInteraction } from '../../shared/contract.js'
 import { repoPath } from '../../shared/paths.js'
 import { generateEvents, Rng } from '../../shared/traffic/index.js'
 import { interaction } from '../fixtures.js'
@@ -137,6 +137,28 @@ describe('zod schema sanity', () => {
   })
 })
 
+/**
+ * Encodes each base record (then mutated copies of them) and decodes it with `codec` (fast contract
+ * check) and with `reference` (zod for everything): same verdict, same value, same code and reason.
+ */
+function expectSameVerdicts<R extends 'LlmInteraction' | 'ScoredInteraction'>(
+  record: R, reference: Codec, base: RecordOf<R>[], mutations: ((x: RecordOf<R>) => void)[], rng: Rng, rounds: number,
+): { accepted: number; rejected: number } {
+  const verdicts = { accepted: 0, rejected: 0 }
+  for (let i = 0; i < rounds; i++) {
+    const x = structuredClone(base[i % base.length]!)
+    for (let m = i < base.length ? 0 : rng.int(1, 3); m > 0; m--) rng.pick(mutations)(x)
+    const buf = codec.encode(record, x)
+    const fast = codec.decode(record, buf)
+    const ref = reference.decode(record, buf)
+    expect(fast.ok, JSON.stringify(ref).slice(0, 300)).toBe(ref.ok)
+    if (fast.ok && ref.ok) expect(fast.value).toEqual(ref.value)
+    if (!fast.ok && !ref.ok) expect([fast.code, fast.reason]).toEqual([ref.code, ref.reason])
+    verdicts[fast.ok ? 'accepted' : 'rejected']++
+  }
+  return verdicts
+}
+
 describe('fast contract check for Avro-typed LlmInteractions', () => {
   // The reference: the same codec with zod for every record. The fast path must accept exactly what
   // zod accepts (same value), and reject exactly what zod rejects (same code and reason).
@@ -202,18 +224,7 @@ describe('fast contract check for Avro-typed LlmInteractions', () => {
 
   it('accepts and rejects exactly like the zod contract, over generated and mutated events', () => {
     const base = [...generateEvents(300, 11), interaction(), interaction({ first_token_time: null })]
-    const verdicts = { accepted: 0, rejected: 0 }
-    for (let i = 0; i < 4000; i++) {
-      const e = structuredClone(base[i % base.length]!)
-      for (let m = i < base.length ? 0 : rng.int(1, 3); m > 0; m--) rng.pick(mutations)(e)
-      const buf = codec.encode('LlmInteraction', e)
-      const fast = codec.decode('LlmInteraction', buf)
-      const ref = reference.decode('LlmInteraction', buf)
-      expect(fast.ok, JSON.stringify(ref).slice(0, 300)).toBe(ref.ok)
-      if (fast.ok && ref.ok) expect(fast.value).toEqual(ref.value)
-      if (!fast.ok && !ref.ok) expect([fast.code, fast.reason]).toEqual([ref.code, ref.reason])
-      verdicts[fast.ok ? 'accepted' : 'rejected']++
-    }
+    const verdicts = expectSameVerdicts('LlmInteraction', reference, base, mutations, rng, 4000)
     // Both outcomes are well represented, so neither side of the rules goes untested.
     expect(verdicts.accepted).toBeGreaterThan(800)
     expect(verdicts.rejected).toBeGreaterThan(800)
@@ -283,18 +294,7 @@ describe('fast contract check for Avro-typed ScoredInteractions', () => {
   it('accepts and rejects exactly like the zod contract, over scored and mutated records', () => {
     const config = defaultScorerConfig(SCORERS)
     const base = generateEvents(120, 12).map((e, i) => scoreEvent(e, SCORERS, config, { textMode: (['full', 'redacted', 'none'] as const)[i % 3] }))
-    const verdicts = { accepted: 0, rejected: 0 }
-    for (let i = 0; i < 3000; i++) {
-      const s = structuredClone(base[i % base.length]!)
-      for (let m = i < base.length ? 0 : rng.int(1, 3); m > 0; m--) rng.pick(mutations)(s)
-      const buf = codec.encode('ScoredInteraction', s)
-      const fast = codec.decode('ScoredInteraction', buf)
-      const ref = reference.decode('ScoredInteraction', buf)
-      expect(fast.ok, JSON.stringify(ref).slice(0, 300)).toBe(ref.ok)
-      if (fast.ok && ref.ok) expect(fast.value).toEqual(ref.value)
-      if (!fast.ok && !ref.ok) expect([fast.code, fast.reason]).toEqual([ref.code, ref.reason])
-      verdicts[fast.ok ? 'accepted' : 'rejected']++
-    }
+    const verdicts = expectSameVerdicts('ScoredInteraction', reference, base, mutations, rng, 3000)
     expect(verdicts.accepted).toBeGreaterThan(600)
     expect(verdicts.rejected).toBeGreaterThan(600)
   })
