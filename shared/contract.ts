@@ -149,9 +149,18 @@ export const AlertSchema = z
     summary: z.string().max(4096),
     runbook_url: z.string().max(1024).nullable().default(null),
     example_event_ids: z.array(z.string()).max(20).default([]),
+    /** Unit of value and threshold (schemas/Alert.avsc); strings, so a new unit does not break old readers. */
+    unit: z.string().max(32).default(''),
+    resolve_reason: z.string().max(64).nullable().default(null),
+    /** The evaluated series in this alert (e.g. each affected model and environment), worst first. */
+    series: z
+      .array(z.object({ labels: z.record(z.string(), z.string()), value: z.number().finite(), severity: z.enum(['info', 'warning', 'critical']) }).strict())
+      .max(100)
+      .default([]),
   })
   .strict()
 export type Alert = z.infer<typeof AlertSchema>
+export type AlertSeries = Alert['series'][number]
 
 /** Topic names and the record each carries: checked by the compiler, used by the codec and admin. */
 export const TOPICS = {
