@@ -4,9 +4,11 @@
  * `content-type: application/json` header or a leading `{`. Every decoded record is validated with
  * the zod contract. Expected failures are data (`DecodeResult`), never exceptions.
  *
- * Schema ids come from schemas/registry.json. A reader resolves any registered writer version of its
- * record to the newest version it knows (Avro schema resolution), so old and new producers and
- * consumers interoperate while fields are added with defaults.
+ * Schema ids come from schemas/registry.json, or, where SCHEMA_REGISTRY_URL is set, from a
+ * Confluent-compatible schema registry (shared/schema-registry.ts builds that codec: `registry` ids,
+ * writer schemas it `learn`s, unknown ids looked up by `resolveUnknownIds`). A reader resolves any
+ * registered writer version of its record to the newest version it knows (Avro schema resolution), so
+ * old and new producers and consumers interoperate while fields are added with defaults.
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -75,6 +77,22 @@ export interface CodecOptions {
   maxBytes?: number
   /** Check Avro-typed LlmInteractions without zod (default true; false: zod for everything, the reference). */
   fastValidation?: boolean
+  /**
+   * Registry mode: the schema registry's id for each record's newest local schema, used instead of
+   * registry.json's fixed ids (which are then not known at all: they mean nothing to a registry).
+   */
+  registry?: { ids: Record<RecordName, number> }
+}
+
+/** The local schemas: one per subject and version, from registry.json and the .avsc files. */
+export function readLocalSchemas(dir: string = SCHEMAS_DIR): { subject: string; version: number; id: number; text: string; schema: { name: string } }[] {
+  const reg = JSON.parse(readFileSync(path.join(dir, 'registry.json'), 'utf8')) as RegistryFile
+  return Object.entries(reg.subjects).flatMap(([subject, versions]) =>
+    versions.map((v) => {
+      const text = readFileSync(path.join(dir, v.file), 'utf8')
+      return { subject, version: v.version, id: v.id, text, schema: JSON.parse(text) as { name: string } }
+    }),
+  )
 }
 
 export class Codec {
@@ -94,6 +112,8 @@ export class Codec {
    * (most of ours), writes the whole record a second time.
    */
   private scratch = Buffer.allocUnsafeSlow(64 * 1024)
+  /** Registry mode: fetches unknown schema ids and `learn`s them (shared/schema-registry.ts). */
+  private lookup: ((ids: number[]) => Promise<void>) | null = null
 
   constructor(entries: SchemaEntry[], opts: Omit<CodecOptions, 'schemasDir'> = {}) {
     this.maxBytes = opts.maxBytes ?? LIMITS.maxEventBytes
@@ -115,16 +135,51 @@ export class Codec {
 
   /** Loads schemas/registry.json (cached per directory). */
   static load(opts: CodecOptions = {}): Codec {
-    const dir = opts.schemasDir ?? SCHEMAS_DIR
-    const reg = JSON.parse(readFileSync(path.join(dir, 'registry.json'), 'utf8')) as RegistryFile
-    const entries: SchemaEntry[] = []
-    for (const [subject, versions] of Object.entries(reg.subjects)) {
-      for (const v of versions) {
-        const schema = JSON.parse(readFileSync(path.join(dir, v.file), 'utf8')) as { name: string }
-        entries.push({ id: v.id, subject, version: v.version, record: schema.name as RecordName, type: avro.Type.forSchema(schema as avro.Schema, avroOpts()) })
-      }
+    let entries: SchemaEntry[] = readLocalSchemas(opts.schemasDir).map((v) => ({
+      id: v.id, subject: v.subject, version: v.version, record: v.schema.name as RecordName, type: avro.Type.forSchema(v.schema as avro.Schema, avroOpts()),
+    }))
+    const ids = opts.registry?.ids
+    if (ids) {
+      // Only each record's newest schema, under the registry's id.
+      entries = entries.filter((e) => !entries.some((o) => o.record === e.record && o.version > e.version)).map((e) => ({ ...e, id: ids[e.record] }))
     }
     return new Codec(entries, { ...(opts.maxBytes === undefined ? {} : { maxBytes: opts.maxBytes }), ...(opts.fastValidation === undefined ? {} : { fastValidation: opts.fastValidation }) })
+  }
+
+  /**
+   * Adds a writer schema by id (registry mode: a schema the registry holds for one of our subjects).
+   * A schema of another record is kept too, so decoding reports the mismatch. Known ids are ignored.
+   */
+  learn(id: number, schema: avro.Schema): void {
+    if (this.byId.has(id)) return
+    const type = avro.Type.forSchema(schema, avroOpts())
+    const record = shortName((type as avro.types.RecordType).name ?? type.typeName) as RecordName
+    this.byId.set(id, { id, subject: '(registry)', version: 0, record, type })
+  }
+
+  knowsSchemaId(id: number): boolean {
+    return this.byId.has(id)
+  }
+
+  /** Registry mode: how unknown schema ids are looked up (they are then `learn`ed). */
+  setLookup(lookup: (ids: number[]) => Promise<void>): void {
+    this.lookup = lookup
+  }
+
+  /**
+   * Registry mode: looks up the schema ids of these Confluent-framed values the codec does not know,
+   * so `decode` can read them. Rejects when the registry cannot answer (retry later); an id the
+   * registry does not have stays unknown (decode says DECODE_UNKNOWN_SCHEMA_ID). No-op otherwise.
+   */
+  async resolveUnknownIds(values: readonly (Buffer | null | undefined)[]): Promise<void> {
+    if (!this.lookup) return
+    let unknown: Set<number> | null = null
+    for (const v of values) {
+      if (!v || v.length < 5 || v[0] !== MAGIC_BYTE) continue
+      const id = v.readInt32BE(1)
+      if (!this.byId.has(id)) (unknown ??= new Set()).add(id)
+    }
+    if (unknown) await this.lookup([...unknown])
   }
 
   /** The Avro type new messages of `record` are written with. */

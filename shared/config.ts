@@ -28,6 +28,11 @@ export const baseEnvSchema = z.object({
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a SQL identifier').default('llmwatch'),
   CLICKHOUSE_PATH: z.string().default('.data/clickhouse'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * A Confluent-compatible schema registry (shared/schema-registry.ts): Avro records carry its ids.
+   * Unset: the fixed ids of schemas/registry.json.
+   */
+  SCHEMA_REGISTRY_URL: z.url({ protocol: /^https?$/, message: 'expected the http(s) URL of a Confluent-compatible schema registry' }).optional(),
   /** Port of the /metrics and /healthz endpoint; 0 picks a free port. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 })

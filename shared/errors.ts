@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'DECODE_TOO_LARGE'
   | 'VALIDATION'
   | 'KAFKA'
+  | 'SCHEMA_REGISTRY'
   | 'CLICKHOUSE'
   | 'INFRA'
   | 'HANDLER'

@@ -173,14 +173,21 @@ export async function startConsumer<R extends RecordName>(opts: RunnerOptions<R>
   return runLoop(opts, (batch, deadLetter) => {
     const good: ConsumerMessage<RecordOf<R>>[] = []
     const bad: Rejected[] = []
-    batch.messages.forEach((m, index) => {
+    const decodeAll = () => batch.messages.forEach((m, index) => {
       const res: DecodeResult<RecordOf<R>> = opts.codec.decode(opts.record, m.value, m.headers, opts.skipFields)
       if (res.ok) good.push({ topic: m.topic, partition: m.partition, offset: m.offset, timestamp: m.timestamp, key: m.key, headers: m.headers, value: res.value })
       else bad.push({ index, code: res.code, reason: res.reason })
     })
+    // With a schema registry, unknown schema ids are looked up first (an unreachable registry fails the attempt, which is retried).
+    let decoded = false
     const { messages: _raw, deadLetter: _dl, ...rest } = batch
     // Dead letters first: once they are durable, committing past them loses nothing.
     return async () => {
+      if (!decoded) {
+        await opts.codec.resolveUnknownIds(batch.messages.map((m) => m.value))
+        decodeAll()
+        decoded = true
+      }
       await deadLetter(bad)
       return opts.handle({ ...rest, messages: good })
     }

@@ -4,7 +4,7 @@
  * shutdown on SIGTERM/SIGINT. A fatal error exits non-zero.
  */
 import type { z } from 'zod'
-import { Codec } from './codec.js'
+import type { Codec } from './codec.js'
 import { baseEnvSchema, loadEnv, type BaseEnv } from './config.js'
 import { ConfigError } from './errors.js'
 import { runningLocalBrokers } from './infra/index.js'
@@ -12,6 +12,7 @@ import { createKafka, type KafkaHandle } from './kafka.js'
 import { Lifecycle } from './lifecycle.js'
 import { createLogger, type Logger } from './logger.js'
 import { startHttp, type Health } from './metrics.js'
+import { loadCodec } from './schema-registry.js'
 
 export interface ServiceContext<E> {
   env: E
@@ -57,7 +58,7 @@ export async function runService<S extends typeof baseEnvSchema>(
   try {
     const kafka = createKafka({ brokers: brokersFrom(env), clientId: `${env.KAFKA_CLIENT_ID}-${name}`, logger, partitions: env.KAFKA_PARTITIONS })
     await kafka.ensureTopics()
-    const svc = await start({ env, logger, kafka, codec: Codec.load(), lifecycle })
+    const svc = await start({ env, logger, kafka, codec: await loadCodec({ url: env.SCHEMA_REGISTRY_URL, logger }), lifecycle })
     const http = await startHttp({ port: env.METRICS_PORT, health: () => svc.health() })
     logger.info({ metricsPort: http.port }, `${name} running; /metrics and /healthz on port ${http.port}`)
     lifecycle.add('service', () => svc.stop())

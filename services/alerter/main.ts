@@ -2,13 +2,13 @@
  * Entry point of the alerter: config, rules, Kafka, metrics endpoint, ordered shutdown.
  * Run: `npx tsx services/alerter/main.ts` (rules from ALERTER_RULES_FILE).
  */
-import { Codec } from '../../shared/codec.js'
 import { ConfigError } from '../../shared/errors.js'
 import { runningLocalBrokers } from '../../shared/infra/index.js'
 import { createKafka } from '../../shared/kafka.js'
 import { Lifecycle } from '../../shared/lifecycle.js'
 import { createLogger } from '../../shared/logger.js'
 import { startHttp } from '../../shared/metrics.js'
+import { loadCodec } from '../../shared/schema-registry.js'
 import { startAlerter, SERVICE } from './alerter.js'
 import { loadAlerterEnv } from './config.js'
 import { loadRulesFile } from './rules.js'
@@ -34,7 +34,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   }
   const alerter = await startAlerter({
     kafka,
-    codec: Codec.load(),
+    codec: await loadCodec({ url: cfg.SCHEMA_REGISTRY_URL, logger }),
     logger,
     rules,
     webhook,

@@ -13,6 +13,7 @@ import { ConfigError, errorMessage } from '../../shared/errors.js'
 import { runningLocalBrokers } from '../../shared/infra/index.js'
 import { createKafka, type KafkaHandle, type OutMessage } from '../../shared/kafka.js'
 import { silentLogger } from '../../shared/logger.js'
+import { loadCodec } from '../../shared/schema-registry.js'
 import { createTrafficGenerator, type IncidentSpec } from '../../shared/traffic/index.js'
 import { parseProduceArgs, UsageError, USAGE } from './args.js'
 
@@ -193,7 +194,7 @@ export async function main(argv: string[], io: ProduceIo = { err: process.stderr
     let lastPrint = 0
     const result = await produce({
       kafka,
-      codec: Codec.load(),
+      codec: await loadCodec({ url: env.SCHEMA_REGISTRY_URL }),
       topic: args.topic,
       rate: args.rate,
       ...(args.durationMs !== undefined ? { durationMs: args.durationMs } : {}),

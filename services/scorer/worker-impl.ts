@@ -5,8 +5,9 @@
  * buffer): then this thread decodes and validates them too, and reports the rejected ones.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { Codec, type DecodeErrorCode } from '../../shared/codec.js'
+import type { DecodeErrorCode } from '../../shared/codec.js'
 import type { LlmInteraction } from '../../shared/contract.js'
+import { loadCodec } from '../../shared/schema-registry.js'
 import { scoreEvent, type TextMode } from './engine.js'
 import { scoreKey } from './pool.js'
 import { resolveScorerConfig } from './scorer-config.js'
@@ -34,7 +35,8 @@ export interface WorkResult {
 
 const init = workerData as Init
 const config = resolveScorerConfig(init.rawConfig, SCORERS)
-const codec = Codec.load()
+// The thread's env is the scorer's (validated there): with SCHEMA_REGISTRY_URL, the registry's ids.
+const codec = await loadCodec({ url: process.env.SCHEMA_REGISTRY_URL || undefined })
 
 /** Appends encoded records to one growing buffer (transferred at the end: never pooled). */
 class Packer {
