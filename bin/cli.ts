@@ -3,6 +3,8 @@
  * Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
  */
 import { existsSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
+import { LlmwatchError } from '../shared/errors.js'
 import { repoPath } from '../shared/paths.js'
 
 type Main = (argv: string[]) => Promise<number | void>
@@ -55,9 +57,9 @@ const COMMANDS: Record<string, Command> = {
         process.stderr.write(`llmwatch run: expected one of ${SERVICES.join(', ')}; got ${name ?? 'nothing'}\n`)
         return 2
       }
-      const mod = (await import(`../services/${name}/main.js`)) as { main: () => Promise<void> }
-      await mod.main()
-      return undefined
+      // A service's main returns once it runs (2 on a configuration error); it exits by itself later.
+      const mod = (await import(`../services/${name}/main.js`)) as { main: () => Promise<number> }
+      return mod.main()
     },
   },
   infra: {
@@ -111,10 +113,14 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`llmwatch ${name}: ${e.message}\n`)
       return 2
     }
-    process.stderr.write(`llmwatch ${name}: ${e.stack ?? e.message}\n`)
+    // Known failures (unreachable Kafka or ClickHouse, ...) say what to do in their message: no stack.
+    process.stderr.write(`llmwatch ${name}: ${err instanceof LlmwatchError ? e.message : (e.stack ?? e.message)}\n`)
     return 1
   }
 }
 
 // Keep the repository root discoverable for commands that read config/ and schemas/.
 if (!existsSync(repoPath('schemas', 'registry.json'))) process.stderr.write('llmwatch: schemas/registry.json not found\n')
+
+// Run directly (`tsx bin/cli.ts <command>`) it behaves as bin/llmwatch.mjs, exit code included.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = await run(process.argv.slice(2))

@@ -7,7 +7,8 @@
  */
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
-import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
+import { errorMessage, LlmwatchError } from './errors.js'
 
 export type { ClickHouseClient }
 
@@ -25,24 +26,95 @@ export function clickhouseMode(cfg: ClickHouseConfig): 'server' | 'embedded' {
   return cfg.url ? 'server' : 'embedded'
 }
 
+/** How long the first request to a ClickHouse server may take before "cannot reach". */
+const CONNECT_TIMEOUT_MS = 10_000
+
+/** The URL without credentials, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    u.username = ''
+    u.password = ''
+    return u.toString().replace(/\/$/, '')
+  } catch {
+    return url
+  }
+}
+
 /**
  * Returns a client whose queries run in `cfg.database` (created if missing), so SQL names tables
  * unqualified. Over HTTP that is the client's `database` option; chDB's connection ignores that
  * option, so the embedded session is switched with `USE` (session state lives as long as the client).
+ *
+ * Fails with one line saying what to do (LlmwatchError 'CLICKHOUSE', retryable) when a server does
+ * not answer within 10 s, refuses the credentials, or the embedded data directory cannot be opened
+ * (chDB lets one process hold it).
  */
 export async function createClickHouse(cfg: ClickHouseConfig): Promise<ClickHouseClient> {
   if (cfg.url) {
-    const bootstrap = createClient({ url: cfg.url, username: cfg.user ?? 'default', password: cfg.password ?? '' })
-    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}` })
-    await bootstrap.close()
+    const where = `ClickHouse at ${redactUrl(cfg.url)} (CLICKHOUSE_URL)`
+    const bootstrap = createClient({ url: cfg.url, username: cfg.user ?? 'default', password: cfg.password ?? '',
+      request_timeout: CONNECT_TIMEOUT_MS,
+      // The failure is reported below, in one line: no console warning from the client first.
+      log: { level: ClickHouseLogLevel.OFF },
+    })
+    try {
+      const ping = await bootstrap.ping()
+      if (!ping.success) {
+        throw new LlmwatchError('CLICKHOUSE', `cannot reach ${where}: ${errorMessage(ping.error) || 'an HTTP error with no message (is it a ClickHouse server?)'}; check the address and that the server is running`, { retryable: true, cause: ping.error })
+      }
+      await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}` }).catch((err: unknown) => {
+        const msg = errorMessage(err)
+        const hint = /authentication|password|AUTHENTICATION_FAILED|REQUIRED_PASSWORD/i.test(msg)
+          ? 'check CLICKHOUSE_USER and CLICKHOUSE_PASSWORD'
+          : /ACCESS_DENIED|Not enough privileges/i.test(msg)
+            ? `the user ${cfg.user ?? 'default'} (CLICKHOUSE_USER) needs CREATE DATABASE, or create ${cfg.database} (CLICKHOUSE_DATABASE) beforehand`
+            : 'see the server log'
+        throw new LlmwatchError('CLICKHOUSE', `${where} refused CREATE DATABASE ${cfg.database}: ${msg.split('\n')[0]}; ${hint}`, { cause: err })
+      })
+    } finally {
+      await bootstrap.close()
+    }
     return createClient({ url: cfg.url, username: cfg.user ?? 'default', password: cfg.password ?? '', database: cfg.database })
   }
   const dir = path.resolve(cfg.path ?? '.data/clickhouse')
   mkdirSync(dir, { recursive: true })
   const { createChdbConnection } = await import('chdb/connection')
-  // chdb types its connection against its own copy of client-common: structurally the same.
-  const client = createClient({ connection: createChdbConnection({ path: dir }) as never })
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}` })
+  let client: ClickHouseClient
+  try {
+    // chdb types its connection against its own copy of client-common: structurally the same.
+    client = createClient({ connection: createChdbConnection({ path: dir }) as never })
+    await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}` })
+  } catch (err) {
+    const msg = errorMessage(err)
+    if (/Failed to create connection|Cannot lock file|Another server instance/i.test(msg)) {
+      throw new LlmwatchError(
+        'CLICKHOUSE',
+        `cannot open the embedded ClickHouse data directory ${dir} (CLICKHOUSE_PATH): another process most likely holds it ` +
+          '(chDB lets one process open a directory: a running `llmwatch run sink`, `llmwatch demo` or `llmwatch sql`). ' +
+          'Stop that process, or run a ClickHouse server and set CLICKHOUSE_URL so that every process shares it',
+        { retryable: true, cause: err },
+      )
+    }
+    throw err
+  }
   await client.command({ query: `USE ${cfg.database}` })
   return client
+}
+
+/**
+ * createClickHouse for long-running services: while it fails with a retryable error (unreachable
+ * server, data directory held by another process) it calls `onRetry` once per backoff step
+ * (1 s doubling to 30 s) and tries again; other errors are thrown.
+ */
+export async function waitForClickHouse(cfg: ClickHouseConfig, onRetry: (message: string, retryInMs: number) => void): Promise<ClickHouseClient> {
+  for (let delay = 1000; ; delay = Math.min(30_000, delay * 2)) {
+    try {
+      return await createClickHouse(cfg)
+    } catch (err) {
+      if (!(err instanceof LlmwatchError && err.retryable)) throw err
+      onRetry(err.message, delay)
+      await new Promise((r) => setTimeout(r, delay))
+    }
+  }
 }

@@ -3,6 +3,7 @@
  * (kafkajs is in maintenance mode upstream) is this module's work alone.
  */
 import { randomUUID } from 'node:crypto'
+import { createRequire } from 'node:module'
 import {
   Kafka,
   logLevel,
@@ -17,7 +18,7 @@ import {
 } from 'kafkajs'
 import type { Logger } from './logger.js'
 import { TOPICS } from './contract.js'
-import { LlmwatchError } from './errors.js'
+import { errorMessage, LlmwatchError } from './errors.js'
 
 export interface KafkaOptions {
   brokers: string[]
@@ -25,6 +26,14 @@ export interface KafkaOptions {
   logger: Logger
   /** Partitions for topics this project creates. */
   partitions?: number
+  /** Where `brokers` came from (e.g. KAFKA_BROKERS), named in "cannot reach" messages. */
+  source?: string
+  /**
+   * No broker answers at the first connection: 'fail' (default, one-shot commands) throws
+   * "cannot reach Kafka at <brokers> (<source>)" within about 10 s; 'retry' (long-running services)
+   * waits with backoff (1 s doubling to 30 s), one warning per step.
+   */
+  unreachable?: 'fail' | 'retry'
 }
 
 export interface TopicSpec {
@@ -76,17 +85,53 @@ export interface PartitionOffset {
   offset: string
 }
 
+/**
+ * Messages of the broker errors kafkajs retries by itself (the protocol's retriable codes, plus
+ * CONCURRENT_TRANSACTIONS, which the broker expects clients to retry).
+ */
+const RETRIABLE_PROTOCOL_MESSAGES: ReadonlySet<string> = (() => {
+  const { errorCodes } = createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as { errorCodes: { type: string; retriable: boolean; message: string }[] }
+  return new Set(errorCodes.filter((e) => e.retriable || e.type === 'CONCURRENT_TRANSACTIONS').map((e) => e.message))
+})()
+
+/**
+ * The level a kafkajs ERROR entry deserves. kafkajs logs every attempt it retries at ERROR; a
+ * retried, recovered condition is not an error: per-attempt reports (connection errors, retriable
+ * broker responses, failed sends it will retry) go to debug, and consumer crashes to debug too,
+ * because shared/runner.ts reports each one itself (warn when kafkajs restarts the consumer, error
+ * when it gives up). What fails for good reaches the caller as an exception.
+ */
+export function kafkajsErrorLevel(message: string, extra: Record<string, unknown>): 'error' | 'warn' | 'debug' {
+  if (extra.retryCount !== undefined || extra.retryTime !== undefined) return 'debug'
+  if (/^(Crash: |Restarting the consumer|Connection error|Connection timeout|Failed to connect)/.test(message)) return 'debug'
+  if (message.startsWith('Response ') && typeof extra.error === 'string' && RETRIABLE_PROTOCOL_MESSAGES.has(extra.error)) return 'debug'
+  if (message.startsWith('The coordinator is not aware of this member')) return 'warn'
+  return 'error'
+}
+
 /** Maps kafkajs' log levels onto pino. */
 function logCreator(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, ...extra } = log
       const child = { kafkajs: extra.logger ?? true, ...('groupId' in extra ? { groupId: extra.groupId } : {}) }
-      if (level === logLevel.ERROR) logger.error({ ...child, error: extra.error }, String(message))
-      else if (level === logLevel.WARN) logger.warn({ ...child, error: extra.error }, String(message))
-      else if (level === logLevel.INFO) logger.debug(child, String(message))
+      const msg = String(message)
+      if (level === logLevel.ERROR) logger[kafkajsErrorLevel(msg, extra)]({ ...child, error: extra.error }, msg)
+      else if (level === logLevel.WARN) logger.warn({ ...child, error: extra.error }, msg)
+      else if (level === logLevel.INFO) logger.debug(child, msg)
     }
 }
+
+/**
+ * Largest message the project's topics take (the broker's default is 1 MB). Above the 2 MB event
+ * limit (LIMITS.maxEventBytes) on purpose: an oversized event must reach the scorer, which
+ * dead-letters it with its reason (the DLQ keeps the original bytes), instead of being refused at
+ * the producer by the broker.
+ */
+export const TOPIC_MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+const DEFAULT_TOPIC_CONFIG: Readonly<Record<string, string>> = { 'max.message.bytes': String(TOPIC_MAX_MESSAGE_BYTES) }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 export class KafkaHandle {
   readonly brokers: string[]
@@ -96,12 +141,18 @@ export class KafkaHandle {
   private readonly partitions: number
   private readonly closers = new Set<() => Promise<void>>()
   private adminClient: Admin | null = null
+  private readonly source: string
+  private readonly unreachable: 'fail' | 'retry'
+  private reach: Promise<void> | null = null
+  private closed = false
 
   constructor(opts: KafkaOptions) {
     this.brokers = opts.brokers
     this.clientId = opts.clientId
     this.logger = opts.logger
     this.partitions = opts.partitions ?? 6
+    this.source = opts.source ?? 'KAFKA_BROKERS'
+    this.unreachable = opts.unreachable ?? 'fail'
     this.kafka = new Kafka({
       clientId: opts.clientId,
       brokers: opts.brokers,
@@ -114,7 +165,56 @@ export class KafkaHandle {
     })
   }
 
+  /**
+   * Resolves once a broker answers (checked once per handle, before the first connection). kafkajs'
+   * own retries take minutes and log every attempt; this answers within seconds with one line.
+   */
+  reachable(): Promise<void> {
+    this.reach ??= this.waitReachable()
+    return this.reach
+  }
+
+  private async waitReachable(): Promise<void> {
+    const started = Date.now()
+    const failAt = started + 8_000
+    let delay = this.unreachable === 'fail' ? 500 : 1000
+    for (let attempt = 1; ; attempt++) {
+      const err = await this.probe(this.unreachable === 'fail' ? Math.max(500, Math.min(3000, failAt - Date.now())) : 5000)
+      if (err === null) {
+        if (attempt > 1) this.logger.info({ brokers: this.brokers, attempts: attempt }, `Kafka at ${this.brokers.join(',')} answers`)
+        return
+      }
+      const what = `cannot reach Kafka at ${this.brokers.join(',')} (${this.source})`
+      if (this.closed) throw new LlmwatchError('KAFKA', `${what}: ${err}`, { retryable: true })
+      if (this.unreachable === 'fail' && Date.now() + delay >= failAt) {
+        const hint = this.source === 'KAFKA_BROKERS' || this.source === '--brokers' ? 'check the address and that the broker is running' : 'start it with `llmwatch infra up`, or set KAFKA_BROKERS'
+        throw new LlmwatchError('KAFKA', `${what} after ${Math.round((Date.now() - started) / 1000)} s: ${err}; ${hint}`, { retryable: true })
+      }
+      if (this.unreachable === 'retry') this.logger.warn({ brokers: this.brokers, source: this.source, attempt, retryInMs: delay, err }, `${what}: ${err}; retrying in ${Math.round(delay / 1000)} s`)
+      await sleep(delay)
+      delay = Math.min(this.unreachable === 'fail' ? 2000 : 30_000, delay * 2)
+    }
+  }
+
+  /** One connection attempt per broker, without retries; null when one answers, else the last error. */
+  private async probe(timeoutMs: number): Promise<string | null> {
+    let last = 'no broker answered'
+    for (const broker of this.brokers) {
+      const admin = new Kafka({ clientId: `${this.clientId}-probe`, brokers: [broker], logLevel: logLevel.NOTHING, connectionTimeout: timeoutMs, requestTimeout: timeoutMs, retry: { retries: 0 } }).admin()
+      try {
+        await admin.connect()
+        return null
+      } catch (err) {
+        last = errorMessage(err).replace(/^Connection error: /, '')
+      } finally {
+        await admin.disconnect().catch(() => {})
+      }
+    }
+    return last
+  }
+
   private async admin(): Promise<Admin> {
+    await this.reachable()
     if (!this.adminClient) {
       const admin = this.kafka.admin()
       await admin.connect()
@@ -123,7 +223,10 @@ export class KafkaHandle {
     return this.adminClient
   }
 
-  /** Creates the given topics (default: the project's four) if missing; waits for leaders. */
+  /**
+   * Creates the given topics (default: the project's four) if missing, with max.message.bytes =
+   * TOPIC_MAX_MESSAGE_BYTES unless a spec says otherwise; waits for leaders.
+   */
   async ensureTopics(specs?: TopicSpec[]): Promise<void> {
     const wanted: TopicSpec[] = specs ?? Object.values(TOPICS).map((t) => ({ name: t.name }))
     const admin = await this.admin()
@@ -137,7 +240,7 @@ export class KafkaHandle {
           topic: t.name,
           numPartitions: t.partitions ?? this.partitions,
           replicationFactor: -1,
-          configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
+          configEntries: Object.entries({ ...DEFAULT_TOPIC_CONFIG, ...t.config }).map(([name, value]) => ({ name, value })),
         })),
       })
     } catch (err) {
@@ -177,6 +280,7 @@ export class KafkaHandle {
         allowAutoTopicCreation: false,
         ...(transactional ? { transactionalId: opts.transactionalId, transactionTimeout: 60_000 } : {}),
       })
+    await this.reachable()
     let p: KjsProducer = make()
     await p.connect()
     // Set when a transaction could not be aborted: kafkajs then stays in state ABORTING for good,
@@ -248,7 +352,7 @@ export class KafkaHandle {
 
   /** A raw kafkajs consumer: for shared/runner.ts and readRange only. */
   createConsumer(groupId: string, opts: { maxBytesPerPartition?: number; readUncommitted?: boolean; fetchMinBytes?: number; fetchMaxWaitMs?: number } = {}): Consumer {
-    return this.kafka.consumer({
+    const consumer = this.kafka.consumer({
       groupId,
       // A dead member's partitions wait this long before reassignment (the recovery time after a
       // kill -9); handlers heartbeat while they retry, so only a single call longer than this rebalances.
@@ -264,6 +368,12 @@ export class KafkaHandle {
       readUncommitted: opts.readUncommitted ?? false,
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 30 },
     })
+    const connect = consumer.connect.bind(consumer)
+    consumer.connect = async () => {
+      await this.reachable()
+      await connect()
+    }
+    return consumer
   }
 
   async offsetsForTimestamp(topic: string, timestampMs: number): Promise<PartitionOffset[]> {
@@ -375,6 +485,7 @@ export class KafkaHandle {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     for (const c of [...this.closers]) await c().catch(() => {})
     this.closers.clear()
     if (this.adminClient) await this.adminClient.disconnect().catch(() => {})

@@ -27,25 +27,33 @@ export interface Started {
   health(): Health
 }
 
-export function brokersFrom(env: BaseEnv): string[] {
-  const brokers = env.KAFKA_BROKERS ?? runningLocalBrokers()
-  if (!brokers) throw new ConfigError('KAFKA_BROKERS: not set and no local broker is running; set KAFKA_BROKERS=host:port or run `llmwatch infra up` first')
-  return brokers
+/** Where Kafka is: KAFKA_BROKERS, else the broker of a running `llmwatch infra up`; the source is named in messages. */
+export function brokersFrom(env: BaseEnv): { brokers: string[]; source: string } {
+  if (env.KAFKA_BROKERS) return { brokers: env.KAFKA_BROKERS, source: 'KAFKA_BROKERS' }
+  const local = runningLocalBrokers()
+  if (!local) throw new ConfigError('KAFKA_BROKERS: not set and no local broker is running; set KAFKA_BROKERS=host:port or run `llmwatch infra up` first')
+  return { brokers: local, source: 'the broker of `llmwatch infra up`' }
 }
 
+/**
+ * Starts a service. Returns 2 on a configuration error (logged, naming the variable), else 0 once
+ * the service runs; a fatal error later exits the process with 1, SIGTERM/SIGINT with 0. An
+ * unreachable Kafka at start-up is waited for with backoff (one warning per step), not fatal.
+ */
 export async function runService<S extends typeof baseEnvSchema>(
   name: string,
   schema: S,
   start: (ctx: ServiceContext<z.infer<S>>) => Promise<Started>,
-): Promise<void> {
+): Promise<number> {
   const logger = createLogger(name)
   let env: z.infer<S>
+  let kafkaAt: { brokers: string[]; source: string }
   try {
     env = loadEnv(schema)
+    kafkaAt = brokersFrom(env)
   } catch (err) {
     logger.fatal({ err: (err as Error).message }, 'configuration error')
-    process.exitCode = 2
-    return
+    return 2
   }
   const lifecycle = new Lifecycle(logger)
   lifecycle.installSignalHandlers()
@@ -56,7 +64,7 @@ export async function runService<S extends typeof baseEnvSchema>(
   process.on('unhandledRejection', fatal)
   process.on('uncaughtException', fatal)
   try {
-    const kafka = createKafka({ brokers: brokersFrom(env), clientId: `${env.KAFKA_CLIENT_ID}-${name}`, logger, partitions: env.KAFKA_PARTITIONS })
+    const kafka = createKafka({ ...kafkaAt, unreachable: 'retry', clientId: `${env.KAFKA_CLIENT_ID}-${name}`, logger, partitions: env.KAFKA_PARTITIONS })
     await kafka.ensureTopics()
     const svc = await start({ env, logger, kafka, codec: await loadCodec({ url: env.SCHEMA_REGISTRY_URL, logger }), lifecycle })
     const http = await startHttp({ port: env.METRICS_PORT, health: () => svc.health() })
@@ -67,4 +75,5 @@ export async function runService<S extends typeof baseEnvSchema>(
   } catch (err) {
     fatal(err)
   }
+  return 0
 }

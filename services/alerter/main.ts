@@ -3,28 +3,41 @@
  * Run: `npx tsx services/alerter/main.ts` (rules from ALERTER_RULES_FILE).
  */
 import { ConfigError } from '../../shared/errors.js'
-import { runningLocalBrokers } from '../../shared/infra/index.js'
 import { createKafka } from '../../shared/kafka.js'
 import { Lifecycle } from '../../shared/lifecycle.js'
 import { createLogger } from '../../shared/logger.js'
 import { startHttp } from '../../shared/metrics.js'
 import { loadCodec } from '../../shared/schema-registry.js'
+import { brokersFrom } from '../../shared/service.js'
 import { startAlerter, SERVICE } from './alerter.js'
-import { loadAlerterEnv } from './config.js'
-import { loadRulesFile } from './rules.js'
+import { loadAlerterEnv, type AlerterEnv } from './config.js'
+import { loadRulesFile, RulesError, type Rule } from './rules.js'
 import { WebhookNotifier } from './webhook.js'
 
-export async function main(env: Record<string, string | undefined> = process.env): Promise<void> {
-  const cfg = loadAlerterEnv(env)
+/**
+ * Resolves once the alerter runs (0), or with 2 when the environment or the rules file is invalid
+ * (logged, naming the variable or the rule and field). A fatal error later exits with 1.
+ */
+export async function main(env: Record<string, string | undefined> = process.env): Promise<number> {
   const logger = createLogger(SERVICE)
-  const rules = loadRulesFile(cfg.ALERTER_RULES_FILE)
+  let cfg: AlerterEnv
+  let rules: Rule[]
+  let kafkaAt: { brokers: string[]; source: string }
+  try {
+    cfg = loadAlerterEnv(env)
+    rules = loadRulesFile(cfg.ALERTER_RULES_FILE)
+    // Services never start a broker: KAFKA_BROKERS, or the one `llmwatch infra up` started.
+    kafkaAt = brokersFrom(cfg)
+  } catch (err) {
+    if (!(err instanceof ConfigError || err instanceof RulesError)) throw err
+    logger.fatal({ err: err.message }, 'configuration error')
+    return 2
+  }
   logger.info({ rules: rules.length, file: cfg.ALERTER_RULES_FILE }, 'alert rules loaded')
   const life = new Lifecycle(logger)
   life.installSignalHandlers()
-  // Services never start a broker: KAFKA_BROKERS, or the one `llmwatch infra up` started.
-  const brokers = cfg.KAFKA_BROKERS ?? runningLocalBrokers()
-  if (!brokers) throw new ConfigError('KAFKA_BROKERS: expected a host:port list (or start a local broker with `llmwatch infra up`)')
-  const kafka = createKafka({ brokers, clientId: `${cfg.KAFKA_CLIENT_ID}-${SERVICE}`, logger, partitions: cfg.KAFKA_PARTITIONS })
+  // An unreachable broker at start-up is waited for with backoff, one warning per step.
+  const kafka = createKafka({ ...kafkaAt, unreachable: 'retry', clientId: `${cfg.KAFKA_CLIENT_ID}-${SERVICE}`, logger, partitions: cfg.KAFKA_PARTITIONS })
   const webhook = cfg.ALERTER_WEBHOOK_URL
     ? new WebhookNotifier({ url: cfg.ALERTER_WEBHOOK_URL, format: cfg.ALERTER_WEBHOOK_FORMAT, logger, retries: cfg.ALERTER_WEBHOOK_RETRIES, timeoutMs: cfg.ALERTER_WEBHOOK_TIMEOUT_MS })
     : null
@@ -46,10 +59,13 @@ export async function main(env: Record<string, string | undefined> = process.env
   life.add('alerter', () => alerter.stop())
   life.add('http', () => http.close())
   life.add('kafka', () => kafka.close())
+  return 0
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err: unknown) => {
+  main().then((code) => {
+    if (code !== 0) process.exitCode = code
+  }, (err: unknown) => {
     createLogger(SERVICE).fatal({ err }, 'alerter could not start')
     process.exit(1)
   })

@@ -66,7 +66,7 @@ export async function main(argv: string[], io: TailIo = { out: process.stdout, e
     io.err.write('llmwatch alerts tail: set KAFKA_BROKERS or start a local broker with `llmwatch infra up`\n')
     return 2
   }
-  const kafka = createKafka({ brokers, clientId: 'llmwatch-alerts-tail', logger: silentLogger })
+  const kafka = createKafka({ brokers, source: env.KAFKA_BROKERS ? 'KAFKA_BROKERS' : 'the broker of `llmwatch infra up`', clientId: 'llmwatch-alerts-tail', logger: silentLogger })
   const topic = opts.topic ?? TOPICS.alerts.name
   const groupId = `llmwatch-alerts-tail-${randomUUID()}`
   let seen = 0

@@ -6,6 +6,7 @@
  * analyst queries with their answers.
  */
 import { rmSync } from 'node:fs'
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { Codec } from '../../shared/codec.js'
 import { createClickHouse, type ClickHouseClient } from '../../shared/clickhouse.js'
@@ -14,7 +15,7 @@ import { TOPICS, type Alert } from '../../shared/contract.js'
 import { resolveKafka, type KafkaInfra } from '../../shared/infra/index.js'
 import { createKafka, type KafkaHandle } from '../../shared/kafka.js'
 import { Lifecycle } from '../../shared/lifecycle.js'
-import { createLogger } from '../../shared/logger.js'
+import { createFileLogger } from '../../shared/logger.js'
 import { startHttp } from '../../shared/metrics.js'
 import { migrate } from '../../shared/migrate.js'
 import { repoPath } from '../../shared/paths.js'
@@ -95,12 +96,14 @@ async function count(ch: ClickHouseClient, table: string): Promise<number> {
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const out = opts.out
   const env = loadEnv(baseEnvSchema)
-  const logger = createLogger('demo', {})
-  logger.level = process.env.LOG_LEVEL ?? 'warn'
-  const life = new Lifecycle(logger)
   rmSync(opts.dataDir, { recursive: true, force: true })
+  // The console is for people: the services' JSON logs go to a file.
+  const logFile = path.resolve(opts.dataDir, 'demo.log')
+  const logger = createFileLogger('demo', logFile)
+  const life = new Lifecycle(logger)
 
   out(`llmwatch demo: ${Math.round(opts.durationMs / 1000)} s of traffic at ${opts.rate} events/s with six scripted incidents`)
+  out(`logs (JSON, level ${logger.level}): ${logFile}`)
   out('starting infrastructure ...')
   const infra: KafkaInfra = await resolveKafka({ dataDir: `${opts.dataDir}/kafka`, fresh: true, log: (m) => out(`  ${m}`) })
   const kafka: KafkaHandle = createKafka({ brokers: infra.brokers, clientId: 'llmwatch-demo', logger, partitions: env.KAFKA_PARTITIONS })
@@ -147,6 +150,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   life.add('clickhouse', () => ch.close())
   life.add('kafka client', () => kafka.close())
   life.add('kafka broker', () => infra.stop())
+  life.add('logs', () => new Promise<void>((resolve) => logger.flush(() => resolve())))
+  // Ctrl-C stops the services and the broker in order, then exits 0.
+  life.installSignalHandlers()
 
   const startedAt = Date.now()
   const incidents: IncidentSpec[] = defaultIncidentScript(startedAt, opts.durationMs)
@@ -228,10 +234,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   }
   if (opts.keep) {
     out('\n--keep: the pipeline keeps running (Ctrl-C stops it). Brokers: ' + infra.brokers.join(','))
-    life.installSignalHandlers()
     await new Promise(() => {})
   }
   await life.close()
+  out(`\nlogs: ${logFile}`)
   return { produced, alerts, incidents: verdicts, rows, queries }
 }
 

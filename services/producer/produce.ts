@@ -165,6 +165,7 @@ export async function main(argv: string[], io: ProduceIo = { err: process.stderr
     throw err
   }
   const brokers = args.brokers ?? env.KAFKA_BROKERS ?? runningLocalBrokers()
+  const source = args.brokers ? '--brokers' : env.KAFKA_BROKERS ? 'KAFKA_BROKERS' : 'the broker of `llmwatch infra up`'
   if (!brokers) {
     io.err.write('llmwatch produce: no Kafka broker: pass --brokers host:port, set KAFKA_BROKERS, or start one with `llmwatch infra up`\n')
     return 2
@@ -177,7 +178,8 @@ export async function main(argv: string[], io: ProduceIo = { err: process.stderr
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
   }
-  const kafka = createKafka({ brokers, clientId: 'llmwatch-produce', logger: silentLogger, partitions: env.KAFKA_PARTITIONS })
+  // Fails within about 10 s, in one line, when no broker answers (see KafkaHandle.reachable).
+  const kafka = createKafka({ brokers, source, clientId: 'llmwatch-produce', logger: silentLogger, partitions: env.KAFKA_PARTITIONS })
   try {
     await kafka.ensureTopics([{ name: args.topic }])
     const startMs = Date.now()

@@ -7,8 +7,9 @@ import { SCORERS } from './scorers/index.js'
 import { resolveScorerConfig } from './scorer-config.js'
 import { startScorer } from './service.js'
 
-export async function main(): Promise<void> {
-  await runService('scorer', scorerEnvSchema, async ({ env, logger, kafka, codec }) => {
+/** Resolves once the scorer runs (0) or with 2 on a configuration error; see runService. */
+export async function main(): Promise<number> {
+  return runService('scorer', scorerEnvSchema, async ({ env, logger, kafka, codec }) => {
     const raw: unknown = existsSync(env.SCORER_CONFIG_FILE) ? JSON.parse(readFileSync(env.SCORER_CONFIG_FILE, 'utf8')) : {}
     const config = resolveScorerConfig(raw, SCORERS, env.SCORER_CONFIG_FILE)
     const scoring = env.SCORER_WORKERS > 0 ? new WorkerPoolScoring(env.SCORER_WORKERS, raw, env.SCORER_TEXT_MODE) : new InlineScoring(SCORERS, config, codec, env.SCORER_TEXT_MODE)

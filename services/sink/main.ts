@@ -3,22 +3,21 @@
  * sink itself, /metrics + /healthz, ordered shutdown (stop consuming, flush, close clients).
  * Run: `npx tsx services/sink/main.ts`.
  */
-import { createClickHouse } from '../../shared/clickhouse.js'
+import { waitForClickHouse } from '../../shared/clickhouse.js'
 import { applyRetention, migrate, retentionFromEnv } from '../../shared/migrate.js'
 import { reconcileAggregates } from './reconcile.js'
 import { runService } from '../../shared/service.js'
 import { sinkEnvSchema } from './config.js'
 import { SERVICE, startSink } from './sink.js'
 
-export async function main(): Promise<void> {
-  await runService(SERVICE, sinkEnvSchema, async ({ env, logger, kafka, codec, lifecycle }) => {
-    const client = await createClickHouse({
-      url: env.CLICKHOUSE_URL,
-      user: env.CLICKHOUSE_USER,
-      password: env.CLICKHOUSE_PASSWORD,
-      database: env.CLICKHOUSE_DATABASE,
-      path: env.CLICKHOUSE_PATH,
-    })
+/** Resolves once the sink runs (0) or with 2 on a configuration error; see runService. */
+export async function main(): Promise<number> {
+  return runService(SERVICE, sinkEnvSchema, async ({ env, logger, kafka, codec, lifecycle }) => {
+    // An unreachable ClickHouse at start-up is waited for (one warning per backoff step), not fatal.
+    const client = await waitForClickHouse(
+      { url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, database: env.CLICKHOUSE_DATABASE, path: env.CLICKHOUSE_PATH },
+      (msg, retryInMs) => logger.warn({ retryInMs }, `${msg}; retrying in ${Math.round(retryInMs / 1000)} s`),
+    )
     const migrated = await migrate(client, { database: env.CLICKHOUSE_DATABASE, log: (m) => logger.info(m) })
     const ttlChanged = await applyRetention(client, env.CLICKHOUSE_DATABASE, retentionFromEnv(env))
     logger.info({ applied: migrated.applied.length, ttlChanged }, 'ClickHouse schema ready')
@@ -62,5 +61,7 @@ export async function main(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  void main()
+  void main().then((code) => {
+    if (code !== 0) process.exitCode = code
+  })
 }

@@ -1,7 +1,7 @@
 /** `llmwatch migrate [--status]`: applies the ClickHouse migrations and the retention TTLs. */
 import { createClickHouse, type ClickHouseClient } from '../../shared/clickhouse.js'
 import { baseEnvSchema, loadEnv } from '../../shared/config.js'
-import { errorMessage } from '../../shared/errors.js'
+import { ConfigError, errorMessage } from '../../shared/errors.js'
 import { applyRetention, loadMigrations, migrate, retentionEnvSchema, retentionFromEnv } from '../../shared/migrate.js'
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
@@ -36,7 +36,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
     return 0
   } catch (err) {
     process.stderr.write(`llmwatch migrate: ${errorMessage(err)}\n`)
-    return 1
+    // 2: bad configuration (the message names the variable); 1: a runtime failure.
+    return err instanceof ConfigError ? 2 : 1
   } finally {
     await client?.close()
   }

@@ -6,7 +6,7 @@
  */
 import { createClickHouse, type ClickHouseClient } from '../../shared/clickhouse.js'
 import { baseEnvSchema, loadEnv } from '../../shared/config.js'
-import { errorMessage } from '../../shared/errors.js'
+import { ConfigError, errorMessage } from '../../shared/errors.js'
 
 export type OutputFormat = 'table' | 'json' | 'csv'
 
@@ -75,7 +75,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
     return 0
   } catch (err) {
     process.stderr.write(`llmwatch sql: ${errorMessage(err)}\n`)
-    return 1
+    // 2: bad configuration (the message names the variable); 1: a runtime failure.
+    return err instanceof ConfigError ? 2 : 1
   } finally {
     await client?.close()
   }

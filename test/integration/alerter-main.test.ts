@@ -1,4 +1,4 @@
-/** The alerter process: starts with a real broker, serves /healthz, exits 0 on SIGTERM; bad rules exit 1. */
+/** The alerter process: starts with a real broker, serves /healthz, exits 0 on SIGTERM; bad rules exit 2 (bad configuration). */
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -44,7 +44,7 @@ describe('alerter process', () => {
     const file = path.join(tempDir(), 'rules.yaml')
     writeFileSync(file, 'rules:\n  - name: broken\n    kind: rate\n    select: { scorer: toxicity }\n    window: soon\n    threshold: 0.1\n    annotations: { summary: x }\n')
     const p = run({ KAFKA_BROKERS: brokers().join(','), ALERTER_RULES_FILE: file })
-    expect(await p.exit).toBe(1)
+    expect(await p.exit).toBe(2)
     expect(p.lines.join('\n')).toMatch(/rule \\"broken\\" \(rules\[0\]\) field \\"window\\": expected a duration/)
   })
 })
