@@ -15,7 +15,7 @@ import path from 'node:path'
 import avro from 'avsc'
 import type { z } from 'zod'
 import { checkAvroBounds } from './avro-guard.js'
-import { LIMITS, LlmInteractionSchema, ScoreEntrySchema, ScoredInteractionSchema, TOPICS, type LlmInteraction, type RecordName, type RecordOf, type ScoredInteraction } from './contract.js'
+import { jsonTimesToEpochMs, LIMITS, LlmInteractionSchema, ScoreEntrySchema, ScoredInteractionSchema, TOPICS, type LlmInteraction, type RecordName, type RecordOf, type ScoredInteraction } from './contract.js'
 import { SCHEMAS_DIR } from './paths.js'
 
 type AvroType = avro.Type
@@ -323,6 +323,11 @@ export class Codec {
       value = JSON.parse(text)
     } catch (err) {
       return { ok: false, code: 'DECODE_JSON', reason: `invalid JSON: ${(err as Error).message}` }
+    }
+    // JSON may carry an interaction's times as RFC 3339 strings; the contract holds epoch ms.
+    if (record === 'LlmInteraction') {
+      const issues = jsonTimesToEpochMs(value)
+      if (issues.length > 0) return { ok: false, code: 'VALIDATION', reason: `invalid ${record}: ${issues.join('; ')}` }
     }
     return this.validate(record, value, 'json', null)
   }

@@ -23,13 +23,60 @@ const text = z.string().max(LIMITS.maxTextChars)
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected a UUID')
 const nullableStr = z.string().max(512).nullable()
+/**
+ * Below this, a time can only be epoch seconds (1e11 ms is March 1973; 1e11 s is the year 5138):
+ * refused with a reason that says so instead of "out of range".
+ */
+export const MIN_EPOCH_MS = 1e11
+
 /** Epoch milliseconds within [now - maxPastMs, now + maxFutureMs], checked at parse time. */
 const timestamp = z
   .number()
   .int()
-  .refine((t) => t >= Date.now() - LIMITS.maxPastMs && t <= Date.now() + LIMITS.maxFutureMs, {
-    message: 'timestamp out of the accepted range (30 days back, 1 day ahead)',
+  .superRefine((t, ctx) => {
+    if (Math.abs(t) < MIN_EPOCH_MS) {
+      ctx.addIssue({ code: 'custom', message: `${t} looks like epoch seconds; times are epoch milliseconds (or RFC 3339 strings in JSON)` })
+    } else if (t < Date.now() - LIMITS.maxPastMs || t > Date.now() + LIMITS.maxFutureMs) {
+      ctx.addIssue({ code: 'custom', message: 'timestamp out of the accepted range (30 days back, 1 day ahead)' })
+    }
   })
+
+/** The LlmInteraction fields holding times (epoch milliseconds on the wire; JSON may use RFC 3339). */
+export const INTERACTION_TIME_FIELDS = ['request_start_time', 'first_token_time', 'end_time'] as const
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:?\d{2})$/
+
+/**
+ * Epoch milliseconds of an RFC 3339 / ISO-8601 date-time with seconds and a time zone
+ * ("2025-06-01T12:00:00.123Z", "2025-06-01T14:00:00+02:00"); null for anything else.
+ * Fractions below a millisecond are dropped.
+ */
+export function parseTimestampString(s: string): number | null {
+  const m = RFC3339.exec(s.trim())
+  if (!m) return null
+  const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  if (mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate() || h > 23 || mi > 59 || se > 59) return null
+  const ms = Date.parse(s.trim().replace(/^(.{10})[t ]/i, '$1T'))
+  return Number.isFinite(ms) ? ms : null
+}
+
+/**
+ * JSON producers may send an LlmInteraction's times as RFC 3339 strings: replaces them, in place,
+ * by epoch milliseconds. Returns one reason per string that is not a valid RFC 3339 time.
+ */
+export function jsonTimesToEpochMs(value: unknown): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return []
+  const o = value as Record<string, unknown>
+  const issues: string[] = []
+  for (const f of INTERACTION_TIME_FIELDS) {
+    const v = o[f]
+    if (typeof v !== 'string') continue
+    const ms = parseTimestampString(v)
+    if (ms === null) issues.push(`${f}: ${JSON.stringify(v.slice(0, 64))} is neither epoch milliseconds nor an RFC 3339 time with a zone (e.g. 2025-06-01T12:00:00.123Z)`)
+    else o[f] = ms
+  }
+  return issues
+}
 
 export const MessageSchema = z.object({
   role: z.string().min(1).max(32),

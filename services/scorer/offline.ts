@@ -11,7 +11,7 @@
 import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
-import { LlmInteractionSchema, type LlmInteraction } from '../../shared/contract.js'
+import { jsonTimesToEpochMs, LlmInteractionSchema, type LlmInteraction } from '../../shared/contract.js'
 import { errorMessage } from '../../shared/errors.js'
 import { scoreEvent, type TextMode } from './engine.js'
 import { loadScorerConfig, type ScorerConfig } from './scorer-config.js'
@@ -36,6 +36,9 @@ const RANGE_MSG = 'timestamp out of the accepted range'
 
 /** Parses one event; timestamp-range issues are accepted offline (see file comment). */
 export function parseOfflineEvent(raw: unknown): { ok: true; event: LlmInteraction } | { ok: false; error: string } {
+  // Times as RFC 3339 strings are accepted, as from JSON producers.
+  const timeIssues = jsonTimesToEpochMs(raw)
+  if (timeIssues.length > 0) return { ok: false, error: timeIssues.join('; ') }
   const r = LlmInteractionSchema.safeParse(raw)
   if (r.success) return { ok: true, event: r.data }
   const real = r.error.issues.filter((i) => !i.message.startsWith(RANGE_MSG))
