@@ -1,7 +1,7 @@
 /**
  * The alerting service: consumes llm.scores through a consumer group, feeds the pure AlertEngine,
- * publishes Alert records (Avro) to llm.alerts keyed by dedup key, and optionally posts them to a
- * webhook.
+ * publishes Alert records (Avro, or JSON with `alertsFormat: 'json'`) to llm.alerts keyed by dedup
+ * key, and optionally posts them to a webhook.
  *
  * Ordering and durability: alerts go through one outbox that publishes in order and retries until
  * Kafka accepts them; a batch handler resolves (and the runner commits its offsets) only after the
@@ -14,10 +14,10 @@
  * saw are skipped, so nothing is counted twice. See docs/ALERTING.md for the partitioning caveats.
  */
 import { randomUUID } from 'node:crypto'
-import type { Codec } from '../../shared/codec.js'
+import { JSON_CONTENT_TYPE, type Codec } from '../../shared/codec.js'
 import type { Alert, ScoredInteraction } from '../../shared/contract.js'
 import { errorMessage } from '../../shared/errors.js'
-import type { KafkaHandle, Producer } from '../../shared/kafka.js'
+import type { KafkaHandle, OutMessage, Producer } from '../../shared/kafka.js'
 import type { Logger } from '../../shared/logger.js'
 import { metrics, prom, registry } from '../../shared/metrics.js'
 import { startConsumer, type ConsumerBatch, type ConsumerHandle } from '../../shared/runner.js'
@@ -36,6 +36,13 @@ export interface AlerterConfig {
   replay?: boolean
   /** Longest a rebuild may read a topic before the alerter gives up (default 1 h). */
   replayTimeoutMs?: number
+  /**
+   * Encoding of the records on the alerts topic: Avro in Confluent framing (default) or JSON with
+   * `content-type: application/json` (for integrations; the sink and `alerts tail` read both).
+   */
+  alertsFormat?: 'avro' | 'json'
+  /** Base URL that runbook paths (docs/ALERTING.md#x) are resolved against (ALERTER_RUNBOOK_BASE_URL). */
+  runbookBaseUrl?: string
 }
 
 export interface AlerterDeps {
@@ -88,7 +95,15 @@ class Outbox {
     private readonly topic: string,
     private readonly log: Logger,
     private readonly onDurable: (alerts: Alert[]) => void,
+    private readonly format: 'avro' | 'json' = 'avro',
   ) {}
+
+  private message(a: Alert): OutMessage {
+    if (this.format === 'json') {
+      return { key: a.dedup_key, value: this.codec.encodeJson(a), headers: { 'content-type': JSON_CONTENT_TYPE }, timestamp: String(a.emitted_time) }
+    }
+    return { key: a.dedup_key, value: this.codec.encode('Alert', a), timestamp: String(a.emitted_time) }
+  }
 
   size(): number {
     return this.pending
@@ -97,7 +112,7 @@ class Outbox {
   publish(alerts: Alert[]): Promise<void> {
     if (alerts.length === 0) return Promise.resolve()
     this.pending += alerts.length
-    const messages = alerts.map((a) => ({ key: a.dedup_key, value: this.codec.encode('Alert', a), timestamp: String(a.emitted_time) }))
+    const messages = alerts.map((a) => this.message(a))
     this.chain = this.chain.then(async () => {
       let delay = 100
       for (let attempt = 1; ; attempt++) {
@@ -148,7 +163,7 @@ async function readLatestAlerts(kafka: KafkaHandle, codec: Codec, topic: string,
     topic,
     timeoutMs,
     onMessage: (m) => {
-      const res = codec.decode('Alert', m.value)
+      const res = codec.decode('Alert', m.value, m.headers)
       if (!res.ok) {
         bad++
         return
@@ -170,8 +185,12 @@ export function crossPartitionRules(rules: readonly Rule[]): string[] {
   return rules.filter((r) => !r.group_by.includes('app_name')).map((r) => r.name)
 }
 
-/** The resolved record for a firing alert whose rule is gone from the rules file. */
-export function resolvedForRemovedRule(a: Alert, now: number): Alert {
+/**
+ * The resolved record for a firing alert whose rule is gone from the rules file (`rule_removed`),
+ * or whose rule now groups differently, so that its dedup key is not the rule's any more (`rule_changed`).
+ */
+export function resolvedForRemovedRule(a: Alert, now: number, reason: 'rule_removed' | 'rule_changed' = 'rule_removed'): Alert {
+  const why = reason === 'rule_removed' ? `rule ${a.rule} no longer exists` : `rule ${a.rule} now groups its alerts differently`
   return {
     ...a,
     alert_id: randomUUID(),
@@ -179,7 +198,8 @@ export function resolvedForRemovedRule(a: Alert, now: number): Alert {
     reminder: false,
     ended_time: now,
     emitted_time: now,
-    summary: `${a.summary} (resolved: rule ${a.rule} no longer exists)`.slice(0, 4096),
+    summary: `resolved (${why}): ${a.summary}`.slice(0, 4096),
+    resolve_reason: reason,
   }
 }
 
@@ -190,16 +210,24 @@ export async function startAlerter(deps: AlerterDeps): Promise<AlerterHandle> {
   const replay = config.replay ?? true
   await kafka.ensureTopics([{ name: config.scoresTopic }, { name: config.alertsTopic }])
   const producer = await kafka.producer()
-  const outbox = new Outbox(producer, codec, config.alertsTopic, log, (alerts) => {
-    for (const a of alerts) {
-      alertsCounter.inc({ rule: a.rule, state: a.state, reminder: String(a.reminder) })
-      log.info({ rule: a.rule, state: a.state, reminder: a.reminder, dedup_key: a.dedup_key, value: a.value }, a.summary)
-    }
-    deps.webhook?.notify(alerts)
-    deps.onPublished?.(alerts)
-  })
+  const outbox = new Outbox(
+    producer,
+    codec,
+    config.alertsTopic,
+    log,
+    (alerts) => {
+      for (const a of alerts) {
+        alertsCounter.inc({ rule: a.rule, state: a.state, reminder: String(a.reminder) })
+        log.info({ rule: a.rule, state: a.state, severity: a.severity, reminder: a.reminder, dedup_key: a.dedup_key, value: a.value, unit: a.unit, resolve_reason: a.resolve_reason ?? undefined }, a.summary)
+      }
+      deps.webhook?.notify(alerts)
+      deps.onPublished?.(alerts)
+    },
+    config.alertsFormat ?? 'avro',
+  )
 
-  let engine = new AlertEngine(deps.rules, deps.engineOptions)
+  const engineOptions: EngineOptions = { ...(config.runbookBaseUrl === undefined ? {} : { runbookBaseUrl: config.runbookBaseUrl }), ...deps.engineOptions }
+  let engine = new AlertEngine(deps.rules, engineOptions)
   let assigned: number[] = []
   /** Per partition, the last offset the replay fed to the engine: live messages up to it are skipped. */
   let replayedUpTo = new Map<number, bigint>()
@@ -218,7 +246,7 @@ export async function startAlerter(deps: AlerterDeps): Promise<AlerterHandle> {
         'this instance owns only some partitions: rules not grouped by app_name see part of each group (see docs/ALERTING.md, Scaling out)',
       )
     }
-    const fresh = new AlertEngine(deps.rules, deps.engineOptions)
+    const fresh = new AlertEngine(deps.rules, engineOptions)
     const upTo = new Map<number, bigint>()
     const mine = new Set(partitions)
     let observed = 0
@@ -252,8 +280,9 @@ export async function startAlerter(deps: AlerterDeps): Promise<AlerterHandle> {
       if (gen !== generation) return
       // A firing alert of a rule that was removed or renamed would stay firing forever: resolve it
       // (once: the owner of partition 0 does it).
-      const orphans = mine.has(0) ? unknown.map((a) => resolvedForRemovedRule(a, now())) : []
-      for (const a of orphans) log.warn({ rule: a.rule, dedup_key: a.dedup_key }, 'resolving a firing alert whose rule no longer exists')
+      const ruleNames = new Set(deps.rules.map((r) => r.name))
+      const orphans = mine.has(0) ? unknown.map((a) => resolvedForRemovedRule(a, now(), ruleNames.has(a.rule) ? 'rule_changed' : 'rule_removed')) : []
+      for (const a of orphans) log.warn({ rule: a.rule, dedup_key: a.dedup_key, reason: a.resolve_reason }, 'resolving a firing alert whose rule no longer exists or now groups differently')
       void outbox.publish([...alerts, ...orphans])
     }
     if (gen !== generation) return // a newer assignment superseded this build

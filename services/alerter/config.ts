@@ -17,6 +17,10 @@ export const alerterEnvSchema = baseEnvSchema.extend({
   ALERTER_REPLAY: envBool.default(true),
   /** Longest a start-up rebuild may read the topics (large windows at high rates take minutes). */
   ALERTER_REPLAY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  /** Encoding of llm.alerts records: avro (Confluent framing) or json (for integrations); the sink and `alerts tail` read both. */
+  ALERTER_ALERTS_FORMAT: z.enum(['avro', 'json']).default('avro'),
+  /** Base URL for runbook paths like docs/ALERTING.md#latency (e.g. the repository's web address); unset: kept as paths. */
+  ALERTER_RUNBOOK_BASE_URL: z.url().optional(),
   ALERTER_WEBHOOK_URL: z.url().optional(),
   ALERTER_WEBHOOK_FORMAT: z.enum(['json', 'slack']).default('json'),
   ALERTER_WEBHOOK_RETRIES: z.coerce.number().int().min(0).max(20).default(5),

@@ -3,27 +3,35 @@
  *
  * - `observe(scored, wallNow)` adds an event to the windows of every rule whose filter it passes
  *   (at the event's time, end_time, clamped to wallNow) and fires `immediate` rules at once.
- * - `evaluateDirty()` evaluates the groups touched since the last call, at the engine clock.
- * - `tick(wallNow)` advances the clock to the wall clock and evaluates every group: this is how
+ * - `evaluateDirty()` evaluates the series touched since the last call, at the engine clock.
+ * - `tick(wallNow)` advances the clock to the wall clock and evaluates every series: this is how
  *   alerts resolve and `absence` rules fire when events stop, and how reminders go out.
  *
  * The engine clock is max(latest event time seen, latest tick): event time drives windows,
  * the wall clock only moves them forward when events stop. A late event lands in its own bucket
  * if the ring still holds it, otherwise it is dropped and counted (`stats.lateDropped`).
  *
- * State per rule and group follows Prometheus: inactive -> pending (condition true, waiting for
- * `for`) -> firing; a firing alert resolves when the resolve condition (value <= resolve_threshold,
- * or no data) has held for `keep_firing_for`. Exactly one firing record per dedup key until it
- * resolves, optional reminders in between.
+ * Two levels, as with Prometheus rules and Alertmanager groups:
+ * - A **series** is one combination of the rule's `by` dimensions (e.g. app + model + environment).
+ *   It has the windows and the state machine: inactive -> pending (condition true, waiting for
+ *   `for`) -> firing; a firing series resolves when the resolve condition (value <=
+ *   resolve_threshold, or no data) has held for `keep_firing_for`.
+ * - An **alert** (the record on llm.alerts, one dedup key) groups the firing series that share the
+ *   rule's `group_by` dimensions (e.g. the app): it fires with its first series, lists every firing
+ *   series (the affected models and environments) with the worst value and severity, and resolves
+ *   with its last series, saying why (`resolve_reason`). Exactly one firing record per dedup key
+ *   until it resolves; reminders, and an escalation record when a more severe series joins
+ *   (staging first, then production), are marked `reminder: true`.
  *
  * Restarts: `beginReplay()` silences emissions while the windows are rebuilt from old events;
  * `endReplay(firing)` takes the alerts already published as firing, marks them announced, and
  * announces any alert the replay found firing that was never published.
  */
 import { randomUUID } from 'node:crypto'
-import type { Alert, ScoredInteraction } from '../../shared/contract.js'
-import type { Metric, Rule, RuleOf, Selector } from './rules.js'
-import { ruleSpanMs } from './rules.js'
+import type { Alert, AlertSeries, ScoredInteraction } from '../../shared/contract.js'
+import { formatDuration, formatValue, type ResolveReason, type ValueUnit } from './format.js'
+import type { Metric, Rule, RuleOf, Selector, Severity } from './rules.js'
+import { maxSeverity, ruleSpanMs, seriesSeverity, severityRank } from './rules.js'
 import { CountWindow, QuantileWindow } from './windows.js'
 
 export interface EngineOptions {
@@ -31,40 +39,74 @@ export interface EngineOptions {
   newId?: () => string
   /** Buckets per rule window (time resolution = window / buckets). Default 30. */
   bucketsPerWindow?: number
-  /** Groups tracked per rule; events of further groups are ignored and counted. Default 10,000. */
+  /** Series tracked per rule; events of further series are ignored and counted. Default 10,000. */
   maxGroupsPerRule?: number
-  /** Event ids kept as examples per group. Default 5. */
+  /** Event ids kept as examples per series and per alert. Default 5. */
   maxExamples?: number
+  /** Base URL that repository-relative runbook paths (docs/ALERTING.md#x) are resolved against. */
+  runbookBaseUrl?: string
 }
 
 export interface EngineStats {
   observed: number
   lateDropped: number
   groupsDropped: number
+  /** Series tracked. */
   groups: number
+  /** Alerts (dedup keys) firing. */
   firing: number
 }
 
 type Phase = 'inactive' | 'pending' | 'firing'
 
-interface Group {
+/** Series listed in one alert record at most. */
+const MAX_SERIES = 50
+
+/** One combination of a rule's `by` dimensions: windows and the state machine. */
+interface Series {
   readonly rule: Rule
   readonly key: string
   readonly labels: Record<string, string>
+  /** Lookup key of the alert (group_by values) this series belongs to. */
+  readonly groupKey: string
+  readonly severity: Severity
   readonly window: CountWindow | QuantileWindow | null
-  /** Latest event time seen in this group (absence). */
+  /** Latest event time seen in this series (absence). */
   lastSeen: number
-  /** Latest matching event time and matches since the alert started (immediate). */
+  /** Latest matching event time and matches since the series started firing (immediate). */
   lastMatch: number
   matches: number
   phase: Phase
   pendingSince: number
   clearSince: number | null
-  lastNotified: number
+  value: number
+  /** Why the latest evaluation found the condition over (used when the series resolves). */
+  reason: ResolveReason
+  examples: string[]
+  /** The alert this series is firing in. */
+  incident: Incident | null
+}
+
+/** One alert (dedup key): the firing series of a rule that share the group_by values. */
+interface Incident {
+  readonly rule: Rule
+  readonly key: string
+  readonly labels: Record<string, string>
+  readonly members: Set<Series>
+  /** Every series that fired in this alert since it started (listed when it resolves). */
+  readonly history: Map<string, Series>
+  firing: boolean
   /** False while a firing state found during replay has not been published yet. */
   announced: boolean
-  value: number
-  examples: string[]
+  announcedSeverity: Severity
+  startedTime: number
+  lastNotified: number
+  /** The summary of the latest firing record (quoted by the resolved record). */
+  summary: string
+  /** Examples of series that stopped firing. */
+  retired: string[]
+  /** Value of the series whose resolution ended the alert. */
+  lastValue: number
 }
 
 interface Evaluation {
@@ -73,6 +115,8 @@ interface Evaluation {
   active: boolean
   /** The resolve condition holds. */
   clear: boolean
+  /** Why it is clear (meaningful when clear). */
+  reason: ResolveReason
 }
 
 const DEFAULT_BUCKETS = 30
@@ -136,20 +180,20 @@ function passesWhere(s: ScoredInteraction, where: Where): boolean {
   return true
 }
 
-/** Cheap lookup key of a group: its dimension values joined by a separator no label contains. */
-function lookupKey(r: Rule, value: (d: string) => string): string {
+/** Cheap lookup key: the values of `dims` joined by a separator no label contains. */
+function lookupKey(dims: readonly string[], value: (d: string) => string): string {
   let k = ''
-  for (const d of r.group_by) k += `${value(d)}\u0001`
+  for (const d of dims) k += `${value(d)}\u0001`
   return k
 }
 
-/** The dedup key: rule name plus the group's labels, in the rule's group_by order. */
+/** The dedup key: rule name plus the alert's labels, in the rule's group_by order. */
 export function dedupKey(rule: Rule, labels: Record<string, string>): string {
   return `${rule.name}{${rule.group_by.map((d) => `${d}=${JSON.stringify(labels[d] ?? '')}`).join(',')}}`
 }
 
-function windowSeconds(r: Rule): number {
-  return Math.round((r.kind === 'immediate' ? r.quiet_for : r.window) / 1000)
+function windowMs(r: Rule): number {
+  return r.kind === 'immediate' ? r.quiet_for : r.window
 }
 
 function thresholdOf(r: Rule): number {
@@ -158,26 +202,79 @@ function thresholdOf(r: Rule): number {
   return r.threshold
 }
 
-function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v)
-  if (Number.isInteger(v)) return String(v)
-  return Math.abs(v) >= 100 ? v.toFixed(1) : Number(v.toPrecision(4)).toString()
+const METRIC_UNITS: Record<string, ValueUnit> = {
+  latency_ms: 'ms',
+  ttft_ms: 'ms',
+  cost_usd: 'usd',
+  usage_input_tokens: 'tokens',
+  usage_output_tokens: 'tokens',
+  total_tokens: 'tokens',
 }
 
-/** Renders {{ name }} placeholders: value, threshold, window, rule, severity and the group labels. */
+/** The unit of a rule's value and threshold. */
+export function unitOf(r: Rule): ValueUnit {
+  switch (r.kind) {
+    case 'rate':
+      return 'ratio'
+    case 'quantile':
+    case 'budget':
+      return typeof r.metric === 'string' ? (METRIC_UNITS[r.metric] ?? '') : ''
+    case 'anomaly':
+      return r.method === 'zscore' ? 'sigma' : 'x'
+    case 'immediate':
+      return 'events'
+    case 'absence':
+      return 's'
+  }
+}
+
+/** Renders {{ name }} placeholders: value, threshold, window, rule, severity, affected and the labels. */
 export function renderTemplate(tpl: string, vars: Record<string, string>): string {
   return tpl.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}/g, (m, k: string) => vars[k.replace(/^labels\./, '')] ?? m)
+}
+
+/** A resolve reason in a sentence, with the rule's figures. */
+export function resolveReasonText(r: Rule, reason: ResolveReason, value: number): string {
+  const unit = unitOf(r)
+  switch (reason) {
+    case 'below_threshold':
+      return r.kind === 'absence' || r.kind === 'immediate'
+        ? 'condition over'
+        : `${r.kind === 'rate' ? 'rate' : 'value'} back under threshold (${formatValue(value, unit)} <= ${formatValue(r.resolve_threshold, unit)})`
+    case 'traffic_stopped':
+      return `traffic stopped: no events in the last ${formatDuration(windowMs(r))}`
+    case 'too_few_events':
+      return 'too few events to judge'
+    case 'quiet':
+      return r.kind === 'immediate' ? `no new matching event for ${formatDuration(r.quiet_for)}` : 'quiet'
+    case 'traffic_resumed':
+      return 'events arrived again'
+    case 'forgotten':
+      return r.kind === 'absence' && r.forget_after !== undefined ? `silent for ${formatDuration(r.forget_after)}: forgotten` : 'forgotten'
+    case 'rule_removed':
+      return `rule ${r.name} no longer exists`
+    case 'rule_changed':
+      return `rule ${r.name} now groups its alerts differently`
+    case 'not_firing_after_restart':
+      return 'not firing after a restart'
+  }
 }
 
 export class AlertEngine {
   private readonly rules: Rule[]
   private readonly wheres: Where[]
-  private readonly groups = new Map<string, Map<string, Group>>()
-  private readonly dirty = new Set<Group>()
+  private readonly series = new Map<string, Map<string, Series>>()
+  private readonly incidents = new Map<string, Map<string, Incident>>()
+  /** Per rule, series count per alert key (what `hasGroup` answers). */
+  private readonly seriesPerGroup = new Map<string, Map<string, number>>()
+  private readonly dirty = new Set<Series>()
+  /** Alerts a series joined during the current evaluation pass (see flush). */
+  private readonly touched = new Set<Incident>()
   private readonly newId: () => string
   private readonly buckets: number
   private readonly maxGroups: number
   private readonly maxExamples: number
+  private readonly runbookBase: string | undefined
   private clock = -Infinity
   private replaying = false
   readonly stats = { observed: 0, lateDropped: 0, groupsDropped: 0 }
@@ -188,8 +285,13 @@ export class AlertEngine {
     this.buckets = opts.bucketsPerWindow ?? DEFAULT_BUCKETS
     this.maxGroups = opts.maxGroupsPerRule ?? 10_000
     this.maxExamples = opts.maxExamples ?? 5
+    this.runbookBase = opts.runbookBaseUrl
     this.wheres = rules.map(compileWhere)
-    for (const r of rules) this.groups.set(r.name, new Map())
+    for (const r of rules) {
+      this.series.set(r.name, new Map())
+      this.incidents.set(r.name, new Map())
+      this.seriesPerGroup.set(r.name, new Map())
+    }
   }
 
   /** How far back a restart must replay llm.scores to rebuild every window. */
@@ -203,24 +305,22 @@ export class AlertEngine {
 
   snapshot(): EngineStats {
     let groups = 0
-    let firing = 0
-    for (const m of this.groups.values()) {
-      groups += m.size
-      for (const g of m.values()) if (g.phase === 'firing') firing++
-    }
-    return { ...this.stats, groups, firing }
+    for (const m of this.series.values()) groups += m.size
+    return { ...this.stats, groups, firing: this.firingKeys().length }
   }
 
-  /** Whether the engine tracks the group of this dedup key (it saw events of it). */
+  /** Whether the engine tracks a series of the alert with these labels (it saw events of it). */
   hasGroup(rule: string, labels: Record<string, string>): boolean {
     const r = this.rules.find((x) => x.name === rule)
-    return r !== undefined && (this.groups.get(rule)?.has(lookupKey(r, (d) => labels[d] ?? '')) ?? false)
+    if (!r) return false
+    const key = lookupKey(r.group_by, (d) => labels[d] ?? '')
+    return (this.seriesPerGroup.get(rule)?.get(key) ?? 0) > 0 || this.incidents.get(rule)?.get(key)?.firing === true
   }
 
   /** Dedup keys currently firing (announced or not). */
   firingKeys(): string[] {
     const out: string[] = []
-    for (const m of this.groups.values()) for (const g of m.values()) if (g.phase === 'firing') out.push(g.key)
+    for (const m of this.incidents.values()) for (const inc of m.values()) if (inc.firing) out.push(inc.key)
     return out
   }
 
@@ -240,20 +340,23 @@ export class AlertEngine {
     }
   }
 
-  /** The group of `lookup` (see lookupKey), created with `labels()` if new; null past maxGroups. */
-  private group(r: Rule, lookup: string, labels: () => Record<string, string>): Group | null {
-    const m = this.groups.get(r.name)!
-    let g = m.get(lookup)
-    if (g) return g
+  /** The series of `lookup` (see lookupKey over `by`), created with `labels()` if new; null past maxGroups. */
+  private seriesOf(r: Rule, lookup: string, labels: () => Record<string, string>): Series | null {
+    const m = this.series.get(r.name)!
+    let s = m.get(lookup)
+    if (s) return s
     if (m.size >= this.maxGroups) {
       this.stats.groupsDropped++
       return null
     }
     const l = labels()
-    g = {
+    const groupKey = lookupKey(r.group_by, (d) => l[d] ?? '')
+    s = {
       rule: r,
-      key: dedupKey(r, l),
+      key: lookup,
       labels: l,
+      groupKey,
+      severity: seriesSeverity(r, r.by.includes('environment') ? (l['environment'] ?? '') : undefined),
       window: this.newWindow(r),
       lastSeen: -Infinity,
       lastMatch: -Infinity,
@@ -261,52 +364,88 @@ export class AlertEngine {
       phase: 'inactive',
       pendingSince: 0,
       clearSince: null,
-      lastNotified: 0,
-      announced: false,
       value: 0,
+      reason: 'below_threshold',
       examples: [],
+      incident: null,
     }
-    m.set(lookup, g)
-    return g
+    m.set(lookup, s)
+    const counts = this.seriesPerGroup.get(r.name)!
+    counts.set(groupKey, (counts.get(groupKey) ?? 0) + 1)
+    return s
   }
 
-  private remember(g: Group, eventId: string): void {
-    g.examples.push(eventId)
-    if (g.examples.length > this.maxExamples) g.examples.shift()
+  private forgetSeries(s: Series): void {
+    this.series.get(s.rule.name)!.delete(s.key)
+    const counts = this.seriesPerGroup.get(s.rule.name)!
+    const n = (counts.get(s.groupKey) ?? 1) - 1
+    if (n > 0) counts.set(s.groupKey, n)
+    else counts.delete(s.groupKey)
+  }
+
+  /** The alert of a group_by key, created if new. */
+  private incidentOf(r: Rule, key: string, labels: () => Record<string, string>): Incident {
+    const m = this.incidents.get(r.name)!
+    let inc = m.get(key)
+    if (inc) return inc
+    const l = labels()
+    inc = {
+      rule: r,
+      key: dedupKey(r, l),
+      labels: l,
+      members: new Set(),
+      history: new Map(),
+      firing: false,
+      announced: false,
+      announcedSeverity: r.severity,
+      startedTime: 0,
+      lastNotified: 0,
+      summary: '',
+      retired: [],
+      lastValue: 0,
+    }
+    m.set(key, inc)
+    return inc
+  }
+
+  private remember(s: Series, eventId: string): void {
+    s.examples.push(eventId)
+    if (s.examples.length > this.maxExamples) s.examples.shift()
   }
 
   /** Adds one scored event. Returns alerts of immediate rules it fires. */
-  observe(s: ScoredInteraction, wallNow: number): Alert[] {
+  observe(ev: ScoredInteraction, wallNow: number): Alert[] {
     this.stats.observed++
     // A timestamp from the future (clock skew) counts as now.
-    const t = Math.min(s.end_time, wallNow)
+    const t = Math.min(ev.end_time, wallNow)
     if (t > this.clock) this.clock = t
     const out: Alert[] = []
     for (let i = 0; i < this.rules.length; i++) {
       const r = this.rules[i]!
-      if (!passesWhere(s, this.wheres[i]!)) continue
-      const g = this.group(r, lookupKey(r, (d) => dimValue(s, d)), () => {
+      if (!passesWhere(ev, this.wheres[i]!)) continue
+      const s = this.seriesOf(r, lookupKey(r.by, (d) => dimValue(ev, d)), () => {
         const labels: Record<string, string> = {}
-        for (const d of r.group_by) labels[d] = dimValue(s, d)
+        for (const d of r.by) labels[d] = dimValue(ev, d)
         return labels
       })
-      if (!g) continue
-      if (t > g.lastSeen) g.lastSeen = t
-      if (!this.addSample(g, s, t)) {
+      if (!s) continue
+      if (t > s.lastSeen) s.lastSeen = t
+      if (!this.addSample(s, ev, t)) {
         this.stats.lateDropped++
         continue
       }
       if (r.kind === 'immediate') {
         // Immediate rules do not wait for the batch: evaluate on the event itself.
-        const a = this.transition(g, this.evaluate(g, this.clock), this.clock)
+        const a = this.transition(s, this.evaluate(s, this.clock), this.clock)
         if (a) out.push(a)
-      } else this.dirty.add(g)
+      } else this.dirty.add(s)
     }
+    out.push(...this.flush(this.clock))
     return out
   }
 
-  /** Adds the event to the group's window; false when it is too late for the window. */
-  private addSample(g: Group, s: ScoredInteraction, t: number): boolean {
+  /** Adds the event to the series' window; false when it is too late for the window. */
+  private addSample(g: Series, s: ScoredInteraction, t: number): boolean {
     const r = g.rule
     switch (r.kind) {
       case 'rate': {
@@ -352,7 +491,7 @@ export class AlertEngine {
     }
   }
 
-  private evaluate(g: Group, now: number): Evaluation {
+  private evaluate(g: Series, now: number): Evaluation {
     const r = g.rule
     switch (r.kind) {
       case 'rate': {
@@ -360,37 +499,44 @@ export class AlertEngine {
         const tot = w.totals(now, this.buckets)
         const value = tot.n > 0 ? tot.hits / tot.n : 0
         // Too few events to fire; a firing alert resolves only on a low rate or no traffic at all.
-        return { value, active: tot.n >= r.min_events && value > r.threshold, clear: tot.n === 0 || value <= r.resolve_threshold }
+        return {
+          value,
+          active: tot.n >= r.min_events && value > r.threshold,
+          clear: tot.n === 0 || value <= r.resolve_threshold,
+          reason: tot.n === 0 ? 'traffic_stopped' : 'below_threshold',
+        }
       }
       case 'budget': {
         const tot = (g.window as CountWindow).totals(now, this.buckets)
-        return { value: tot.sum, active: tot.sum > r.threshold, clear: tot.sum <= r.resolve_threshold }
+        return { value: tot.sum, active: tot.sum > r.threshold, clear: tot.sum <= r.resolve_threshold, reason: tot.n === 0 ? 'traffic_stopped' : 'below_threshold' }
       }
       case 'quantile': {
         const w = g.window as QuantileWindow
         const n = w.size(now)
         const value = n > 0 ? w.quantile(now, r.quantile) : 0
-        return { value, active: n >= r.min_events && value > r.threshold, clear: n === 0 || value <= r.resolve_threshold }
+        return { value, active: n >= r.min_events && value > r.threshold, clear: n === 0 || value <= r.resolve_threshold, reason: n === 0 ? 'traffic_stopped' : 'below_threshold' }
       }
       case 'anomaly':
         return this.evaluateAnomaly(g, r, now)
       case 'immediate': {
         const quiet = now - g.lastMatch >= r.quiet_for
-        return { value: g.matches, active: !quiet && g.matches > 0, clear: quiet }
+        return { value: g.matches, active: !quiet && g.matches > 0, clear: quiet, reason: now - g.lastSeen >= r.quiet_for ? 'traffic_stopped' : 'quiet' }
       }
       case 'absence': {
         const silent = g.lastSeen === -Infinity ? 0 : now - g.lastSeen
         const forgotten = r.forget_after !== undefined && silent >= r.forget_after
-        return { value: silent / 1000, active: silent >= r.window && !forgotten, clear: silent < r.window || forgotten }
+        return { value: silent / 1000, active: silent >= r.window && !forgotten, clear: silent < r.window || forgotten, reason: forgotten ? 'forgotten' : 'traffic_resumed' }
       }
     }
   }
 
-  private evaluateAnomaly(g: Group, r: RuleOf<'anomaly'>, now: number): Evaluation {
+  private evaluateAnomaly(g: Series, r: RuleOf<'anomaly'>, now: number): Evaluation {
     const w = g.window as CountWindow
     const cur = w.totals(now, ANOMALY_CURRENT_BUCKETS)
     const base = w.totals(now, w.nBuckets - ANOMALY_CURRENT_BUCKETS, ANOMALY_CURRENT_BUCKETS)
-    if (cur.n < r.min_events || base.n < r.min_baseline_events) return { value: 0, active: false, clear: true }
+    if (cur.n < r.min_events || base.n < r.min_baseline_events) {
+      return { value: 0, active: false, clear: true, reason: cur.n === 0 ? 'traffic_stopped' : 'too_few_events' }
+    }
     let current: number
     let baseline: number
     let se: number
@@ -416,13 +562,14 @@ export class AlertEngine {
       const ratio = current / b
       value = r.direction === 'up' ? ratio : r.direction === 'down' ? b / Math.max(current, 1e-9) : Math.max(ratio, b / Math.max(current, 1e-9))
     }
-    return { value, active: value > r.threshold, clear: value <= r.resolve_threshold }
+    return { value, active: value > r.threshold, clear: value <= r.resolve_threshold, reason: 'below_threshold' }
   }
 
-  /** Applies one evaluation to a group's state machine; returns the alert to publish, if any. */
-  private transition(g: Group, ev: Evaluation, now: number): Alert | null {
+  /** Applies one evaluation to a series' state machine; returns the alert record to publish, if any. */
+  private transition(g: Series, ev: Evaluation, now: number): Alert | null {
     const r = g.rule
     g.value = ev.value
+    g.reason = ev.reason
     switch (g.phase) {
       case 'inactive':
         if (!ev.active) return null
@@ -439,74 +586,190 @@ export class AlertEngine {
       case 'firing':
         if (ev.clear) {
           if (g.clearSince === null) g.clearSince = now
-          if (now - g.clearSince >= r.keep_firing_for) return this.resolve(g, now)
+          if (now - g.clearSince >= r.keep_firing_for) return this.resolve(g, ev.reason, now)
           return null
         }
         g.clearSince = null
-        if (r.remind_every !== undefined && g.announced && !this.replaying && now - g.lastNotified >= r.remind_every) {
-          g.lastNotified = now
-          return this.alert(g, 'firing', now, true)
-        }
         return null
     }
   }
 
-  private fire(g: Group, now: number): Alert | null {
+  /**
+   * A series starts firing: it joins its alert, which fires if it was not firing yet. The record is
+   * built at the end of the evaluation pass (`flush`), so series that fire in the same pass are in it.
+   */
+  private fire(g: Series, now: number): null {
     g.phase = 'firing'
     g.clearSince = null
-    g.lastNotified = now
-    if (this.replaying) {
-      g.announced = false
-      return null
+    const inc = this.join(g)
+    if (!inc.firing) {
+      inc.firing = true
+      inc.announced = false
+      inc.startedTime = g.pendingSince
+      inc.lastNotified = now
     }
-    g.announced = true
-    return this.alert(g, 'firing', now, false)
+    this.touched.add(inc)
+    return null
   }
 
-  private resolve(g: Group, now: number): Alert | null {
-    const announced = g.announced
+  /**
+   * The firing records of an evaluation pass: alerts that started firing, and alerts that a more
+   * severe series joined (production after staging: an escalation, said once).
+   */
+  private flush(now: number): Alert[] {
+    const out: Alert[] = []
+    if (this.replaying) {
+      this.touched.clear()
+      return out
+    }
+    for (const inc of this.touched) {
+      if (!inc.firing || inc.members.size === 0) continue
+      if (!inc.announced) {
+        inc.announced = true
+        out.push(this.alert(inc, 'firing', now, false))
+      } else if (severityRank(this.severityOf(inc)) > severityRank(inc.announcedSeverity)) {
+        inc.lastNotified = now
+        out.push(this.alert(inc, 'firing', now, true, null, true))
+      }
+    }
+    this.touched.clear()
+    return out
+  }
+
+  private join(g: Series): Incident {
+    const inc = this.incidentOf(g.rule, g.groupKey, () => {
+      const labels: Record<string, string> = {}
+      for (const d of g.rule.group_by) labels[d] = g.labels[d] ?? ''
+      return labels
+    })
+    g.incident = inc
+    inc.members.add(g)
+    inc.history.set(g.key, g)
+    return inc
+  }
+
+  /** A series stops firing; its alert resolves when it was the last one. */
+  private resolve(g: Series, reason: ResolveReason, now: number): Alert | null {
     g.phase = 'inactive'
     g.clearSince = null
-    g.announced = false
+    const inc = g.incident
+    g.incident = null
+    const matches = g.matches
     g.matches = 0
-    const a = announced && !this.replaying ? this.alert(g, 'resolved', now, false) : null
+    if (!inc) return null
+    inc.members.delete(g)
+    inc.retired = [...inc.retired, ...g.examples].slice(-this.maxExamples)
     g.examples = []
+    inc.lastValue = g.rule.kind === 'immediate' ? matches : g.value
+    if (inc.members.size > 0) return null
+    return this.resolveIncident(inc, reason, now)
+  }
+
+  private resolveIncident(inc: Incident, reason: ResolveReason, now: number): Alert | null {
+    const a = inc.announced && !this.replaying ? this.alert(inc, 'resolved', now, false, reason) : null
+    inc.firing = false
+    inc.announced = false
+    inc.retired = []
+    inc.history.clear()
+    inc.summary = ''
     return a
   }
 
-  private alert(g: Group, state: 'firing' | 'resolved', now: number, reminder: boolean): Alert {
-    const r = g.rule
-    const value = Number.isFinite(g.value) ? g.value : 0
-    const labels = { ...r.labels, ...g.labels, alertname: r.name, severity: r.severity }
-    const vars: Record<string, string> = {
-      ...labels,
-      rule: r.name,
-      value: fmt(value),
-      threshold: fmt(thresholdOf(r)),
-      window: `${windowSeconds(r)}s`,
+  private severityOf(inc: Incident): Severity {
+    let sev: Severity = 'info'
+    for (const s of inc.members) sev = maxSeverity(sev, s.severity)
+    return inc.members.size === 0 ? inc.announcedSeverity : sev
+  }
+
+  private examplesOf(inc: Incident, members: readonly Series[]): string[] {
+    const out: string[] = []
+    // Newest first, taking turns between series so each affected series is represented.
+    const lists = [...members.map((s) => [...s.examples].reverse()), [...inc.retired].reverse()]
+    for (let i = 0; out.length < this.maxExamples && lists.some((l) => i < l.length); i++) {
+      for (const l of lists) {
+        const id = l[i]
+        if (id !== undefined && !out.includes(id) && out.length < this.maxExamples) out.push(id)
+      }
     }
+    return out
+  }
+
+  private runbook(r: Rule): string | null {
+    const url = r.annotations.runbook_url
+    if (url === undefined) return null
+    if (this.runbookBase === undefined || /^[a-z][a-z0-9+.-]*:/i.test(url)) return url
+    return `${this.runbookBase.replace(/\/+$/, '')}/${url.replace(/^\/+/, '')}`
+  }
+
+  private alert(inc: Incident, state: 'firing' | 'resolved', now: number, reminder: boolean, reason: ResolveReason | null = null, escalated = false): Alert {
+    const r = inc.rule
+    const unit = unitOf(r)
+    const members = [...(state === 'firing' ? inc.members : inc.history.values())].sort((a, b) => b.value - a.value || severityRank(b.severity) - severityRank(a.severity))
+    const severity = state === 'firing' ? this.severityOf(inc) : inc.announcedSeverity
+    if (state === 'firing') inc.announcedSeverity = severity
+    const raw =
+      state === 'resolved'
+        ? r.kind === 'immediate'
+          ? members.reduce((n, s) => n + s.value, 0)
+          : inc.lastValue
+        : r.kind === 'immediate'
+          ? members.reduce((n, s) => n + s.matches, 0)
+          : Math.max(0, ...members.map((s) => s.value))
+    const value = Number.isFinite(raw) ? raw : 0
+    const labels = { ...r.labels, ...inc.labels, alertname: r.name, severity }
+    const series: AlertSeries[] = members.slice(0, MAX_SERIES).map((s) => ({ labels: { ...s.labels }, value: Number.isFinite(s.value) ? s.value : 0, severity: s.severity }))
+    const affected: string[] = []
+    const vars: Record<string, string> = { ...labels }
+    // Dimensions the alert groups away (e.g. request_model): the distinct affected values.
+    for (const d of r.by) {
+      if (r.group_by.includes(d)) continue
+      const values = [...new Set(members.map((s) => s.labels[d] ?? ''))]
+      vars[d] = values.join(', ')
+      affected.push(`${d}=${values.join(',')}`)
+    }
+    Object.assign(vars, {
+      rule: r.name,
+      value: formatValue(value, unit),
+      threshold: formatValue(thresholdOf(r), unit),
+      value_raw: String(value),
+      threshold_raw: String(thresholdOf(r)),
+      window: formatDuration(windowMs(r)),
+      affected: affected.join(' '),
+    })
+    let summary: string
+    if (state === 'firing') {
+      summary = renderTemplate(r.annotations.summary, vars)
+      inc.summary = summary
+    } else {
+      const was = inc.summary || renderTemplate(r.annotations.summary, vars)
+      summary = `resolved (${resolveReasonText(r, reason ?? 'below_threshold', value)}): ${was}`
+    }
+    if (escalated) summary = `escalated to ${severity}: ${summary}`
     return {
       alert_id: this.newId(),
       rule: r.name,
       kind: r.kind,
-      severity: r.severity,
+      severity,
       state,
       reminder,
       labels,
-      dedup_key: g.key,
+      dedup_key: inc.key,
       value,
       threshold: thresholdOf(r),
-      window_seconds: windowSeconds(r),
-      started_time: g.pendingSince,
+      window_seconds: Math.round(windowMs(r) / 1000),
+      started_time: inc.startedTime,
       ended_time: state === 'resolved' ? now : null,
       emitted_time: now,
-      summary: renderTemplate(r.annotations.summary, vars).slice(0, 4096),
-      runbook_url: r.annotations.runbook_url ?? null,
-      example_event_ids: [...g.examples],
+      summary: summary.slice(0, 4096),
+      runbook_url: this.runbook(r),
+      example_event_ids: this.examplesOf(inc, members),
+      unit,
+      resolve_reason: state === 'resolved' ? (reason ?? 'below_threshold') : null,
+      series,
     }
   }
 
-  /** Evaluates the groups touched since the last call at the engine clock. */
+  /** Evaluates the series touched since the last call at the engine clock. */
   evaluateDirty(): Alert[] {
     const out: Alert[] = []
     for (const g of this.dirty) {
@@ -514,10 +777,11 @@ export class AlertEngine {
       if (a) out.push(a)
     }
     this.dirty.clear()
+    out.push(...this.flush(this.clock))
     return out
   }
 
-  /** Observes a batch then evaluates the groups it touched. */
+  /** Observes a batch then evaluates the series it touched. */
   ingest(events: readonly ScoredInteraction[], wallNow: number): Alert[] {
     const out: Alert[] = []
     for (const s of events) out.push(...this.observe(s, wallNow))
@@ -525,24 +789,43 @@ export class AlertEngine {
     return out
   }
 
-  /** Timer: advances the clock to the wall clock, evaluates every group, forgets idle groups. */
+  /** Timer: advances the clock to the wall clock, evaluates every series, sends reminders, forgets idle series. */
   tick(wallNow: number): Alert[] {
     if (wallNow > this.clock) this.clock = wallNow
     const now = this.clock
     this.dirty.clear()
     const out: Alert[] = []
-    for (const m of this.groups.values()) {
-      for (const [key, g] of m) {
+    for (const m of this.series.values()) {
+      for (const g of m.values()) {
         const a = this.transition(g, this.evaluate(g, now), now)
         if (a) out.push(a)
-        if (g.phase === 'inactive' && this.idle(g, now)) m.delete(key)
+        if (g.phase === 'inactive' && this.idle(g, now)) this.forgetSeries(g)
+      }
+    }
+    out.push(...this.flush(now))
+    for (const m of this.incidents.values()) {
+      for (const [key, inc] of m) {
+        if (inc.firing && inc.members.size === 0) {
+          // Adopted after a restart, but no series of it is firing (e.g. a record of an older rule version).
+          const a = this.resolveIncident(inc, 'not_firing_after_restart', now)
+          if (a) out.push(a)
+        }
+        const r = inc.rule
+        if (inc.firing && inc.announced && !this.replaying && r.remind_every !== undefined && now - inc.lastNotified >= r.remind_every) {
+          const clearing = [...inc.members].every((s) => s.clearSince !== null)
+          if (!clearing) {
+            inc.lastNotified = now
+            out.push(this.alert(inc, 'firing', now, true))
+          }
+        }
+        if (!inc.firing && inc.members.size === 0) m.delete(key)
       }
     }
     return out
   }
 
-  /** An inactive group with nothing left in its window can be dropped (absence groups are kept). */
-  private idle(g: Group, now: number): boolean {
+  /** An inactive series with nothing left in its window can be dropped (absence series are kept). */
+  private idle(g: Series, now: number): boolean {
     const r = g.rule
     if (r.kind === 'absence') return r.forget_after !== undefined && now - g.lastSeen >= r.forget_after
     if (r.kind === 'immediate') return now - g.lastMatch >= r.quiet_for && now - g.lastSeen >= r.quiet_for
@@ -556,9 +839,10 @@ export class AlertEngine {
 
   /**
    * Ends a replay. `published` are the latest records per dedup key read from llm.alerts; the
-   * firing ones are adopted as announced (never re-fired). Returns the alerts to publish now:
-   * firing states the replay found that were never published. Records of unknown rules are
-   * returned in `unknown` for the caller to log.
+   * firing ones are adopted as announced (never re-fired), with their series. Returns the alerts
+   * to publish now: firing states the replay found that were never published. Records of unknown
+   * rules, and of rules whose grouping changed (their dedup key is not the rule's any more), are
+   * returned in `unknown` for the caller to resolve.
    */
   endReplay(published: readonly Alert[], wallNow: number): { alerts: Alert[]; unknown: Alert[] } {
     const unknown: Alert[] = []
@@ -569,29 +853,47 @@ export class AlertEngine {
         unknown.push(a)
         continue
       }
-      const labels: Record<string, string> = {}
-      for (const d of r.group_by) labels[d] = a.labels[d] ?? ''
-      const g = this.group(r, lookupKey(r, (d) => labels[d]!), () => labels)
-      if (!g) continue
-      g.phase = 'firing'
-      g.announced = true
-      g.pendingSince = a.started_time
-      g.clearSince = null
-      g.lastNotified = Math.max(a.emitted_time, g.lastNotified)
-      g.value = a.value
-      if (g.examples.length === 0) g.examples = [...a.example_event_ids]
-      if (r.kind === 'absence' && g.lastSeen === -Infinity) g.lastSeen = a.started_time - r.window
-      if (r.kind === 'immediate' && g.matches === 0) g.matches = Math.max(1, Math.round(a.value))
+      const glabels: Record<string, string> = {}
+      for (const d of r.group_by) glabels[d] = a.labels[d] ?? ''
+      if (dedupKey(r, glabels) !== a.dedup_key) {
+        unknown.push(a)
+        continue
+      }
+      const inc = this.incidentOf(r, lookupKey(r.group_by, (d) => glabels[d]!), () => glabels)
+      // Its series: as listed, or (records without series) the labels when they name every `by` dimension.
+      const members = a.series.length > 0 ? a.series : r.by.every((d) => d in a.labels) ? [{ labels: a.labels, value: a.value, severity: a.severity }] : []
+      for (const m of members) {
+        const labels: Record<string, string> = {}
+        for (const d of r.by) labels[d] = m.labels[d] ?? ''
+        const g = this.seriesOf(r, lookupKey(r.by, (d) => labels[d]!), () => labels)
+        if (!g) continue
+        if (g.phase !== 'firing') {
+          g.phase = 'firing'
+          g.pendingSince = a.started_time
+          g.clearSince = null
+          g.value = m.value
+          if (r.kind === 'absence' && g.lastSeen === -Infinity) g.lastSeen = a.started_time - r.window
+          if (r.kind === 'immediate' && g.matches === 0) g.matches = Math.max(1, Math.round(m.value))
+        }
+        if (g.incident !== inc) this.join(g)
+      }
+      inc.firing = true
+      inc.announced = true
+      inc.announcedSeverity = a.severity
+      inc.startedTime = a.started_time
+      inc.lastNotified = Math.max(a.emitted_time, inc.lastNotified)
+      inc.summary = a.summary
+      if (inc.retired.length === 0) inc.retired = a.example_event_ids.slice(-this.maxExamples)
     }
     this.replaying = false
     if (wallNow > this.clock) this.clock = wallNow
     const alerts: Alert[] = []
-    for (const m of this.groups.values()) {
-      for (const g of m.values()) {
-        if (g.phase === 'firing' && !g.announced) {
-          g.announced = true
-          g.lastNotified = this.clock
-          alerts.push(this.alert(g, 'firing', this.clock, false))
+    for (const m of this.incidents.values()) {
+      for (const inc of m.values()) {
+        if (inc.firing && !inc.announced && inc.members.size > 0) {
+          inc.announced = true
+          inc.lastNotified = this.clock
+          alerts.push(this.alert(inc, 'firing', this.clock, false))
         }
       }
     }

@@ -51,7 +51,8 @@ export async function main(env: Record<string, string | undefined> = process.env
     logger,
     rules,
     webhook,
-    config: { groupId: cfg.ALERTER_GROUP_ID, scoresTopic: cfg.ALERTER_SCORES_TOPIC, alertsTopic: cfg.ALERTER_ALERTS_TOPIC, tickMs: cfg.ALERTER_TICK_MS, replay: cfg.ALERTER_REPLAY, replayTimeoutMs: cfg.ALERTER_REPLAY_TIMEOUT_MS },
+    config: { groupId: cfg.ALERTER_GROUP_ID, scoresTopic: cfg.ALERTER_SCORES_TOPIC, alertsTopic: cfg.ALERTER_ALERTS_TOPIC, tickMs: cfg.ALERTER_TICK_MS, replay: cfg.ALERTER_REPLAY, replayTimeoutMs: cfg.ALERTER_REPLAY_TIMEOUT_MS,
+      alertsFormat: cfg.ALERTER_ALERTS_FORMAT, ...(cfg.ALERTER_RUNBOOK_BASE_URL ? { runbookBaseUrl: cfg.ALERTER_RUNBOOK_BASE_URL } : {}) },
     onFatal: fatal,
   })
   const http = await startHttp({ port: cfg.METRICS_PORT, health: () => alerter.health() })

@@ -2,10 +2,13 @@
  * Alert rules: the zod schema of the rules file (YAML or JSON) and its loader.
  *
  * A rules file is `{ rules: Rule[] }`. Every rule has a name, a kind (rate, quantile, budget,
- * anomaly, immediate, absence), the dimensions it groups by, an optional filter, Prometheus-like
- * `for` / `keep_firing_for` durations, a severity, labels and annotations. Thresholds are "fire
- * when value > threshold"; a firing alert resolves only when value <= resolve_threshold
- * (hysteresis, default 10 % below the threshold) so a metric hovering at the threshold does not flap.
+ * anomaly, immediate, absence), the dimensions it evaluates by (`by`: one series per combination)
+ * and groups alerts by (`group_by`: one alert per combination, listing its firing series), an
+ * optional filter, Prometheus-like `for` / `keep_firing_for` durations, a severity (for production;
+ * other environments one step lower unless `environment_severity` says otherwise), labels and
+ * annotations. Thresholds are "fire when value > threshold"; a firing alert resolves only when
+ * value <= resolve_threshold (hysteresis, default 10 % below the threshold) so a metric hovering at
+ * the threshold does not flap.
  *
  * Errors name the rule, the field and what was expected: `RulesError`.
  */
@@ -85,16 +88,43 @@ export const MetricSchema = z.union([
 ])
 export type Metric = z.infer<typeof MetricSchema>
 
+export const SEVERITIES = ['info', 'warning', 'critical'] as const
+export type Severity = (typeof SEVERITIES)[number]
+const severity = z.enum(SEVERITIES)
+
+/** Environments a rule's `severity` is for as written; others get one step less (see seriesSeverity). */
+export const PRODUCTION_ENVIRONMENTS: ReadonlySet<string> = new Set(['production', 'prod', ''])
+
+/**
+ * A runbook link: an absolute http(s) URL, or a path in this repository (`docs/ALERTING.md#latency`),
+ * which `ALERTER_RUNBOOK_BASE_URL` can turn into a link.
+ */
+const runbookUrl = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((v) => (/^[a-z][a-z0-9+.-]*:/i.test(v) ? URL.canParse(v) && /^https?:/i.test(v) : !/\s/.test(v)), {
+    message: 'expected an http(s) URL or a repository path like docs/ALERTING.md#latency',
+  })
+
 const name = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'expected letters, digits, _ . : - (max 128 characters)')
 
 const common = {
   name,
-  severity: z.enum(['info', 'warning', 'critical']).default('warning'),
+  /** Severity in production; other environments get one step less unless environment_severity says. */
+  severity: severity.default('warning'),
+  /** Severity per environment, overriding the default (e.g. `{ staging: critical }`). */
+  environment_severity: z.record(z.string(), severity).default({}),
   description: z.string().max(2048).optional(),
-  /** Dimensions that make a group: one alert per distinct combination. */
-  group_by: z.array(z.enum(DIMENSIONS)).max(DIMENSIONS.length).default(['app_name', 'environment']),
+  /** Dimensions that make an alert: one alert per distinct combination, listing its firing series. */
+  group_by: z.array(z.enum(DIMENSIONS)).max(DIMENSIONS.length).default(['app_name']),
+  /**
+   * Dimensions the condition is evaluated by: one series per combination. Must include group_by.
+   * Default: group_by plus environment (production and staging are judged apart).
+   */
+  by: z.array(z.enum(DIMENSIONS)).max(DIMENSIONS.length).optional(),
   /** Only events whose dimensions equal one of the given values are considered. */
   where: z.partialRecord(z.enum(DIMENSIONS), z.union([z.string(), z.array(z.string()).min(1)])).default({}),
   /** How long the condition must hold (pending) before the alert fires. */
@@ -107,7 +137,7 @@ const common = {
   annotations: z
     .object({
       summary: z.string().min(1).max(1024),
-      runbook_url: z.url().optional(),
+      runbook_url: runbookUrl.optional(),
       description: z.string().max(4096).optional(),
     })
     .strict(),
@@ -190,7 +220,6 @@ export const AbsenceRuleSchema = z
     window: positiveDuration,
     /** A group silent this long is resolved and forgotten (a retired app); absent: kept forever. */
     forget_after: positiveDuration.optional(),
-    group_by: z.array(z.enum(DIMENSIONS)).max(DIMENSIONS.length).default(['app_name']),
   })
   .strict()
 
@@ -207,8 +236,8 @@ export const RuleSchema = z.discriminatedUnion('kind', [
 ])
 type ParsedRule = z.infer<typeof RuleSchema>
 
-/** A validated rule with its defaults resolved (`resolve_threshold` always set). */
-export type Rule = ParsedRule & { resolve_threshold: number }
+/** A validated rule with its defaults resolved (`resolve_threshold` and `by` always set). */
+export type Rule = ParsedRule & { resolve_threshold: number; by: Dimension[] }
 export type RuleOf<K extends RuleKind> = Extract<Rule, { kind: K }>
 
 export const RulesFileSchema = z.object({ rules: z.array(z.unknown()).min(1) }).strict()
@@ -276,7 +305,11 @@ export function validateRules(data: unknown, source = 'rules'): Rule[] {
     if (r.kind === 'anomaly' && r.baseline < r.window) {
       issues.push(`${where} field "baseline": expected a duration >= window`)
     }
-    rules.push({ ...r, resolve_threshold: resolve } as Rule)
+    const by = r.by ?? (r.group_by.includes('environment') ? r.group_by : [...r.group_by, 'environment' as const])
+    const outside = r.group_by.filter((d) => !by.includes(d))
+    if (outside.length > 0) issues.push(`${where} field "group_by": expected dimensions of "by" (${by.join(', ')}), got ${outside.join(', ')}`)
+    if (new Set(by).size !== by.length) issues.push(`${where} field "by": expected each dimension once`)
+    rules.push({ ...r, by, resolve_threshold: resolve } as Rule)
   })
   if (issues.length > 0) throw new RulesError(issues.join('\n'), issues)
   return rules
@@ -310,4 +343,28 @@ export function ruleSpanMs(r: Rule): number {
     default:
       return r.window
   }
+}
+
+const LOWER: Record<Severity, Severity> = { critical: 'warning', warning: 'info', info: 'info' }
+const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 }
+
+/** The more severe of two severities. */
+export function maxSeverity(a: Severity, b: Severity): Severity {
+  return RANK[a] >= RANK[b] ? a : b
+}
+
+export function severityRank(s: Severity): number {
+  return RANK[s]
+}
+
+/**
+ * The severity of a series of `rule` in `environment` (undefined: the rule does not evaluate by
+ * environment): `environment_severity[environment]` if set, else `severity` in production, one step
+ * less elsewhere (staging, dev, ...).
+ */
+export function seriesSeverity(rule: Pick<Rule, 'severity' | 'environment_severity'>, environment: string | undefined): Severity {
+  if (environment === undefined) return rule.severity
+  const set = rule.environment_severity[environment]
+  if (set !== undefined) return set
+  return PRODUCTION_ENVIRONMENTS.has(environment) ? rule.severity : LOWER[rule.severity]
 }

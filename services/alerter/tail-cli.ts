@@ -1,7 +1,9 @@
 /**
  * `llmwatch alerts tail [--from-beginning] [--json] [--max N] [--topic NAME]`: prints alerts from
- * llm.alerts as they come, one line each (or one JSON object per line with --json). Uses its own
- * throw-away consumer group, so it never disturbs the services. Ends on SIGINT/SIGTERM or after N.
+ * llm.alerts as they come (Avro or JSON records): a headline per alert, then the affected series,
+ * the runbook and example event ids on indented lines (or one JSON object per line with --json).
+ * Uses its own throw-away consumer group, so it never disturbs the services. Ends on
+ * SIGINT/SIGTERM or after N.
  */
 import { randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
@@ -13,17 +15,30 @@ import { runningLocalBrokers } from '../../shared/infra/index.js'
 import { createKafka } from '../../shared/kafka.js'
 import { silentLogger } from '../../shared/logger.js'
 import { startConsumer } from '../../shared/runner.js'
+import { affectedText, formatValue, reasonText } from './format.js'
 
 const USAGE = 'usage: llmwatch alerts tail [--from-beginning] [--json] [--max N] [--topic NAME]\n'
 
-/** One human-readable line per alert. */
+/**
+ * One alert for people: a headline (time, state, severity, rule, group labels, rounded value and
+ * threshold with their unit, summary), then indented lines with what an on-call person acts on:
+ * the affected series, the runbook and example event ids (each only when the alert has them).
+ */
 export function formatAlert(a: Alert): string {
-  const state = a.state === 'resolved' ? 'RESOLVED' : a.reminder ? 'FIRING (reminder)' : 'FIRING'
+  const state =
+    a.state === 'resolved' ? `RESOLVED${a.resolve_reason ? ` (${reasonText(a.resolve_reason)})` : ''}` : a.reminder ? 'FIRING (reminder)' : 'FIRING'
   const labels = Object.entries(a.labels)
     .filter(([k]) => k !== 'alertname' && k !== 'severity')
     .map(([k, v]) => `${k}=${v}`)
     .join(',')
-  return `${new Date(a.emitted_time).toISOString()} ${state} ${a.severity} ${a.rule} {${labels}} value=${a.value} threshold=${a.threshold} :: ${a.summary}`
+  const lines = [
+    `${new Date(a.emitted_time).toISOString()} ${state} ${a.severity} ${a.rule} {${labels}} value=${formatValue(a.value, a.unit)} threshold=${formatValue(a.threshold, a.unit)} :: ${a.summary}`,
+  ]
+  const series = affectedText(a)
+  if (series) lines.push(`    affected: ${series}`)
+  if (a.runbook_url) lines.push(`    runbook:  ${a.runbook_url}`)
+  if (a.example_event_ids.length > 0) lines.push(`    examples: ${a.example_event_ids.join(' ')}`)
+  return lines.join('\n')
 }
 
 export interface TailIo {

@@ -8,6 +8,7 @@
 import type { Alert } from '../../shared/contract.js'
 import { errorMessage } from '../../shared/errors.js'
 import type { Logger } from '../../shared/logger.js'
+import { affected, affectedText, formatDuration, formatValue, reasonText } from './format.js'
 
 export type WebhookFormat = 'json' | 'slack'
 
@@ -43,17 +44,28 @@ export function webhookPayload(a: Alert, format: WebhookFormat): unknown {
       version: 1,
       status: a.state,
       reminder: a.reminder,
-      alert: { ...a, started_at: new Date(a.started_time).toISOString(), ended_at: a.ended_time === null ? null : new Date(a.ended_time).toISOString() },
+      alert: {
+        ...a,
+        started_at: new Date(a.started_time).toISOString(),
+        ended_at: a.ended_time === null ? null : new Date(a.ended_time).toISOString(),
+        value_text: formatValue(a.value, a.unit),
+        threshold_text: formatValue(a.threshold, a.unit),
+        affected: affected(a),
+      },
     }
   }
-  const head = a.state === 'resolved' ? ':white_check_mark: [RESOLVED]' : `${EMOJI[a.severity] ?? ''} [${a.reminder ? 'STILL FIRING' : 'FIRING'}]`
+  const head =
+    a.state === 'resolved'
+      ? `:white_check_mark: [RESOLVED${a.resolve_reason ? `: ${reasonText(a.resolve_reason)}` : ''}]`
+      : `${EMOJI[a.severity] ?? ''} [${a.reminder ? 'STILL FIRING' : 'FIRING'}]`
   const text = `${head} ${a.rule} (${a.severity}): ${a.summary}`
   const labels = Object.entries(a.labels)
     .filter(([k]) => k !== 'alertname' && k !== 'severity')
     .map(([k, v]) => `${k}=${v}`)
     .join(', ')
-  const context = [`value ${a.value} / threshold ${a.threshold}`, `window ${a.window_seconds}s`, labels]
-  if (a.runbook_url) context.push(`<${a.runbook_url}|runbook>`)
+  const context = [`value ${formatValue(a.value, a.unit)} / threshold ${formatValue(a.threshold, a.unit)}`, `window ${formatDuration(a.window_seconds * 1000)}`, labels, affectedText(a)]
+  if (a.runbook_url) context.push(/^https?:/i.test(a.runbook_url) ? `<${a.runbook_url}|runbook>` : `runbook ${a.runbook_url}`)
+  if (a.example_event_ids.length > 0) context.push(`examples ${a.example_event_ids.slice(0, 3).join(' ')}`)
   return {
     text,
     blocks: [

@@ -103,7 +103,8 @@ describe('AlertEngine: rate rules', () => {
       ended_time: null,
     })
     expect(f.value).toBeGreaterThan(0.1)
-    expect(f.summary).toMatch(/^shop: 0\.\d+ toxic over 60s \(> 0\.1\)$/)
+    expect(f.summary).toMatch(/^shop: \d+(\.\d)? % toxic over 1 min \(> 10 %\)$/)
+    expect(f.unit).toBe('ratio')
     expect(f.example_event_ids.length).toBeGreaterThan(0)
     const r = resolved[0]!
     expect(r.dedup_key).toBe(f.dedup_key)

@@ -35,7 +35,7 @@ describe('alert rules', () => {
 
   it('fills defaults and a hysteresis threshold below the firing threshold', () => {
     const [r] = validateRules({ rules: [rate] })
-    expect(r).toMatchObject({ kind: 'rate', window: 300_000, for: 0, min_events: 20, severity: 'warning', group_by: ['app_name', 'environment'] })
+    expect(r).toMatchObject({ kind: 'rate', window: 300_000, for: 0, min_events: 20, severity: 'warning', group_by: ['app_name'], by: ['app_name', 'environment'], environment_severity: {} })
     expect(r!.resolve_threshold).toBeLessThan(0.02)
     expect(r!.resolve_threshold).toBeCloseTo(0.018)
   })

@@ -23,6 +23,9 @@ const alert = (over: Partial<Alert> = {}): Alert => ({
   summary: 'shop: 0.031 toxic',
   runbook_url: 'https://example.org/runbook',
   example_event_ids: [],
+  unit: 'ratio',
+  resolve_reason: null,
+  series: [],
   ...over,
 })
 

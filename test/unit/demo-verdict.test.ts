@@ -6,6 +6,7 @@ import { firingDuring, parseDuration } from '../../services/demo/demo.js'
 const alert = (state: 'firing' | 'resolved', t: number, key = 'k'): Alert => ({
   alert_id: randomUUID(), rule: 'r', kind: 'rate', severity: 'warning', state, reminder: false, labels: {}, dedup_key: key,
   value: 1, threshold: 0.5, window_seconds: 10, started_time: t, ended_time: null, emitted_time: t, summary: '', runbook_url: null, example_event_ids: [],
+  unit: 'ratio', resolve_reason: null, series: [],
 })
 
 describe('demo verdicts', () => {

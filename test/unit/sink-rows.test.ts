@@ -68,7 +68,7 @@ describe('sink row mapping', () => {
 
   it('maps an alert with nulls as empty strings where the column is not nullable', () => {
     const u = alertUnit(
-      { alert_id: '0b6f1b8e-4a8e-4b59-9f1e-2f5c8f0d9a12', rule: 'r', kind: 'rate', severity: 'info', state: 'firing', reminder: false, labels: { app: 'x' }, dedup_key: 'r|x', value: 1, threshold: 0.5, window_seconds: 60, started_time: 1, ended_time: null, emitted_time: 2, summary: 's', runbook_url: null, example_event_ids: [] },
+      { alert_id: '0b6f1b8e-4a8e-4b59-9f1e-2f5c8f0d9a12', rule: 'r', kind: 'rate', severity: 'info', state: 'firing', reminder: false, labels: { app: 'x' }, dedup_key: 'r|x', value: 1, threshold: 0.5, window_seconds: 60, started_time: 1, ended_time: null, emitted_time: 2, summary: 's', runbook_url: null, example_event_ids: [], unit: 'ratio', resolve_reason: null, series: [] },
       { topic: 'llm.alerts', partition: 0, offset: '7' },
     )
     expect(u.rows[TABLES.alerts]![0]).toMatchObject({ runbook_url: '', ended_time: null, _offset: '7' })
