@@ -48,6 +48,11 @@ const COMMANDS: Record<string, Command> = {
     usage: 'llmwatch alerts tail [--from-beginning] [--json]',
     load: async () => (await import('../services/alerter/tail-cli.js')).main,
   },
+  tail: {
+    summary: 'Print the records of llm.scores, llm.alerts or llm.dlq, decoded (text or JSON lines)',
+    usage: 'llmwatch tail scores|alerts|dlq [--format text|json] [--from-beginning] [--count N] [--timeout 30s] [--topic NAME]',
+    load: async () => (await import('../services/tail/tail-cli.js')).main,
+  },
   run: {
     summary: `Run one service in the foreground: ${SERVICES.join(', ')}`,
     usage: `llmwatch run <${SERVICES.join('|')}>`,
