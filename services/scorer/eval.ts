@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { errorMessage } from '../../shared/errors.js'
 
-export type EvalResult = Record<string, number | Record<string, number>>
+export type EvalResult = Record<string, number | string | Record<string, number>>
 
 /** The eval modules, in report order. S2 owns pii, grounding and consistency. */
 export const EVAL_SETS = ['toxicity', 'bias', 'injection', 'pii', 'grounding', 'consistency'] as const
@@ -48,6 +48,7 @@ function table(set: string, r: EvalResult): string {
   const lines = [`== ${set}`]
   for (const [k, v] of Object.entries(r)) {
     if (typeof v === 'number') lines.push(`  ${k.padEnd(28)} ${fmt(v)}`)
+    else if (typeof v === 'string') lines.push(`  ${k.padEnd(28)} ${v}`)
     else {
       lines.push(`  ${k}`)
       for (const [k2, v2] of Object.entries(v)) lines.push(`    ${k2.padEnd(26)} ${fmt(v2)}`)

@@ -87,7 +87,9 @@ describe('scorer config', () => {
   it('fills defaults', () => {
     const c = resolveScorerConfig({}, SCORERS)
     expect(c.timeBudgetMs).toBe(DEFAULT_TIME_BUDGET_MS)
-    expect(c.scorers.get('toxicity')).toMatchObject({ enabled: true, params: { threshold: 0.5 } })
+    // No threshold configured: the learned model's own (chosen on its dev split) applies.
+    expect(c.scorers.get('toxicity')).toMatchObject({ enabled: true, params: { scorePrompt: true } })
+    expect((c.scorers.get('toxicity')?.params as { threshold?: number }).threshold).toBeUndefined()
   })
   it('names the scorer and field of an invalid value', () => {
     expect(() => resolveScorerConfig({ toxicity: { threshold: 'high' } }, SCORERS)).toThrow(/toxicity\.threshold: .*expected number/)

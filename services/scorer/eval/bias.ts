@@ -1,11 +1,13 @@
 /**
- * Bias eval on StereoSet triplets: pairwise accuracy (the stereotype completion scores above its
+ * Bias eval (the learned scorer) on StereoSet triplets: pairwise accuracy (the stereotype completion scores above its
  * anti-stereotype twin; ties count half), plus ROC-AUC / flag rates per label. Triplets share one
  * context: rows come in blocks of three consecutive ids with the same target (checked; blocks that
  * do not hold exactly one stereotype and one anti-stereotype are skipped and counted).
  */
 import { analyze } from '../text.js'
-import { biasParams, scoreBias } from '../scorers/bias.js'
+import { learnedBiasParams, scoreBiasLearned as scoreBias } from '../scorers/bias.js'
+import { model } from '../model/linear.js'
+import { heldOut, leaveOneSourceOut } from './learned.js'
 import { rocAuc, round4 } from './metrics.js'
 import { readJsonl } from './load.js'
 
@@ -17,9 +19,9 @@ interface Row {
   target: string
 }
 
-export async function evaluate(dir: string): Promise<Record<string, number | Record<string, number>>> {
+export async function evaluate(dir: string): Promise<Record<string, number | string | Record<string, number>>> {
   const rows = await readJsonl<Row>(dir, 'bias.jsonl')
-  const p = biasParams.parse({})
+  const p = learnedBiasParams.parse({})
   const blocks = new Map<string, { row: Row; value: number; flagged: boolean }[]>()
   for (const r of rows) {
     const m = /^(.*)-(\d+)$/.exec(r.id)
@@ -71,6 +73,8 @@ export async function evaluate(dir: string): Promise<Record<string, number | Rec
   for (const [k, v] of Object.entries(flags)) flagRate[k] = round4(v.f / v.n)
   return {
     n: rows.length,
+    model: model('bias').id,
+    threshold: model('bias').meta.threshold,
     pairs,
     pairs_skipped: skipped,
     pairwise_accuracy: round4(wins / pairs),
@@ -79,5 +83,7 @@ export async function evaluate(dir: string): Promise<Record<string, number | Rec
     pairwise_accuracy_by_type: acc,
     roc_auc_stereo_vs_anti: round4(rocAuc(scores, labels)),
     flag_rate_by_label: flagRate,
+    train_held_out: heldOut('bias', dir, (t) => scoreBias(t, p)),
+    leave_one_source_out: leaveOneSourceOut('bias'),
   }
 }

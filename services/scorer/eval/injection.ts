@@ -1,10 +1,20 @@
 /**
- * Injection eval: precision/recall/F1 at the configured threshold, ROC-AUC, AUC-PR, per-source
+ * Injection eval (the learned model with the rules, as the scorer judges a prompt): precision/recall/F1, ROC-AUC, AUC-PR, per-source
  * flag rates, and the false-alarm rate on NotInject's benign prompts full of trigger words; plus the
- * strongest family of each caught attack and the rules behind each false alarm (for error analysis).
+ * strongest family of each caught attack and the rules behind each false alarm (for error analysis);
+ * then the model's held-out split of its training corpora per source and its leave-one-source-out figures.
  */
 import { analyze } from '../text.js'
-import { injectionParams, scoreInjection } from '../scorers/injection.js'
+import { injectionScorer, learnedInjectionParams } from '../scorers/injection.js'
+import type { AnalyzedText, ScoreResult } from '../scorer.js'
+import { model } from '../model/linear.js'
+import { heldOut, leaveOneSourceOut } from './learned.js'
+
+/** One text as the scorer judges a prompt (rules + model). */
+function scoreInjection(text: AnalyzedText, p: ReturnType<typeof learnedInjectionParams.parse>): Omit<ScoreResult, 'target'> {
+  const input = { prompt: text, response: text, context: [], samples: [], event: {} } as unknown as Parameters<typeof injectionScorer.score>[0]
+  return injectionScorer.score(input, { ...p, scanContext: false })[0] as ScoreResult
+}
 import { aucPr, prf, rocAuc, round4 } from './metrics.js'
 import { readJsonl } from './load.js'
 
@@ -14,9 +24,9 @@ interface Row {
   source: string
 }
 
-export async function evaluate(dir: string): Promise<Record<string, number | Record<string, number>>> {
+export async function evaluate(dir: string): Promise<Record<string, number | string | Record<string, number>>> {
   const rows = await readJsonl<Row>(dir, 'injection.jsonl')
-  const p = injectionParams.parse({})
+  const p = learnedInjectionParams.parse({})
   const scores: number[] = []
   const preds: boolean[] = []
   const labels: boolean[] = []
@@ -46,7 +56,8 @@ export async function evaluate(dir: string): Promise<Record<string, number | Rec
   const trig = bySource.get('notinject-trigger-words:benign')
   return {
     n: rows.length,
-    threshold: p.threshold,
+    model: model('injection').id,
+    threshold: model('injection').meta.threshold,
     precision: round4(m.precision),
     recall: round4(m.recall),
     f1: round4(m.f1),
@@ -56,5 +67,7 @@ export async function evaluate(dir: string): Promise<Record<string, number | Rec
     flag_rate_by_source: flagRate,
     attacks_caught_by_kind: caughtByKind,
     false_alarm_rules: falseAlarmRules,
+    train_held_out: heldOut('injection', dir, (t) => scoreInjection(t, p)),
+    leave_one_source_out: leaveOneSourceOut('injection'),
   }
 }

@@ -11,6 +11,8 @@
  */
 import { z } from 'zod'
 import { fixedDetails, withTarget, type AnalyzedText, type ScoreResult, type Scorer } from '../scorer.js'
+import { modelTokens } from '../model/features.js'
+import { model } from '../model/linear.js'
 import { normIdsOf, normTokensOf } from '../text.js'
 import { groupsOf, PROTECTED, type GroupCategory, type GroupMention } from '../lexicons/groups.js'
 import {
@@ -203,14 +205,61 @@ export function scoreBias(text: AnalyzedText, p: BiasParams): Omit<ScoreResult, 
   }
 }
 
-export const biasScorer: Scorer<BiasParams> = {
+/** The lexicons' view of a text as dense inputs to the learned model: the lexicon value and whether a group is mentioned. */
+export const BIAS_SIGNALS = ['lexicon_value', 'lexicon_group_mentioned'] as const
+const LEXICON_DEFAULTS = biasParams.parse({})
+
+export function biasSignals(text: AnalyzedText): number[] {
+  return signalsOf(scoreBias(text, LEXICON_DEFAULTS))
+}
+
+function signalsOf(lex: Omit<ScoreResult, 'target'>): number[] {
+  return [lex.value ?? 0, ((lex.details as { groups?: unknown[] }).groups?.length ?? 0) > 0 ? 1 : 0]
+}
+
+/** The scorer's parameters. `threshold` unset: the one chosen on the dev split (models/bias.json). */
+export const learnedBiasParams = z
+  .object({
+    threshold: z.number().min(0).max(1).optional(),
+    /** Score the prompt as well as the response. */
+    scorePrompt: z.boolean().default(false),
+  })
+  .strict()
+export type LearnedBiasParams = z.infer<typeof learnedBiasParams>
+
+/**
+ * The learned score of one text: the model reads hashed words, word pairs and co-occurrences, and
+ * the lexicons' value and group mention (models/bias.md). The label is the lexicons' group category
+ * when they found one, else "stereotype"; evidence names what raised the score most.
+ */
+export function scoreBiasLearned(text: AnalyzedText, p: LearnedBiasParams): Omit<ScoreResult, 'target'> {
+  const m = model('bias')
+  const tokens = modelTokens(text)
+  if (tokens.length === 0) return { status: 'not_applicable', value: null, label: 'empty', flagged: false, details: {} }
+  const lex = scoreBias(text, LEXICON_DEFAULTS)
+  const value = Math.round(m.predictTokens(tokens, signalsOf(lex)).p * 10_000) / 10_000
+  const flagged = value >= (p.threshold ?? m.meta.threshold)
+  const d = lex.details as { groups?: string[]; traits?: string[] }
+  return {
+    status: 'ok',
+    value,
+    label: flagged ? (lex.label === 'none' ? 'stereotype' : lex.label) : 'none',
+    flagged,
+    details: flagged ? { model: m.id, evidence: m.evidence(tokens), groups: d.groups ?? [] } : { model: m.id },
+  }
+}
+
+export const biasScorer: Scorer<LearnedBiasParams> = {
   name: 'bias',
-  version: '1.0.0',
+  /** The model's hash is part of the version: analysts compare model versions in ClickHouse. */
+  get version() {
+    return `2.0.0+${model('bias').id}`
+  },
   reads: ['response_text', 'messages'],
-  params: biasParams,
+  params: learnedBiasParams,
   score(input, p) {
-    const out: ScoreResult[] = [withTarget('response', scoreBias(input.response, p))]
-    if (p.scorePrompt) out.push(withTarget('prompt', scoreBias(input.prompt, p)))
+    const out: ScoreResult[] = [withTarget('response', scoreBiasLearned(input.response, p))]
+    if (p.scorePrompt) out.push(withTarget('prompt', scoreBiasLearned(input.prompt, p)))
     return out
   },
 }

@@ -17,6 +17,8 @@ import { z } from 'zod'
 import { fixedDetails, withTarget, type AnalyzedText, type ScoreResult, type Scorer } from '../scorer.js'
 import { analyze, normIdsOf, normTokensOf, type Analyzed } from '../text.js'
 import { MARKUP, RULES, type InjectionKind, type Rule } from '../lexicons/injection.js'
+import { modelTokens } from '../model/features.js'
+import { model } from '../model/linear.js'
 
 export const injectionParams = z
   .object({
@@ -324,15 +326,73 @@ export function scoreInjection(text: AnalyzedText, p: InjectionParams): Omit<Sco
   return resultOf(scanText(text, p).hits, p)
 }
 
-export const injectionScorer: Scorer<InjectionParams> = {
+/** The rules' view of a text as a dense input to the learned model: their noisy-or value. */
+export const INJECTION_SIGNALS = ['rules_value'] as const
+const RULE_DEFAULTS = injectionParams.parse({})
+
+export function injectionSignals(text: AnalyzedText): number[] {
+  if (text.raw.trim().length === 0) return [0]
+  return [resultOf(scanText(text, RULE_DEFAULTS).hits, RULE_DEFAULTS).value ?? 0]
+}
+
+/** The rules' own flag level (what they were built for). */
+const RULES_THRESHOLD = 0.5
+
+/**
+ * The scorer's parameters. `threshold` unset: the model's, chosen on the dev split for a false-alarm
+ * rate of at most 0.5 % (models/injection.json).
+ */
+export const learnedInjectionParams = z
+  .object({
+    threshold: z.number().min(0).max(1).optional(),
+    decodePayloads: z.boolean().default(true),
+    scanContext: z.boolean().default(true),
+  })
+  .strict()
+export type LearnedInjectionParams = z.infer<typeof learnedInjectionParams>
+
+/**
+ * One text: the precise rules and the learned model together. The value is the model's calibrated
+ * probability, which reads the rules' value as an input; the text is flagged when the rules fire
+ * (they are precise: 0 false alarms on benign prompts full of trigger words) or when the model is
+ * at least at its threshold (chosen for a low false-alarm rate on the benign training prompts).
+ */
+function judge(text: AnalyzedText, hits: ReadonlyMap<string, Hit>, p: LearnedInjectionParams): Omit<ScoreResult, 'target'> {
+  const m = model('injection')
+  const rules = resultOf(hits, RULE_DEFAULTS)
+  const tokens = modelTokens(text)
+  const value = Math.round(m.predictTokens(tokens, [rules.value ?? 0]).p * 10_000) / 10_000
+  const byRules = (rules.value ?? 0) >= RULES_THRESHOLD
+  const byModel = value >= (p.threshold ?? m.meta.threshold)
+  const flagged = byRules || byModel
+  const r = rules.details as { rules: string[]; kinds: Record<string, number> }
+  return {
+    status: 'ok',
+    value,
+    label: byRules ? rules.label : byModel ? 'learned' : 'none',
+    flagged,
+    details: flagged ? { model: m.id, rules: r.rules, kinds: r.kinds, evidence: m.evidence(tokens) } : { model: m.id, rules: r.rules, kinds: r.kinds },
+  }
+}
+
+/** The worst chunk: flagged first, then the highest value. */
+const rank = (r: Omit<ScoreResult, 'target'>): number => (r.flagged ? 2 : 0) + (r.value ?? 0)
+
+const RULE_PARAMS = (p: LearnedInjectionParams): InjectionParams => ({ threshold: RULES_THRESHOLD, decodePayloads: p.decodePayloads, scanContext: p.scanContext })
+
+export const injectionScorer: Scorer<LearnedInjectionParams> = {
   name: 'injection',
-  version: '1.1.0',
+  /** The model's hash is part of the version: analysts compare model versions in ClickHouse. */
+  get version() {
+    return `2.0.0+${model('injection').id}`
+  },
   reads: ['messages', 'retrieved_context'],
-  params: injectionParams,
-  score(input, p) {
+  params: learnedInjectionParams,
+  score(input, lp) {
+    const p = RULE_PARAMS(lp)
     const promptEmpty = input.prompt.raw.trim().length === 0
     const prompt = promptEmpty ? undefined : scanText(input.prompt, p)
-    const out: ScoreResult[] = [withTarget('prompt', prompt === undefined ? EMPTY_RESULT : resultOf(prompt.hits, p))]
+    const out: ScoreResult[] = [withTarget('prompt', prompt === undefined ? EMPTY_RESULT : judge(input.prompt, prompt.hits, lp))]
     if (p.scanContext) {
       if (input.context.length === 0) {
         out.push({ target: 'context', status: 'not_applicable', value: null, label: 'no context', flagged: false, details: {} })
@@ -345,8 +405,8 @@ export const injectionScorer: Scorer<InjectionParams> = {
         input.context.forEach((c, i) => {
           if (c.raw.trim().length === 0) return
           const within = promptClean && input.prompt.raw.includes(c.raw) ? prompt.facts : undefined
-          const r = resultOf(scanText(c, p, within).hits, p)
-          if (r.value !== null && (worst === undefined || (worst.value ?? 0) < r.value)) {
+          const r = judge(c, scanText(c, p, within).hits, lp)
+          if (r.value !== null && (worst === undefined || rank(worst) < rank(r))) {
             worst = r
             worstChunk = i
           }
@@ -356,10 +416,12 @@ export const injectionScorer: Scorer<InjectionParams> = {
         } else {
           // resultOf's details are { rules, kinds }: listed, not spread (`{ ...o, k }` is slow in V8).
           const { status, value, label, flagged, details } = worst
-          out.push({ target: 'context', status, value, label, flagged, details: { rules: details.rules, kinds: details.kinds, chunk: worstChunk, chunks: input.context.length } })
+          out.push({ target: 'context', status, value, label, flagged, details: { model: details.model, rules: details.rules, kinds: details.kinds, evidence: details.evidence ?? [], chunk: worstChunk, chunks: input.context.length } })
         }
       }
     }
     return out
   },
 }
+
+

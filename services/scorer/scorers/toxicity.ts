@@ -16,6 +16,8 @@
 import { z } from 'zod'
 import { fixedDetails, withTarget, type AnalyzedText, type ScoreResult, type Scorer } from '../scorer.js'
 import { INTERN_MAX, normIdsOf, normTokensOf } from '../text.js'
+import { modelTokens } from '../model/features.js'
+import { model } from '../model/linear.js'
 import { groupsOf, PROTECTED, type GroupMention } from '../lexicons/groups.js'
 import {
   ASS_PREFIXES,
@@ -382,15 +384,68 @@ export function scoreToxicity(text: AnalyzedText, p: ToxicityParams): Omit<Score
   }
 }
 
-export const toxicityScorer: Scorer<ToxicityParams> = {
+/** The lexicon's view of a text as dense inputs to the learned model: each category's strength and counter-speech. */
+export const TOXICITY_SIGNALS = [...CATEGORIES.map((c) => `lexicon_${c}`), 'lexicon_counter_speech'] as const
+const LEXICON_DEFAULTS = toxicityParams.parse({})
+
+export function toxicitySignals(text: AnalyzedText): number[] {
+  return signalsOf(scoreToxicity(text, LEXICON_DEFAULTS))
+}
+
+function signalsOf(lex: Omit<ScoreResult, 'target'>): number[] {
+  const d = lex.details as { categories?: Record<string, number>; counter_speech?: boolean }
+  const cats = d.categories ?? {}
+  return [...CATEGORIES.map((c) => cats[c] ?? 0), d.counter_speech === true ? 1 : 0]
+}
+
+/** The scorer's parameters. `threshold` unset: the one chosen on the dev split (models/toxicity.json). */
+export const learnedToxicityParams = z
+  .object({
+    threshold: z.number().min(0).max(1).optional(),
+    /** Score the prompt as well as the response. */
+    scorePrompt: z.boolean().default(true),
+  })
+  .strict()
+export type LearnedToxicityParams = z.infer<typeof learnedToxicityParams>
+
+/**
+ * The learned score of one text: the model reads the text's hashed features and the lexicon's
+ * category strengths (models/toxicity.md). The label is the lexicon's strongest category when it
+ * has one ("insult", "identity_attack", ...), else "toxic"; evidence names the words and word pairs
+ * that raised the score most.
+ */
+export function scoreToxicityLearned(text: AnalyzedText, p: LearnedToxicityParams): Omit<ScoreResult, 'target'> {
+  const m = model('toxicity')
+  const lex = scoreToxicity(text, LEXICON_DEFAULTS)
+  const tokens = modelTokens(text)
+  if (tokens.length === 0) return { status: 'ok', value: 0, label: 'none', flagged: false, details: LEARNED_CLEAN }
+  const value = Math.round(m.predictTokens(tokens, signalsOf(lex)).p * 10_000) / 10_000
+  const flagged = value >= (p.threshold ?? m.meta.threshold)
+  const lexLabel = lex.label === 'none' ? 'toxic' : lex.label
+  const d = lex.details as { categories?: Record<string, number>; terms?: string[] }
+  return {
+    status: 'ok',
+    value,
+    label: flagged ? lexLabel : 'none',
+    flagged,
+    details: flagged ? { model: m.id, evidence: m.evidence(tokens), categories: d.categories ?? {}, terms: d.terms ?? [] } : { model: m.id },
+  }
+}
+
+const LEARNED_CLEAN = fixedDetails({})
+
+export const toxicityScorer: Scorer<LearnedToxicityParams> = {
   name: 'toxicity',
-  version: '1.0.0',
+  /** The model's hash is part of the version: analysts compare model versions in ClickHouse. */
+  get version() {
+    return `2.0.0+${model('toxicity').id}`
+  },
   reads: ['messages', 'response_text'],
-  params: toxicityParams,
+  params: learnedToxicityParams,
   score(input, p) {
     const out: ScoreResult[] = []
-    if (p.scorePrompt) out.push(withTarget('prompt', scoreToxicity(input.prompt, p)))
-    out.push(withTarget('response', scoreToxicity(input.response, p)))
+    if (p.scorePrompt) out.push(withTarget('prompt', scoreToxicityLearned(input.prompt, p)))
+    out.push(withTarget('response', scoreToxicityLearned(input.response, p)))
     return out
   },
 }

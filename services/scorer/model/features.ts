@@ -1,0 +1,162 @@
+/**
+ * Hashed text features shared by training (services/scorer/train) and inference (./linear.ts), so
+ * the two cannot drift: a text is the normalized tokens of text.ts (leetspeak, spacing and repeated
+ * letters already folded) plus the emoji of the raw text.
+ *
+ * Per token, fastText-style: the word itself and its character 3-5-grams with boundary marks
+ * ("<idiot>" -> "<id", "idi", ..., "ot>", ...), so misspellings and obfuscations that survive
+ * normalization still share most features with the word. Per pair of neighbouring tokens: the word
+ * bigram, which is what sees negation ("dont hate") and phrasing ("ignore previous").
+ * Every feature is hashed (FNV-1a, 32 bit) into `2^bits` buckets; a feature's value is its count
+ * divided by sqrt(number of tokens), so long and short texts score on one scale.
+ *
+ * A linear model over these features decomposes per token: a token always adds the same weights, so
+ * inference caches each token's summed weights (see linear.ts) and a text costs one map lookup per
+ * token plus one weight read per bigram.
+ */
+import emojilib from 'emojilib'
+import type { AnalyzedText } from '../scorer.js'
+import { analyze, normTokensOf } from '../text.js'
+
+/** Most tokens a text contributes (long documents: the first ones). */
+export const MAX_TOKENS = 400
+
+const FNV_OFFSET = 0x811c9dc5
+const FNV_PRIME = 0x01000193
+
+/** FNV-1a over the UTF-16 code units of `s`, seeded so feature kinds do not collide by construction. */
+export function fnv1a(s: string, seed = FNV_OFFSET): number {
+  let h = seed >>> 0
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i)
+    h = Math.imul(h, FNV_PRIME)
+  }
+  return h >>> 0
+}
+
+/** The hash of a whole token (also the input of its bigrams). */
+export function tokenHash(tok: string): number {
+  return fnv1a(tok, 0x2545f491)
+}
+
+/** Bucket of the bigram (a, b), from the two token hashes. */
+export function bigramBucket(ha: number, hb: number, mask: number): number {
+  let h = Math.imul(ha ^ 0x9e3779b9, 0x85ebca6b) ^ hb
+  h = Math.imul(h ^ (h >>> 15), 0xc2b2ae35)
+  return ((h ^ (h >>> 13)) >>> 0) & mask
+}
+
+/** Buckets of one token's own features: the word and its character 3-5-grams. Repeats are kept (counts). */
+export function tokenBuckets(tok: string, mask: number): number[] {
+  const out = [tokenHash(tok) & mask]
+  if (tok.length < 2 || tok.length > 30) return out
+  const w = `<${tok}>`
+  for (let n = 3; n <= 5; n++) {
+    if (n > w.length) break
+    for (let i = 0; i + n <= w.length; i++) out.push(fnv1a(w.slice(i, i + n)) & mask)
+  }
+  return out
+}
+
+const NON_ASCII = /[^\x00-\x7f]/
+const EMOJI = /\p{Extended_Pictographic}/u
+const EMOJI_ALL = /\p{Extended_Pictographic}/gu
+const MODIFIERS = /[\u{1f3fb}-\u{1f3ff}\u{200d}]/gu
+
+const EMOJI_NAMES = emojilib as unknown as Record<string, string[]>
+
+/**
+ * An emoji as words: its own token ("emoj" + the code point in base 16 spelled a-p, a word that
+ * normalization keeps) and the first keywords emojilib gives it (🔪 -> kitchen knife blade, 🐀 -> rat
+ * animal mouse), so an emoji shares features with the words it stands for.
+ */
+function emojiWords(e: string): string {
+  const cp = e.codePointAt(0) ?? 0
+  let s = ''
+  for (const ch of cp.toString(16)) s += String.fromCharCode(97 + parseInt(ch, 16))
+  const names = EMOJI_NAMES[e] ?? EMOJI_NAMES[`${e}\ufe0f`] ?? []
+  const words = [...new Set(names.slice(0, 3).flatMap((k) => k.split('_')))].slice(0, 4)
+  return ` emoj${s} ${words.join(' ')} `
+}
+
+/**
+ * The token sequence a model reads: the normalized tokens of text.ts (markers ".", ",", '"' kept:
+ * they break bigrams across sentences and quotes). Emoji, which normalization drops, become words
+ * in place ("I would love to 🔪 some 👳🏾" keeps the knife and the person, skin tone dropped): a
+ * text with pictographs is analysed once more with them spelled out (rare, and only then).
+ */
+export function modelTokens(text: AnalyzedText): string[] {
+  let norm = normTokensOf(text)
+  if (NON_ASCII.test(text.raw) && EMOJI.test(text.raw)) {
+    norm = normTokensOf(analyze(text.raw.replace(MODIFIERS, '').replace(EMOJI_ALL, emojiWords)))
+  }
+  return norm.length > MAX_TOKENS ? norm.slice(0, MAX_TOKENS) : norm.slice()
+}
+
+/** Function words that carry no association (pairs skip them). */
+const STOP = new Set('the and are was were have has had that this with for not but you they their them his her she him its our who what from all any can will would should could been being into about more most some such than then there these those very just also only other over out one like when which while where your yours was are is be do does did get got'.split(' '))
+
+/** Words that take part in co-occurrence pairs: content words of 3+ letters. */
+function pairable(t: string): boolean {
+  return t.length >= 3 && !STOP.has(t)
+}
+
+/** Most co-occurrence pairs a text contributes. */
+export const MAX_PAIRS = 600
+/** How far apart (in tokens, inside one sentence) two words of a pair may be. */
+export const PAIR_WINDOW = 6
+
+/**
+ * Co-occurrence pairs (order-free) of content words within PAIR_WINDOW tokens in one sentence, as
+ * buckets: what lets a linear model learn associations ("<group> ... <trait>") that no single word
+ * carries. Used by the bias model. Calls `add(bucket)` per pair.
+ */
+export function forEachPair(tokens: readonly string[], hashes: readonly number[], mask: number, add: (b: number) => void): void {
+  let n = 0
+  for (let i = 0; i < tokens.length; i++) {
+    const a = tokens[i] as string
+    if (!pairable(a)) continue
+    for (let j = i + 1; j < tokens.length && j <= i + PAIR_WINDOW; j++) {
+      const b = tokens[j] as string
+      if (b === '.') break
+      if (!pairable(b) || a === b) continue
+      const ha = hashes[i] as number
+      const hb = hashes[j] as number
+      add(bigramBucket(Math.min(ha, hb) ^ 0x5bd1e995, Math.max(ha, hb), mask))
+      if (++n >= MAX_PAIRS) return
+    }
+  }
+}
+
+/** One text as a sparse vector (bucket -> value), for training. Same numbers inference computes. */
+export function featurize(tokens: readonly string[], bits: number, pairs = false): { idx: Int32Array; val: Float64Array } {
+  const mask = (1 << bits) - 1
+  const counts = new Map<number, number>()
+  const add = (b: number): void => {
+    counts.set(b, (counts.get(b) ?? 0) + 1)
+  }
+  let prev = -1
+  for (const t of tokens) {
+    for (const b of tokenBuckets(t, mask)) add(b)
+    const h = tokenHash(t)
+    if (prev !== -1) add(bigramBucket(prev, h, mask))
+    prev = h
+  }
+  if (pairs)
+    forEachPair(
+      tokens,
+      tokens.map((t) => tokenHash(t)),
+      mask,
+      add,
+    )
+  const scale = 1 / Math.sqrt(Math.max(1, tokens.length))
+  const idx = new Int32Array(counts.size)
+  const val = new Float64Array(counts.size)
+  let i = 0
+  for (const [b, c] of [...counts.entries()].sort((x, y) => x[0] - y[0])) {
+    idx[i] = b
+    val[i] = c * scale
+    i++
+  }
+  return { idx, val }
+}

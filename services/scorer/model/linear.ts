@@ -1,0 +1,170 @@
+/**
+ * A learned linear text classifier: logistic regression over the hashed features of ./features.ts,
+ * trained by services/scorer/train (see models/*.md for each model's card).
+ *
+ * Files, under models/: `<name>.bin` (the weights, little-endian float32, 2^bits of them) and
+ * `<name>.json` (bits, bias, Platt calibration, threshold, the .bin's sha256 and the training
+ * figures). Loaded once per process, on first use.
+ *
+ * Inference decomposes per token: each distinct token's summed weights (word + character n-grams)
+ * are cached, so a text costs one map lookup per token and one weight read per bigram.
+ * `evidence` names the tokens and bigrams that pushed the score up most.
+ */
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { repoPath } from '../../../shared/paths.js'
+import type { AnalyzedText } from '../scorer.js'
+import { bigramBucket, forEachPair, modelTokens, tokenBuckets, tokenHash } from './features.js'
+
+export interface ModelMeta {
+  name: string
+  /** Hash buckets: 2^bits weights. */
+  bits: number
+  bias: number
+  /** The second stage, fitted on the dev split: p = sigmoid(a * z + b + sum(signal_weights * signals)). */
+  calibration: { a: number; b: number }
+  /** Flag when the calibrated probability reaches this (chosen on the validation split). */
+  threshold: number
+  /** Whether co-occurrence pairs are features (features.ts, forEachPair). */
+  pairs: boolean
+  /** Dense signals (the rule/lexicon scorer's outputs) the second stage reads, in this order. */
+  signals: string[]
+  signal_weights: number[]
+  /** sha256 of the .bin file (hex). */
+  sha256: string
+  /** Everything else the trainer records (data, figures). */
+  [k: string]: unknown
+}
+
+export interface Prediction {
+  /** Calibrated probability of the positive class. */
+  p: number
+  /** The raw linear score. */
+  z: number
+}
+
+interface TokenEntry {
+  h: number
+  /** Sum of the token's own feature weights. */
+  w: number
+}
+
+const CACHE_MAX = 100_000
+const NO_HASHES: number[] = []
+
+export class LinearTextModel {
+  readonly mask: number
+  /** `<name>@<first 12 hex of sha256>`: what score versions carry. */
+  readonly id: string
+  private readonly cache = new Map<string, TokenEntry>()
+
+  constructor(
+    readonly meta: ModelMeta,
+    readonly weights: Float32Array,
+  ) {
+    if (weights.length !== 1 << meta.bits) throw new Error(`model ${meta.name}: ${weights.length} weights, expected 2^${meta.bits}`)
+    if (meta.signal_weights.length !== meta.signals.length) throw new Error(`model ${meta.name}: ${meta.signal_weights.length} signal weights for ${meta.signals.length} signals`)
+    this.mask = (1 << meta.bits) - 1
+    this.id = `${meta.name}@${meta.sha256.slice(0, 12)}`
+  }
+
+  private entry(tok: string): TokenEntry {
+    let e = this.cache.get(tok)
+    if (e === undefined) {
+      let w = 0
+      for (const b of tokenBuckets(tok, this.mask)) w += this.weights[b] as number
+      e = { h: tokenHash(tok), w }
+      if (this.cache.size >= CACHE_MAX) this.cache.clear()
+      this.cache.set(tok, e)
+    }
+    return e
+  }
+
+  /** The text model's raw score of a token sequence (the same as sum(w * x) + bias over featurize()). */
+  zOf(tokens: readonly string[]): number {
+    let s = 0
+    let prev = -1
+    const hashes: number[] = this.meta.pairs ? [] : NO_HASHES
+    for (const t of tokens) {
+      const e = this.entry(t)
+      s += e.w
+      if (prev !== -1) s += this.weights[bigramBucket(prev, e.h, this.mask)] as number
+      prev = e.h
+      if (this.meta.pairs) hashes.push(e.h)
+    }
+    if (this.meta.pairs)
+      forEachPair(tokens, hashes, this.mask, (b) => {
+        s += this.weights[b] as number
+      })
+    return this.meta.bias + s / Math.sqrt(Math.max(1, tokens.length))
+  }
+
+  /** The calibrated probability from the text score and the signals (missing signals count 0). */
+  probability(z: number, signals: readonly number[] = []): number {
+    const { a, b } = this.meta.calibration
+    let t = a * z + b
+    const w = this.meta.signal_weights
+    for (let k = 0; k < signals.length && k < w.length; k++) t += (w[k] as number) * (signals[k] as number)
+    return 1 / (1 + Math.exp(-t))
+  }
+
+  predictTokens(tokens: readonly string[], signals: readonly number[] = []): Prediction {
+    const z = this.zOf(tokens)
+    return { p: this.probability(z, signals), z }
+  }
+
+  predict(text: AnalyzedText, signals: readonly number[] = []): Prediction {
+    return this.predictTokens(modelTokens(text), signals)
+  }
+
+  /** The `k` tokens or bigrams that add most to the score (positive contributions only). */
+  evidence(tokens: readonly string[], k = 3): string[] {
+    const scale = 1 / Math.sqrt(Math.max(1, tokens.length))
+    const parts = new Map<string, number>()
+    let prev: TokenEntry | undefined
+    let prevTok = ''
+    for (const t of tokens) {
+      const e = this.entry(t)
+      parts.set(t, (parts.get(t) ?? 0) + e.w * scale)
+      if (prev !== undefined) {
+        const bg = `${prevTok} ${t}`
+        const w = (this.weights[bigramBucket(prev.h, e.h, this.mask)] as number) * scale
+        // A bigram is named when it says more than its two words do.
+        parts.set(bg, (parts.get(bg) ?? 0) + w)
+      }
+      prev = e
+      prevTok = t
+    }
+    return [...parts.entries()]
+      .filter(([, w]) => w > 0.05)
+      .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
+      .slice(0, k)
+      .map(([t]) => t)
+  }
+}
+
+export function sha256Hex(buf: Uint8Array): string {
+  return createHash('sha256').update(buf).digest('hex')
+}
+
+/** Reads models/<name>.{json,bin}; fails loudly when the weights do not match the recorded hash. */
+export function loadModelFrom(dir: string, name: string): LinearTextModel {
+  const meta = JSON.parse(readFileSync(`${dir}/${name}.json`, 'utf8')) as ModelMeta
+  const buf = readFileSync(`${dir}/${name}.bin`)
+  const hash = sha256Hex(buf)
+  if (hash !== meta.sha256) throw new Error(`model ${name}: ${dir}/${name}.bin has sha256 ${hash}, its card says ${meta.sha256}`)
+  const weights = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength))
+  return new LinearTextModel(meta, weights)
+}
+
+const LOADED = new Map<string, LinearTextModel>()
+
+/** The shipped model `name`, loaded once per process. */
+export function model(name: 'toxicity' | 'injection' | 'bias'): LinearTextModel {
+  let m = LOADED.get(name)
+  if (m === undefined) {
+    m = loadModelFrom(repoPath('models'), name)
+    LOADED.set(name, m)
+  }
+  return m
+}

@@ -1,0 +1,200 @@
+/**
+ * Training data for the learned scorers: which files of ../shared/train each model reads, how rows
+ * are weighted, and how they are split.
+ *
+ * Splits: a source's own `split` field where it has one (train / dev / test); otherwise a seeded
+ * hash of the row's *group* puts 20 % in test and 10 % in dev. Groups keep near-copies together
+ * (the five templates of one SeeGULL stereotype, the clean and attacked versions of one BIPIA
+ * document, one PromptInject app prompt with its attacks), so held-out figures are not inflated by
+ * a twin in the training split. `../shared/eval` is never read here.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fnv1a } from '../model/features.js'
+import type { AnalyzedText } from '../scorer.js'
+import { BIAS_SIGNALS, biasSignals } from '../scorers/bias.js'
+import { INJECTION_SIGNALS, injectionSignals } from '../scorers/injection.js'
+import { TOXICITY_SIGNALS, toxicitySignals } from '../scorers/toxicity.js'
+
+export type Split = 'train' | 'dev' | 'test'
+export type ModelName = 'toxicity' | 'injection' | 'bias'
+export const MODEL_NAMES: readonly ModelName[] = ['toxicity', 'injection', 'bias']
+
+export interface Row {
+  id: string
+  text: string
+  label: 0 | 1
+  source: string
+  split: Split
+  /** Training weight before class balancing. */
+  weight: number
+  kind?: string
+  has_trigger_word?: boolean
+}
+
+interface SourceSpec {
+  file: string
+  /** Keep only rows with this label (positives-only or negatives-only use of a file). */
+  label?: 0 | 1
+  /** Deterministic subsample (rows kept out of the file's rows). */
+  sample?: number
+  /** Relative weight of each row of this source. */
+  weight?: number
+}
+
+export interface Recipe {
+  sources: SourceSpec[]
+  /** Co-occurrence pair features (associations between words of a sentence). */
+  pairs: boolean
+  /** The rule/lexicon scorer's outputs, fed to the model as dense features (what it knows that the data may not). */
+  signals: { names: readonly string[]; of: (t: AnalyzedText) => number[] }
+  /** How the threshold is chosen on the dev split. */
+  threshold: { kind: 'f1' } | { kind: 'max_fpr'; fpr: number }
+  license: Record<string, string>
+}
+
+export const RECIPES: Record<ModelName, Recipe> = {
+  toxicity: {
+    signals: { names: TOXICITY_SIGNALS, of: toxicitySignals },
+    pairs: false,
+    sources: [
+      { file: 'hatemojibuild' },
+      { file: 'edos' },
+      // Positives only: paired with negatives of a similar register (Reddit and Gab comments) and
+      // neutral sentences that mention groups, so "comment style" or "mentions a group" is not "toxic".
+      { file: 'civil_toxic_spans', label: 1, sample: 8000 },
+      { file: 'redditbias', label: 0 },
+      { file: 'holisticbias_neutral', sample: 3000 },
+      { file: 'bold_wiki', sample: 2000 },
+    ],
+    threshold: { kind: 'f1' },
+    license: {
+      hatemojibuild: 'CC BY 4.0, Hatemoji (Kirk et al. 2022)',
+      edos: 'CC0, EDOS (Kirk et al. 2023, SemEval-2023 Task 10)',
+      civil_toxic_spans: 'CC0, Toxic Spans (Pavlopoulos et al. 2021)',
+      redditbias: 'MIT, RedditBias (Barikeri et al. 2021)',
+      holisticbias_neutral: 'MIT, HolisticBias (Smith et al. 2022)',
+      bold_wiki: 'CC BY-SA 4.0, BOLD (Dhamala et al. 2021)',
+    },
+  },
+  injection: {
+    signals: { names: INJECTION_SIGNALS, of: injectionSignals },
+    pairs: false,
+    sources: [
+      { file: 'cyberseceval_pi' },
+      { file: 'cyberseceval_frr' },
+      { file: 'jailbreakbench_artifacts' },
+      { file: 'bipia_indirect' },
+      { file: 'promptinject_garak' },
+      { file: 'sysprompt_extraction_garak', weight: 3 },
+      { file: 'pallms_injection', weight: 3 },
+      { file: 'gpteacher_benign' },
+      { file: 'self_instruct_benign' },
+    ],
+    threshold: { kind: 'max_fpr', fpr: 0.005 },
+    license: {
+      cyberseceval_pi: 'MIT, CyberSecEval prompt injection (Meta PurpleLlama)',
+      cyberseceval_frr: 'MIT, CyberSecEval false refusal (Meta PurpleLlama)',
+      jailbreakbench_artifacts: 'MIT, JailbreakBench artifacts (Chao et al. 2024)',
+      bipia_indirect: 'MIT (table/code contexts CC BY-SA), BIPIA (Yi et al. 2023)',
+      promptinject_garak: 'MIT, PromptInject (Perez & Ribeiro 2022) via NVIDIA garak',
+      sysprompt_extraction_garak: 'Apache-2.0, NVIDIA garak',
+      pallms_injection: 'MIT, mik0w/pallms',
+      gpteacher_benign: 'MIT, GPTeacher (teknium1)',
+      self_instruct_benign: 'Apache-2.0, Self-Instruct (Wang et al. 2023)',
+    },
+  },
+  bias: {
+    signals: { names: BIAS_SIGNALS, of: biasSignals },
+    pairs: true,
+    sources: [
+      { file: 'redditbias' },
+      { file: 'seegull' },
+      { file: 'edos_bias_view' },
+      { file: 'bbq_contexts' },
+      { file: 'bold_wiki', sample: 8000 },
+      { file: 'winobias' },
+      { file: 'holisticbias_neutral' },
+    ],
+    threshold: { kind: 'f1' },
+    license: {
+      redditbias: 'MIT, RedditBias (Barikeri et al. 2021)',
+      seegull: 'CC BY 4.0, SeeGULL (Jha et al. 2023)',
+      edos_bias_view: 'CC0, EDOS (Kirk et al. 2023)',
+      bbq_contexts: 'CC BY 4.0, BBQ (Parrish et al. 2022)',
+      bold_wiki: 'CC BY-SA 4.0, BOLD (Dhamala et al. 2021)',
+      winobias: 'MIT, WinoBias (Zhao et al. 2018)',
+      holisticbias_neutral: 'MIT, HolisticBias (Smith et al. 2022)',
+    },
+  },
+}
+
+/** The group a row's split is drawn by (see the module comment). */
+export function groupOf(r: { id: string; source: string; target?: string; attribute?: string }): string {
+  switch (r.source) {
+    case 'seegull':
+      return `seegull:${r.target ?? ''}:${r.attribute ?? ''}`
+    case 'bipia_indirect':
+      return r.id.replace(/-(clean|atk\d+)$/, '')
+    case 'promptinject_garak':
+      return r.id.replace(/-(base|\d+)$/, '')
+    case 'cyberseceval_pi':
+      // The same test case in every language and its system prompt: one group.
+      return r.id.replace(/^cyberseceval_pi-[a-z]+-(\d+)-(user|sys)$/, 'cyberseceval_pi-$1')
+    case 'redditbias':
+      return r.id.replace(/-\d+$/, '')
+    default:
+      return r.id
+  }
+}
+
+/** A seeded uniform number in [0, 1) for a string. */
+export function unit(s: string, seed: number): number {
+  return fnv1a(s, (0x811c9dc5 ^ seed) >>> 0) / 2 ** 32
+}
+
+function splitOf(raw: Record<string, unknown>, source: string, seed: number): Split {
+  const s = raw.split
+  if (s === 'train') return 'train'
+  if (s === 'dev' || s === 'validation' || s === 'val') return 'dev'
+  if (s === 'test') return 'test'
+  const u = unit(groupOf({ id: String(raw.id), source, target: raw.target as string, attribute: raw.attribute as string }), seed)
+  return u < 0.2 ? 'test' : u < 0.3 ? 'dev' : 'train'
+}
+
+export function readSource(dir: string, file: string): Record<string, unknown>[] {
+  const text = readFileSync(join(dir, `${file}.jsonl`), 'utf8')
+  const out: Record<string, unknown>[] = []
+  for (const line of text.split('\n')) if (line.trim() !== '') out.push(JSON.parse(line) as Record<string, unknown>)
+  return out
+}
+
+/** Every row of a recipe, with its split and weight. `sample` (rows per source) shrinks it for tests. */
+export function loadRecipe(dir: string, recipe: Recipe, seed: number, sample?: number): Row[] {
+  const rows: Row[] = []
+  for (const spec of recipe.sources) {
+    let raw = readSource(dir, spec.file).filter((r) => spec.label === undefined || r.label === spec.label)
+    const keep = Math.min(spec.sample ?? Infinity, sample ?? Infinity)
+    if (keep < raw.length) {
+      raw = raw
+        .map((r) => ({ r, u: unit(String(r.id), seed + 17) }))
+        .sort((a, b) => a.u - b.u)
+        .slice(0, keep)
+        .map((x) => x.r)
+    }
+    for (const r of raw) {
+      const row: Row = {
+        id: String(r.id),
+        text: String(r.text),
+        label: r.label === 1 ? 1 : 0,
+        source: spec.file,
+        split: splitOf(r, spec.file, seed),
+        weight: spec.weight ?? 1,
+      }
+      if (typeof r.kind === 'string') row.kind = r.kind
+      if (typeof r.has_trigger_word === 'boolean') row.has_trigger_word = r.has_trigger_word
+      rows.push(row)
+    }
+  }
+  return rows
+}
