@@ -8,6 +8,9 @@ import client from 'prom-client'
 
 export const registry = new client.Registry()
 client.collectDefaultMetrics({ register: registry, prefix: 'llmwatch_' })
+// prom-client's defaults include gauges named *_total (sums of the per-type gauges next to them);
+// Prometheus keeps _total for counters (`promtool check metrics` flags them), so they go.
+for (const m of registry.getMetricsAsArray()) if (m.name.endsWith('_total') && m instanceof client.Gauge) registry.removeSingleMetric(m.name)
 
 function getOrCreate<T>(name: string, make: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? make()
@@ -40,6 +43,21 @@ export const metrics = {
   produced: getOrCreate(
     'llmwatch_messages_produced_total',
     () => new client.Counter({ name: 'llmwatch_messages_produced_total', help: 'Messages produced', labelNames: ['service', 'topic'], registers: [registry] }),
+  ),
+  /**
+   * Messages not yet processed per partition this consumer owns: the partition's high watermark (as
+   * of the latest fetch) minus the next offset to process. Set when a batch starts and again when
+   * its offsets are committed; removed when the partition is revoked.
+   */
+  consumerLag: getOrCreate(
+    'llmwatch_consumer_lag_messages',
+    () =>
+      new client.Gauge({
+        name: 'llmwatch_consumer_lag_messages',
+        help: 'Messages behind the partition high watermark (as of the latest fetch), per consumer group and partition',
+        labelNames: ['service', 'group', 'topic', 'partition'],
+        registers: [registry],
+      }),
   ),
 }
 

@@ -221,8 +221,12 @@ async function runLoop(
   let retrying = 0
   let stopped = false
 
+  const lagLabels = (partition: number) => ({ service: opts.service, group: opts.groupId, topic: opts.topic, partition: String(partition) })
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    const before = assigned
     assigned = [...(e.payload.memberAssignment[opts.topic] ?? [])].sort((a, b) => a - b)
+    // A revoked partition's lag is its new owner's to report.
+    for (const p of before) if (!assigned.includes(p)) metrics.consumerLag.remove(lagLabels(p))
     log.info({ partitions: assigned }, 'partitions assigned')
     opts.onAssignment?.(assigned, { seek: (partition, offset) => consumer.seek({ topic: opts.topic, partition, offset }) })
   })
@@ -251,6 +255,9 @@ async function runLoop(
     })
     const lastOffset = batch.lastOffset()
     const nextOffset = (BigInt(lastOffset) + 1n).toString()
+    const highWatermark = BigInt(batch.highWatermark)
+    const setLag = (from: bigint) => metrics.consumerLag.set(lagLabels(batch.partition), Math.max(0, Number(highWatermark - from)))
+    setLag(BigInt(batch.firstOffset() ?? lastOffset))
     const active = () => p.isRunning() && !p.isStale()
     // Offsets already dead-lettered in this batch (a retried attempt must not send them twice).
     const dead = new Set<number>()
@@ -308,6 +315,7 @@ async function runLoop(
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }])
     }
     p.resolveOffset(lastOffset)
+    setLag(BigInt(nextOffset))
     if (resumePartition) {
       retrying--
       resumePartition()
@@ -336,6 +344,7 @@ async function runLoop(
       // disconnect() waits for running batches to finish (and commit) before leaving the group.
       await consumer.disconnect()
       await dlq.disconnect()
+      for (const p of assigned) metrics.consumerLag.remove(lagLabels(p))
     },
     pause: () => consumer.pause([{ topic: opts.topic }]),
     resume: () => consumer.resume([{ topic: opts.topic }]),

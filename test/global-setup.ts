@@ -9,12 +9,15 @@ import os from 'node:os'
 import path from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { resolveKafka } from '../shared/infra/index.js'
+import { ensurePromtool } from './promtool.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     kafkaBrokers: string[]
     kafkaMode: string
     clickhouseUrl: string | null
+    /** promtool for the Prometheus rules tests, or why there is none (test/promtool.ts). */
+    promtool: { path: string } | { error: string }
   }
 }
 
@@ -26,6 +29,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('kafkaBrokers', kafka.brokers)
   project.provide('kafkaMode', kafka.mode)
   project.provide('clickhouseUrl', process.env.CLICKHOUSE_URL ?? null)
+  try {
+    project.provide('promtool', { path: ensurePromtool((m) => console.log(`[global-setup] ${m}`)) })
+  } catch (err) {
+    // Only the tests that need promtool fail, with this reason.
+    project.provide('promtool', { error: err instanceof Error ? err.message : String(err) })
+  }
   return async () => {
     await kafka.stop()
     rmSync(dataDir, { recursive: true, force: true })

@@ -10,7 +10,7 @@
  */
 import { Worker } from 'node:worker_threads'
 import type { Codec, DecodeErrorCode } from '../../shared/codec.js'
-import type { LlmInteraction } from '../../shared/contract.js'
+import type { LlmInteraction, ScoredInteraction } from '../../shared/contract.js'
 import { scoreEvent, type TextMode } from './engine.js'
 import type { Scorer } from './scorer.js'
 import type { ScorerConfig } from './scorer-config.js'
@@ -23,7 +23,18 @@ import type { RawChunk, WorkRequest, WorkResult } from './worker-impl.js'
  */
 export const scoreKey = (e: Pick<LlmInteraction, 'app_name'>): string => e.app_name
 
-export interface Encoded { key: string; value: Buffer }
+/**
+ * An encoded ScoredInteraction and what the service's metrics need of it without decoding it: the
+ * event's end_time and its flagged entries as `scorer\u0001target` (null: none).
+ */
+export interface Encoded { key: string; value: Buffer; endTime?: number; flagged?: readonly string[] | null }
+
+/** The flagged entries of a scored event as `scorer\u0001target`, null when none (most events). */
+export function flaggedOf(s: Pick<ScoredInteraction, 'scores'>): string[] | null {
+  let out: string[] | null = null
+  for (const e of s.scores) if (e.flagged) (out ??= []).push(`${e.name}\u0001${e.target}`)
+  return out
+}
 
 /** A raw message's outcome: its encoded score, or why it was not scored (it goes to the DLQ). */
 export type RawScored = ({ ok: true } & Encoded) | { ok: false; code: DecodeErrorCode; reason: string }
@@ -55,7 +66,7 @@ export class InlineScoring implements Scoring {
     let slice = performance.now()
     for (const e of events) {
       const s = scoreEvent(e, this.scorers, this.config, { textMode: this.textMode })
-      out.push({ key: scoreKey(s), value: this.codec.encode('ScoredInteraction', s) })
+      out.push({ key: scoreKey(s), value: this.codec.encode('ScoredInteraction', s), endTime: s.end_time, flagged: flaggedOf(s) })
       if (performance.now() - slice > 20) {
         await new Promise((r) => setImmediate(r))
         slice = performance.now()
@@ -128,7 +139,7 @@ export class WorkerPoolScoring implements Scoring {
       let at = 0
       for (let i = 0; i < r.lengths.length; i++) {
         const len = r.lengths[i]!
-        out.push({ key: r.keys[i]!, value: Buffer.from(r.data.buffer, r.data.byteOffset + at, len) })
+        out.push({ key: r.keys[i]!, value: Buffer.from(r.data.buffer, r.data.byteOffset + at, len), endTime: r.endTimes[i]!, flagged: r.flagged[i] ?? null })
         at += len
       }
     }
@@ -152,7 +163,7 @@ export class WorkerPoolScoring implements Scoring {
           out.push({ ok: false, code: x?.code ?? 'VALIDATION', reason: x?.reason ?? 'rejected by the scoring worker' })
           continue
         }
-        out.push({ ok: true, key: r.keys[i]!, value: Buffer.from(r.data.buffer, r.data.byteOffset + at, len) })
+        out.push({ ok: true, key: r.keys[i]!, value: Buffer.from(r.data.buffer, r.data.byteOffset + at, len), endTime: r.endTimes[i]!, flagged: r.flagged[i] ?? null })
         at += len
       }
     }

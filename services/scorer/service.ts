@@ -18,7 +18,7 @@ import type { Codec } from '../../shared/codec.js'
 import { TOPICS, type LlmInteraction } from '../../shared/contract.js'
 import type { KafkaHandle, OutMessage, Producer, SourceOffset } from '../../shared/kafka.js'
 import type { Logger } from '../../shared/logger.js'
-import { metrics } from '../../shared/metrics.js'
+import { metrics, prom, registry } from '../../shared/metrics.js'
 import { startConsumer, startUndecodedConsumer, type ConsumerHandle, type Rejected } from '../../shared/runner.js'
 import type { TextMode } from './engine.js'
 import { InlineScoring, type Encoded, type Scoring } from './pool.js'
@@ -52,6 +52,50 @@ export interface ScorerService {
 }
 
 export { scoreKey } from './pool.js'
+
+function getMetric<T>(name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make()
+}
+/** Time from the event (its end_time, the producer's clock) to its score being durable on llm.scores. */
+const eventToScore = getMetric(
+  'llmwatch_event_to_score_seconds',
+  () =>
+    new prom.Histogram({
+      name: 'llmwatch_event_to_score_seconds',
+      help: 'Seconds from the event (end_time) to its score being committed to llm.scores',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+      registers: [registry],
+    }),
+)
+const flaggedTotal = getMetric(
+  'llmwatch_scores_flagged_total',
+  () =>
+    new prom.Counter({
+      name: 'llmwatch_scores_flagged_total',
+      help: 'Score entries flagged, by scorer, target and app (counted once the scores are committed)',
+      labelNames: ['scorer', 'target', 'app'],
+      registers: [registry],
+    }),
+)
+
+/** Observes a committed batch: event-to-score latency per event, flagged entries per scorer, target and app. */
+function observeScores(results: readonly Encoded[], now: number): void {
+  let flags: Map<string, number> | null = null
+  for (const r of results) {
+    if (r.endTime !== undefined) eventToScore.observe(Math.max(0, now - r.endTime) / 1000)
+    if (r.flagged) {
+      flags ??= new Map()
+      // The record key is the app (scoreKey).
+      for (const f of r.flagged) flags.set(`${f}\u0001${r.key}`, (flags.get(`${f}\u0001${r.key}`) ?? 0) + 1)
+    }
+  }
+  if (flags) {
+    for (const [k, n] of flags) {
+      const [scorer, target, app] = k.split('\u0001')
+      flaggedTotal.inc({ scorer: scorer!, target: target!, app: app! }, n)
+    }
+  }
+}
 
 export async function startScorer(deps: ScorerDeps): Promise<ScorerService> {
   const groupId = deps.groupId ?? 'llmwatch-scorer'
@@ -110,6 +154,7 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerService> {
     scored += results.length
     batches++
     metrics.produced.inc({ service: 'scorer', topic: outputTopic }, messages.length)
+    observeScores(results, Date.now())
     return exactlyOnce ? ('committed' as const) : undefined
   }
 

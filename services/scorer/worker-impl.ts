@@ -9,7 +9,7 @@ import type { DecodeErrorCode } from '../../shared/codec.js'
 import type { LlmInteraction } from '../../shared/contract.js'
 import { loadCodec } from '../../shared/schema-registry.js'
 import { scoreEvent, type TextMode } from './engine.js'
-import { scoreKey } from './pool.js'
+import { flaggedOf, scoreKey } from './pool.js'
 import { resolveScorerConfig } from './scorer-config.js'
 import { SCORERS } from './scorers/index.js'
 
@@ -29,6 +29,9 @@ export interface WorkResult {
   data: Uint8Array
   lengths: Int32Array
   keys: (string | null)[]
+  /** Per input message: the event's end_time (metrics) and its flagged entries (pool.ts flaggedOf). */
+  endTimes: Float64Array
+  flagged: (string[] | null)[]
   rejected: { index: number; code: DecodeErrorCode; reason: string }[]
   error?: string
 }
@@ -59,6 +62,8 @@ function work(req: WorkRequest): WorkResult {
   const out = new Packer()
   const lengths = new Int32Array(n)
   const keys: (string | null)[] = new Array<string | null>(n).fill(null)
+  const endTimes = new Float64Array(n)
+  const flagged: (string[] | null)[] = new Array<string[] | null>(n).fill(null)
   const rejected: WorkResult['rejected'] = []
   const scoreOne = (i: number, e: LlmInteraction): void => {
     const s = scoreEvent(e, SCORERS, config, { textMode: init.textMode })
@@ -66,6 +71,8 @@ function work(req: WorkRequest): WorkResult {
     out.push(bytes)
     lengths[i] = bytes.length
     keys[i] = scoreKey(s)
+    endTimes[i] = s.end_time
+    flagged[i] = flaggedOf(s)
   }
   if ('events' in req) {
     req.events.forEach((e, i) => scoreOne(i, e))
@@ -86,7 +93,7 @@ function work(req: WorkRequest): WorkResult {
       }
     }
   }
-  return { id: req.id, data: out.buf.subarray(0, out.used), lengths, keys, rejected }
+  return { id: req.id, data: out.buf.subarray(0, out.used), lengths, keys, endTimes, flagged, rejected }
 }
 
 parentPort!.on('message', (req: WorkRequest) => {
@@ -94,7 +101,7 @@ parentPort!.on('message', (req: WorkRequest) => {
   try {
     result = work(req)
   } catch (err) {
-    parentPort!.postMessage({ id: req.id, data: new Uint8Array(0), lengths: new Int32Array(0), keys: [], rejected: [], error: (err as Error).stack ?? String(err) } satisfies WorkResult)
+    parentPort!.postMessage({ id: req.id, data: new Uint8Array(0), lengths: new Int32Array(0), keys: [], endTimes: new Float64Array(0), flagged: [], rejected: [], error: (err as Error).stack ?? String(err) } satisfies WorkResult)
     return
   }
   parentPort!.postMessage(result, [result.data.buffer as ArrayBuffer])

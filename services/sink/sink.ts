@@ -60,27 +60,53 @@ export interface SinkHandle {
   health(): { ok: boolean; degraded: boolean; assigned: Record<string, number[]> }
 }
 
-/** Sink metrics, read from the writer's counters at scrape time. */
+function getMetric<T>(name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make()
+}
+
+/** The writer the counters below read at scrape time (the latest sink started in this process). */
+let writerStats: (() => WriterStats) | null = null
+
+/** A counter read from the writer's running totals at scrape time (they only grow for a writer's life). */
+function statsCounter(name: string, help: string, read: (s: WriterStats) => number | Record<string, number>, label?: string): prom.Counter {
+  return getMetric(
+    name,
+    () =>
+      new prom.Counter({
+        name,
+        help,
+        labelNames: label ? [label] : [],
+        registers: [registry],
+        collect() {
+          if (!writerStats) return
+          const v = read(writerStats())
+          this.reset()
+          if (typeof v === 'number') this.inc(v)
+          else for (const [k, n] of Object.entries(v)) this.inc({ [label!]: k }, n)
+        },
+      }),
+  )
+}
+
+statsCounter('llmwatch_sink_rows_inserted_total', 'Rows inserted into ClickHouse by this sink process, by table', (s) => s.insertedRows, 'table')
+statsCounter('llmwatch_sink_messages_skipped_total', 'Re-delivered messages skipped because ClickHouse already held them', (s) => s.skippedUnits)
+statsCounter('llmwatch_sink_insert_retries_total', 'ClickHouse inserts that failed (an outage) and were retried', (s) => s.retries)
+statsCounter('llmwatch_sink_dead_lettered_total', 'Messages whose rows ClickHouse rejected, sent to the dead-letter topic', (s) => s.deadLettered)
+
+/** Time from the event (its end_time) to its interactions row being durable in ClickHouse. */
+const eventToRow = getMetric(
+  'llmwatch_event_to_row_seconds',
+  () =>
+    new prom.Histogram({
+      name: 'llmwatch_event_to_row_seconds',
+      help: 'Seconds from the event (end_time) to its row being inserted into ClickHouse (re-deliveries included)',
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers: [registry],
+    }),
+)
+
 function registerMetrics(stats: () => WriterStats): void {
-  if (registry.getSingleMetric('llmwatch_sink_rows_inserted_total')) registry.removeSingleMetric('llmwatch_sink_rows_inserted_total')
-  if (registry.getSingleMetric('llmwatch_sink_messages_skipped_total')) registry.removeSingleMetric('llmwatch_sink_messages_skipped_total')
-  new prom.Gauge({
-    name: 'llmwatch_sink_rows_inserted_total',
-    help: 'Rows inserted into ClickHouse by this sink process, by table',
-    labelNames: ['table'],
-    registers: [registry],
-    collect() {
-      for (const [table, n] of Object.entries(stats().insertedRows)) this.set({ table }, n)
-    },
-  })
-  new prom.Gauge({
-    name: 'llmwatch_sink_messages_skipped_total',
-    help: 'Re-delivered messages skipped because ClickHouse already held them (per table)',
-    registers: [registry],
-    collect() {
-      this.set(stats().skippedUnits)
-    },
-  })
+  writerStats = stats
 }
 
 export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
@@ -151,7 +177,11 @@ export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
         record: 'ScoredInteraction',
         // Another instance may have written these partitions since we last owned them.
         onAssignment: () => writer.invalidate(scoresTopic),
-        handle: (b) => writer.write(b.messages.map((m) => ({ ...scoredUnit(m.value, m, config.textMode), source: m.value }))),
+        handle: async (b) => {
+          await writer.write(b.messages.map((m) => ({ ...scoredUnit(m.value, m, config.textMode), source: m.value })))
+          const now = Date.now()
+          for (const m of b.messages) eventToRow.observe(Math.max(0, now - m.value.end_time) / 1000)
+        },
       }),
     )
     consumers.push(
