@@ -11,15 +11,15 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { repoPath } from '../shared/paths.js'
 
-const CACHE = repoPath('.cache', 'prometheus')
-const CACHED = path.join(CACHE, 'usr', 'bin', 'promtool')
+const DEFAULT_CACHE = repoPath('.cache', 'prometheus')
 
 function runs(bin: string): boolean {
   return spawnSync(bin, ['--version'], { stdio: 'ignore', timeout: 30_000 }).status === 0
 }
 
 /** The path of a working promtool; throws with what was tried when there is none and none can be installed. */
-export function ensurePromtool(log: (m: string) => void = () => {}): string {
+export function ensurePromtool(log: (m: string) => void = () => {}, cache = DEFAULT_CACHE): string {
+  const CACHED = path.join(cache, 'usr', 'bin', 'promtool')
   const fromEnv = process.env['PROMTOOL']
   if (fromEnv) {
     if (runs(fromEnv)) return fromEnv
@@ -31,9 +31,9 @@ export function ensurePromtool(log: (m: string) => void = () => {}): string {
     throw new Error('promtool not found and apt-get is not available: install Prometheus (promtool) or set PROMTOOL')
   }
   const started = Date.now()
-  log('promtool not found: downloading Debian package prometheus (unpacked into .cache/prometheus, not installed)')
+  log(`promtool not found: downloading Debian package prometheus (unpacked into ${path.relative(repoPath(), cache)}, not installed)`)
   // A private directory, renamed into place: concurrent test runs never see half an unpacking.
-  const tmp = `${CACHE}.tmp-${process.pid}`
+  const tmp = `${cache}.tmp-${process.pid}`
   rmSync(tmp, { recursive: true, force: true })
   mkdirSync(tmp, { recursive: true })
   try {
@@ -51,7 +51,7 @@ export function ensurePromtool(log: (m: string) => void = () => {}): string {
     rmSync(path.join(tmp, deb), { force: true })
     if (!existsSync(CACHED)) {
       try {
-        renameSync(tmp, CACHE)
+        renameSync(tmp, cache)
       } catch {
         // Another run put it in place first.
       }
