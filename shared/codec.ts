@@ -172,14 +172,24 @@ export class Codec {
    * registry does not have stays unknown (decode says DECODE_UNKNOWN_SCHEMA_ID). No-op otherwise.
    */
   async resolveUnknownIds(values: readonly (Buffer | null | undefined)[]): Promise<void> {
-    if (!this.lookup) return
+    const unknown = this.unknownIds(values)
+    if (unknown) await this.lookup!([...unknown])
+  }
+
+  /** Whether `resolveUnknownIds` has anything to look up (a registry, and an id not known yet). */
+  needsLookup(values: readonly (Buffer | null | undefined)[]): boolean {
+    return this.unknownIds(values) !== null
+  }
+
+  private unknownIds(values: readonly (Buffer | null | undefined)[]): Set<number> | null {
+    if (!this.lookup) return null
     let unknown: Set<number> | null = null
     for (const v of values) {
       if (!v || v.length < 5 || v[0] !== MAGIC_BYTE) continue
       const id = v.readInt32BE(1)
       if (!this.byId.has(id)) (unknown ??= new Set()).add(id)
     }
-    if (unknown) await this.lookup([...unknown])
+    return unknown
   }
 
   /** The Avro type new messages of `record` are written with. */

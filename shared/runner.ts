@@ -178,15 +178,17 @@ export async function startConsumer<R extends RecordName>(opts: RunnerOptions<R>
       if (res.ok) good.push({ topic: m.topic, partition: m.partition, offset: m.offset, timestamp: m.timestamp, key: m.key, headers: m.headers, value: res.value })
       else bad.push({ index, code: res.code, reason: res.reason })
     })
-    // With a schema registry, unknown schema ids are looked up first (an unreachable registry fails the attempt, which is retried).
-    let decoded = false
+    // With a schema registry, schema ids not known yet are looked up before decoding, in the attempt
+    // (an unreachable registry fails it, and it is retried); otherwise the batch decodes right here.
+    let lookup = opts.codec.needsLookup(batch.messages.map((m) => m.value))
+    if (!lookup) decodeAll()
     const { messages: _raw, deadLetter: _dl, ...rest } = batch
     // Dead letters first: once they are durable, committing past them loses nothing.
     return async () => {
-      if (!decoded) {
+      if (lookup) {
         await opts.codec.resolveUnknownIds(batch.messages.map((m) => m.value))
         decodeAll()
-        decoded = true
+        lookup = false
       }
       await deadLetter(bad)
       return opts.handle({ ...rest, messages: good })
