@@ -27,7 +27,7 @@ export function clickhouseMode(cfg: ClickHouseConfig): 'server' | 'embedded' {
 }
 
 /** How long the first request to a ClickHouse server may take before "cannot reach". */
-const CONNECT_TIMEOUT_MS = 10_000
+const CONNECT_TIMEOUT_MS = 5_000
 
 /** The URL without credentials, for messages. */
 export function redactUrl(url: string): string {

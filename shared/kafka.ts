@@ -30,7 +30,7 @@ export interface KafkaOptions {
   source?: string
   /**
    * No broker answers at the first connection: 'fail' (default, one-shot commands) throws
-   * "cannot reach Kafka at <brokers> (<source>)" within about 10 s; 'retry' (long-running services)
+   * "cannot reach Kafka at <brokers> (<source>)" within about 5 s; 'retry' (long-running services)
    * waits with backoff (1 s doubling to 30 s), one warning per step.
    */
   unreachable?: 'fail' | 'retry'
@@ -176,7 +176,7 @@ export class KafkaHandle {
 
   private async waitReachable(): Promise<void> {
     const started = Date.now()
-    const failAt = started + 8_000
+    const failAt = started + 5_000
     let delay = this.unreachable === 'fail' ? 500 : 1000
     for (let attempt = 1; ; attempt++) {
       const err = await this.probe(this.unreachable === 'fail' ? Math.max(500, Math.min(3000, failAt - Date.now())) : 5000)

@@ -2,6 +2,7 @@
  * Entry point of the alerter: config, rules, Kafka, metrics endpoint, ordered shutdown.
  * Run: `npx tsx services/alerter/main.ts` (rules from ALERTER_RULES_FILE).
  */
+import { existsSync } from 'node:fs'
 import { ConfigError } from '../../shared/errors.js'
 import { createKafka } from '../../shared/kafka.js'
 import { Lifecycle } from '../../shared/lifecycle.js'
@@ -25,6 +26,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   let kafkaAt: { brokers: string[]; source: string }
   try {
     cfg = loadAlerterEnv(env)
+    if (!existsSync(cfg.ALERTER_RULES_FILE)) throw new ConfigError(`ALERTER_RULES_FILE: no such file: ${cfg.ALERTER_RULES_FILE}`)
     rules = loadRulesFile(cfg.ALERTER_RULES_FILE)
     // Services never start a broker: KAFKA_BROKERS, or the one `llmwatch infra up` started.
     kafkaAt = brokersFrom(cfg)

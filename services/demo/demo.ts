@@ -241,20 +241,26 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   return { produced, alerts, incidents: verdicts, rows, queries }
 }
 
+const DEMO_OPTIONS = {
+  duration: { type: 'string', default: '3m' },
+  rate: { type: 'string', default: '200' },
+  keep: { type: 'boolean', default: false },
+  seed: { type: 'string', default: '1' },
+  'data-dir': { type: 'string', default: repoPath('.data', 'demo') },
+  rules: { type: 'string', default: repoPath('config', 'demo-alert-rules.yaml') },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const
+
 export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      duration: { type: 'string', default: '3m' },
-      rate: { type: 'string', default: '200' },
-      keep: { type: 'boolean', default: false },
-      seed: { type: 'string', default: '1' },
-      'data-dir': { type: 'string', default: repoPath('.data', 'demo') },
-      rules: { type: 'string', default: repoPath('config', 'demo-alert-rules.yaml') },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  })
+  const parse = () => parseArgs({ args: argv, options: DEMO_OPTIONS }).values
+  let values: ReturnType<typeof parse>
+  try {
+    values = parse()
+  } catch (err) {
+    process.stderr.write(`llmwatch demo: ${(err as Error).message}\nRun \`llmwatch demo --help\` for the options.\n`)
+    return 2
+  }
   if (values.help) {
     process.stdout.write('Options: --duration 3m  --rate 200  --keep  --seed 1  --data-dir .data/demo  --rules config/demo-alert-rules.yaml  --json\n')
     return 0
@@ -262,6 +268,11 @@ export async function main(argv: string[]): Promise<number> {
   const rate = Number(values.rate)
   if (!Number.isFinite(rate) || rate <= 0) {
     process.stderr.write(`llmwatch demo: --rate expects a positive number of events per second; got "${values.rate}"\n`)
+    return 2
+  }
+  const seed = Number(values.seed)
+  if (!Number.isInteger(seed) || seed < 0) {
+    process.stderr.write(`llmwatch demo: --seed expects a non-negative integer; got "${values.seed}"\n`)
     return 2
   }
   let durationMs: number
@@ -272,7 +283,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2
   }
   const res = await runDemo({
-    durationMs, rate, keep: values.keep, seed: Number(values.seed), dataDir: values['data-dir'], rulesFile: values.rules,
+    durationMs, rate, keep: values.keep, seed, dataDir: values['data-dir'], rulesFile: values.rules,
     drainMs: 30_000, out: (l) => process.stderr.write(l + '\n'),
   })
   if (values.json) process.stdout.write(JSON.stringify({ produced: res.produced, rows: res.rows, incidents: res.incidents, alerts: res.alerts.length }) + '\n')

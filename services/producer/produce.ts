@@ -178,7 +178,7 @@ export async function main(argv: string[], io: ProduceIo = { err: process.stderr
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
   }
-  // Fails within about 10 s, in one line, when no broker answers (see KafkaHandle.reachable).
+  // Fails within about 5 s, in one line, when no broker answers (see KafkaHandle.reachable).
   const kafka = createKafka({ brokers, source, clientId: 'llmwatch-produce', logger: silentLogger, partitions: env.KAFKA_PARTITIONS })
   try {
     await kafka.ensureTopics([{ name: args.topic }])

@@ -8,7 +8,7 @@
  * writes `line N: <reason>` to stderr and scoring continues; the exit code is 1 if any line was
  * invalid.
  */
-import { createReadStream } from 'node:fs'
+import { createReadStream, existsSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import { jsonTimesToEpochMs, LlmInteractionSchema, type LlmInteraction } from '../../shared/contract.js'
@@ -116,6 +116,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`unknown option ${a}\n`)
       return 2
     } else file = a
+  }
+  if (file !== undefined && file !== '-' && !existsSync(file)) {
+    process.stderr.write(`llmwatch score: no such file: ${file}\n`)
+    return 2
   }
   const config = loadScorerConfig(SCORERS, configPath)
   const input = file === undefined || file === '-' ? process.stdin : createReadStream(file)
