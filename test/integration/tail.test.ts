@@ -7,7 +7,7 @@
  * unknown ids looked up, records readable by the registry client's own decoder, fixed ids unchanged
  * without it.
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
 import avro from 'avsc'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -21,6 +21,7 @@ import { loadCodec } from '../../shared/schema-registry.js'
 import { WorkerPoolScoring } from '../../services/scorer/pool.js'
 import { brokers, tempDir, testKafka, uniqueName, waitFor } from '../helpers.js'
 import { interaction } from '../fixtures.js'
+import { ensurePythonKafka } from '../python-kafka.js'
 import { startLocalRegistry, type LocalRegistry } from '../schema-registry-local.js'
 import { alert, scored } from './sink-fixtures.js'
 
@@ -54,6 +55,17 @@ const jsonLines = (s: string): Record<string, unknown>[] =>
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>)
+
+/** The Python consumer (test/python/read_topic.py): confluent-kafka + Apache Avro, as an integration would read. */
+async function pythonRead(topic: string, count: number, source: string[]): Promise<Record<string, unknown>[]> {
+  const py = ensurePythonKafka()
+  const res = spawnSync(py.python, [repoPath('test', 'python', 'read_topic.py'), brokers().join(','), topic, String(count), ...source], {
+    env: { ...process.env, ...py.env }, encoding: 'utf8', timeout: 90_000,
+  })
+  expect(res.stderr).toBe('')
+  expect(res.status).toBe(0)
+  return jsonLines(res.stdout)
+}
 
 let kafka: KafkaHandle
 let producer: Producer
@@ -159,6 +171,17 @@ describe('llmwatch tail (fixed schema ids)', () => {
     expect(text.out).toContain('llm.interactions[4]@1234 DECODE_JSON by scorer: invalid JSON: Unexpected token')
   })
 
+  it('a Python consumer (confluent-kafka + Apache Avro) reads scores and alerts with schemas/ (fixed ids)', async () => {
+    const topic = uniqueName('py-fixed')
+    await kafka.ensureTopics([{ name: topic, partitions: 1 }])
+    const s = scored({ scores: { toxicity: [0.9, true], pii: [null, false] } })
+    const a = alert({ state: 'firing' })
+    await producer.send(topic, [{ key: s.app_name, value: codec.encode('ScoredInteraction', s) }, { key: a.dedup_key, value: codec.encode('Alert', a) }])
+    const lines = await pythonRead(topic, 2, ['--schemas', repoPath('schemas')])
+    expect(lines.map((l) => l.value)).toEqual([s, a])
+    expect(lines.map((l) => l.schema_id)).toEqual([codec.schemaIdOf('ScoredInteraction'), codec.schemaIdOf('Alert')])
+  })
+
   it('exits 0 at --timeout when fewer records come', async () => {
     const topic = uniqueName('tail-empty')
     await kafka.ensureTopics([{ name: topic, partitions: 1 }])
@@ -247,6 +270,18 @@ describe('SCHEMA_REGISTRY_URL with a real Confluent-compatible registry (Apicuri
     const lines = jsonLines(run.out)
     expect(lines.map((l) => l.value)).toEqual(records)
     expect(lines.every((l) => l.schema_id === codec.schemaIdOf('ScoredInteraction'))).toBe(true)
+  })
+
+  it('a Python consumer reads them through the registry (GET /schemas/ids/{id}), knowing nothing of llmwatch', async () => {
+    const codec = await loadCodec({ url: registry.url })
+    const topic = uniqueName('py-registry')
+    await kafka.ensureTopics([{ name: topic, partitions: 1 }])
+    const s = scored({ app: 'py' })
+    const a = alert({ state: 'resolved' })
+    await producer.send(topic, [{ key: s.app_name, value: codec.encode('ScoredInteraction', s) }, { key: a.dedup_key, value: codec.encode('Alert', a) }])
+    const lines = await pythonRead(topic, 2, ['--registry', registry.url])
+    expect(lines.map((l) => l.value)).toEqual([s, a])
+    expect(lines.map((l) => l.schema_id)).toEqual([codec.schemaIdOf('ScoredInteraction'), codec.schemaIdOf('Alert')])
   })
 
   it('the scorer worker threads write the registry id too (they read SCHEMA_REGISTRY_URL from the scorer\'s env)', async () => {
