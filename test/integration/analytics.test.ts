@@ -25,7 +25,7 @@ const QUERIES = [...readFileSync(repoPath('docs', 'ANALYTICS.md'), 'utf8').match
  * - support-bot / gpt-4o-mini / production: 40 events now; latency 10,20..400 ms, TTFT latency/4;
  *   prompt v1 (i<20) and v2; cost 0.001; tokens 100/50/20 cached; errors i=0,1; cache hit every 4th.
  *   Toxicity (response) flagged i=2,3 (v1) and 20..25 (v2); PII (response) flagged i=2.
- * - rag-app / claude-3-5-sonnet / production, prompt r1: 10 events prev hour, 20 now; latency 1000,
+ * - kb-assistant / claude-3-5-sonnet / production, prompt r1: 10 events prev hour, 20 now; latency 1000,
  *   TTFT 200; cost 0.01; tokens 1000/100/500. Hallucination 0.2 (prev), 0.6 now with i=10..19
  *   flagged; PII flagged i=10,11,12 (their responses contain an email); toxicity 0.05.
  * - code-helper / gpt-4o / staging, no prompt version: 10 events now; latency 2000, no TTFT;
@@ -49,7 +49,7 @@ function load(): Unit[] {
   for (let i = 0; i < 30; i++) {
     const pii = i >= 10 && i <= 12
     add({
-      app: 'rag-app', model: 'claude-3-5-sonnet', env: 'production', promptVersion: 'r1', time: i < 10 ? prev - i : cur - i,
+      app: 'kb-assistant', model: 'claude-3-5-sonnet', env: 'production', promptVersion: 'r1', time: i < 10 ? prev - i : cur - i,
       latencyMs: 1000, ttftMs: 200, costUsd: 0.01, tokens: [1000, 100, 500],
       response: pii ? 'Ask Bob directly at bob.smith@example.org for the report.' : 'According to the docs, yes.',
       scores: {
@@ -109,7 +109,7 @@ describe('docs/ANALYTICS.md queries', () => {
 
   it('Q1 cost per app', () => {
     expect(ans('Q1')).toEqual([
-      { app_name: 'rag-app', events: 30, cost_usd: 0.3, unpriced_events: 0 },
+      { app_name: 'kb-assistant', events: 30, cost_usd: 0.3, unpriced_events: 0 },
       { app_name: 'code-helper', events: 10, cost_usd: 0.12, unpriced_events: 4 },
       { app_name: 'support-bot', events: 40, cost_usd: 0.04, unpriced_events: 0 },
     ])
@@ -132,7 +132,7 @@ describe('docs/ANALYTICS.md queries', () => {
   it('Q3 toxicity rate by prompt version', () => {
     expect(ans('Q3')).toEqual([
       { app_name: 'code-helper', prompt_template_version: '', scored: 10, toxic: 0, toxicity_rate: 0 },
-      { app_name: 'rag-app', prompt_template_version: 'r1', scored: 30, toxic: 0, toxicity_rate: 0 },
+      { app_name: 'kb-assistant', prompt_template_version: 'r1', scored: 30, toxic: 0, toxicity_rate: 0 },
       { app_name: 'support-bot', prompt_template_version: 'v1', scored: 20, toxic: 2, toxicity_rate: 0.1 },
       { app_name: 'support-bot', prompt_template_version: 'v2', scored: 20, toxic: 6, toxicity_rate: 0.3 },
     ])
@@ -148,7 +148,7 @@ describe('docs/ANALYTICS.md queries', () => {
 
   it('Q5 PII leaks by app', () => {
     expect(ans('Q5')).toEqual([
-      { app_name: 'rag-app', responses_with_pii: 3, responses_checked: 30 },
+      { app_name: 'kb-assistant', responses_with_pii: 3, responses_checked: 30 },
       { app_name: 'support-bot', responses_with_pii: 1, responses_checked: 40 },
       { app_name: 'code-helper', responses_with_pii: 0, responses_checked: 10 },
     ])
@@ -159,7 +159,7 @@ describe('docs/ANALYTICS.md queries', () => {
     expect(pick(rows, 'app_name', 'request_model', 'events', 'errors', 'error_rate')).toEqual([
       { app_name: 'code-helper', request_model: 'gpt-4o', events: 10, errors: 5, error_rate: 0.5 },
       { app_name: 'support-bot', request_model: 'gpt-4o-mini', events: 40, errors: 2, error_rate: 0.05 },
-      { app_name: 'rag-app', request_model: 'claude-3-5-sonnet', events: 30, errors: 0, error_rate: 0 },
+      { app_name: 'kb-assistant', request_model: 'claude-3-5-sonnet', events: 30, errors: 0, error_rate: 0 },
     ])
     expect(rows[0]?.worst_daily_p99_ms).toBe(2000)
     expect(rows[2]?.worst_daily_p99_ms).toBe(1000)
@@ -169,7 +169,7 @@ describe('docs/ANALYTICS.md queries', () => {
     expect(ans('Q7')).toEqual([
       { app_name: 'support-bot', events: 40, cache_hits: 10, cache_hit_rate: 0.25 },
       { app_name: 'code-helper', events: 10, cache_hits: 0, cache_hit_rate: 0 },
-      { app_name: 'rag-app', events: 30, cache_hits: 0, cache_hit_rate: 0 },
+      { app_name: 'kb-assistant', events: 30, cache_hits: 0, cache_hit_rate: 0 },
     ])
   })
 
@@ -178,12 +178,12 @@ describe('docs/ANALYTICS.md queries', () => {
     expect(rows).toHaveLength(10)
     const top = rows.slice(0, 4)
     expect(top.every((r) => r.flag_count === 2)).toBe(true)
-    expect(top.filter((r) => r.app_name === 'rag-app').map((r) => r.flagged_scorers)).toEqual([
+    expect(top.filter((r) => r.app_name === 'kb-assistant').map((r) => r.flagged_scorers)).toEqual([
       ['hallucination', 'pii'], ['hallucination', 'pii'], ['hallucination', 'pii'],
     ])
     expect(top.find((r) => r.app_name === 'support-bot')?.flagged_scorers).toEqual(['pii', 'toxicity'])
     expect(rows.slice(4).every((r) => r.flag_count === 1)).toBe(true)
-    for (const r of top.filter((x) => x.app_name === 'rag-app')) {
+    for (const r of top.filter((x) => x.app_name === 'kb-assistant')) {
       expect(r.response_text).toBe('Ask Bob directly at [EMAIL] for the report.')
     }
   })
@@ -216,7 +216,7 @@ describe('docs/ANALYTICS.md queries', () => {
   it('Q12 slowest prompt versions by TTFT', () => {
     const rows = ans('Q12')
     expect(pick(rows, 'app_name', 'prompt_template_version', 'events')).toEqual([
-      { app_name: 'rag-app', prompt_template_version: 'r1', events: 30 },
+      { app_name: 'kb-assistant', prompt_template_version: 'r1', events: 30 },
       { app_name: 'support-bot', prompt_template_version: 'v2', events: 20 },
       { app_name: 'support-bot', prompt_template_version: 'v1', events: 20 },
     ])
