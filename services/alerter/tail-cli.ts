@@ -7,7 +7,6 @@
  */
 import { randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import { Codec } from '../../shared/codec.js'
 import { loadEnv, baseEnvSchema } from '../../shared/config.js'
 import { TOPICS, type Alert } from '../../shared/contract.js'
 import { errorMessage } from '../../shared/errors.js'
@@ -15,6 +14,7 @@ import { runningLocalBrokers } from '../../shared/infra/index.js'
 import { createKafka } from '../../shared/kafka.js'
 import { silentLogger } from '../../shared/logger.js'
 import { startConsumer } from '../../shared/runner.js'
+import { loadCodec } from '../../shared/schema-registry.js'
 import { affectedText, formatValue, reasonText } from './format.js'
 
 const USAGE = 'usage: llmwatch alerts tail [--from-beginning] [--json] [--max N] [--topic NAME]\n'
@@ -89,7 +89,8 @@ export async function main(argv: string[], io: TailIo = { out: process.stdout, e
   const finished = new Promise<void>((r) => (finish = r))
   const consumer = await startConsumer({
     kafka,
-    codec: Codec.load(),
+    // With SCHEMA_REGISTRY_URL, the registry's ids (looked up, never registered).
+    codec: await loadCodec({ url: env.SCHEMA_REGISTRY_URL, register: false }),
     logger: silentLogger,
     service: 'alerts-tail',
     groupId,
