@@ -8,7 +8,7 @@
 import type { Alert } from '../../shared/contract.js'
 import { errorMessage } from '../../shared/errors.js'
 import type { Logger } from '../../shared/logger.js'
-import { affected, affectedText, formatDuration, formatValue, reasonText } from './format.js'
+import { affected, affectedText, formatDuration, formatValue } from './format.js'
 
 export type WebhookFormat = 'json' | 'slack'
 
@@ -54,10 +54,8 @@ export function webhookPayload(a: Alert, format: WebhookFormat): unknown {
       },
     }
   }
-  const head =
-    a.state === 'resolved'
-      ? `:white_check_mark: [RESOLVED${a.resolve_reason ? `: ${reasonText(a.resolve_reason)}` : ''}]`
-      : `${EMOJI[a.severity] ?? ''} [${a.reminder ? 'STILL FIRING' : 'FIRING'}]`
+  // A resolved alert's summary starts with why (resolve_reason in words).
+  const head = a.state === 'resolved' ? ':white_check_mark: [RESOLVED]' : `${EMOJI[a.severity] ?? ''} [${a.reminder ? 'STILL FIRING' : 'FIRING'}]`
   const text = `${head} ${a.rule} (${a.severity}): ${a.summary}`
   const labels = Object.entries(a.labels)
     .filter(([k]) => k !== 'alertname' && k !== 'severity')

@@ -18,12 +18,12 @@ import { testKafka, uniqueName, waitFor } from '../helpers.js'
 
 const codec = Codec.load()
 
-function scored(flagged: boolean, app: string, model = 'm1'): ScoredInteraction {
+function scored(flagged: boolean, app: string, model = 'm1', environment = 'production'): ScoredInteraction {
   const t = Date.now()
   return {
     event_id: randomUUID(),
     app_name: app,
-    environment: 'production',
+    environment,
     provider_name: 'openai',
     operation_name: 'chat',
     request_model: model,
@@ -61,15 +61,15 @@ class Traffic {
   constructor(
     private readonly producer: Producer,
     private readonly topic: string,
-    private readonly apps: { app: string; model: string }[],
+    private readonly apps: { app: string; model: string; env?: string }[],
   ) {}
   start(): void {
     this.timer = setInterval(() => {
       const msgs: { key: string; value: Buffer }[] = []
-      for (const { app, model } of this.apps) {
+      for (const { app, model, env } of this.apps) {
         for (let k = 0; k < 5; k++) {
           const flagged = this.i++ % 100 < this.share * 100
-          msgs.push({ key: `${app}|${model}`, value: codec.encode('ScoredInteraction', scored(flagged, app, model)) })
+          msgs.push({ key: app, value: codec.encode('ScoredInteraction', scored(flagged, app, model, env)) })
         }
       }
       this.inflight = this.inflight.then(() => this.producer.send(this.topic, msgs))
@@ -82,29 +82,27 @@ class Traffic {
   }
 }
 
-const RULES: Rule[] = validateRules({
-  rules: [
-    {
-      name: 'toxic-it',
-      kind: 'rate',
-      select: { scorer: 'toxicity', target: 'response' },
-      group_by: ['app_name', 'request_model'],
-      window: '6s',
-      min_events: 20,
-      threshold: 0.2,
-      resolve_threshold: 0.1,
-      for: '1s',
-      annotations: { summary: '{{ app_name }}: {{ value }} toxic' },
-    },
-  ],
-})
+const RULES_RAW = {
+  name: 'toxic-it',
+  kind: 'rate',
+  select: { scorer: 'toxicity', target: 'response' },
+  group_by: ['app_name', 'request_model'],
+  window: '6s',
+  min_events: 20,
+  threshold: 0.2,
+  resolve_threshold: 0.1,
+  for: '1s',
+  annotations: { summary: '{{ app_name }}: {{ value }} toxic' },
+}
+const RULES: Rule[] = validateRules({ rules: [RULES_RAW] })
 
-async function readAlerts(kafka: KafkaHandle, topic: string): Promise<Alert[]> {
+async function readAlerts(kafka: KafkaHandle, topic: string, contentTypes: (string | undefined)[] = []): Promise<Alert[]> {
   const out: Alert[] = []
   await kafka.readRange({
     topic,
     onMessage: (m) => {
-      const r = codec.decode('Alert', m.value)
+      contentTypes.push(m.headers['content-type']?.toString())
+      const r = codec.decode('Alert', m.value, m.headers)
       if (!r.ok) throw new Error(r.reason)
       out.push(r.value)
     },
@@ -121,7 +119,7 @@ interface Setup {
   alerts: string
   group: string
   published: Alert[]
-  start(webhook?: WebhookNotifier): Promise<AlerterHandle>
+  start(webhook?: WebhookNotifier, opts?: { rules?: Rule[]; alertsFormat?: 'avro' | 'json' }): Promise<AlerterHandle>
 }
 
 const cleanups: (() => Promise<void>)[] = []
@@ -146,14 +144,14 @@ async function setup(): Promise<Setup> {
     alerts,
     group: uniqueName('alerter'),
     published: [],
-    start: async (webhook?: WebhookNotifier) => {
+    start: async (webhook?: WebhookNotifier, opts: { rules?: Rule[]; alertsFormat?: 'avro' | 'json' } = {}) => {
       const a = await startAlerter({
         kafka,
         codec,
         logger: silentLogger,
-        rules: RULES,
+        rules: opts.rules ?? RULES,
         webhook: webhook ?? null,
-        config: { groupId: s.group, scoresTopic: scores, alertsTopic: alerts, tickMs: 200 },
+        config: { groupId: s.group, scoresTopic: scores, alertsTopic: alerts, tickMs: 200, ...(opts.alertsFormat ? { alertsFormat: opts.alertsFormat } : {}) },
         onPublished: (al) => s.published.push(...al),
       })
       cleanups.push(() => a.stop())
@@ -261,6 +259,44 @@ describe('alerter with a real broker', () => {
     await traffic.stop()
     const onTopic = await readAlerts(s.kafka, s.alerts)
     expect([count(onTopic, 'firing'), count(onTopic, 'resolved')]).toEqual([1, 1])
+  })
+
+  it('one incident over 3 models in production and staging: one alert listing the six series, as JSON, resolved as traffic stopped', async () => {
+    const s = await setup()
+    const rules = validateRules({
+      rules: [
+        {
+          ...RULES_RAW,
+          name: 'toxic-grouped',
+          severity: 'critical',
+          by: ['app_name', 'request_model', 'environment'],
+          group_by: ['app_name'],
+          annotations: { summary: '{{ app_name }}: {{ value }} toxic; models {{ request_model }} in {{ environment }}', runbook_url: 'docs/ALERTING.md#toxic-responses' },
+        },
+      ],
+    })
+    await s.start(undefined, { rules, alertsFormat: 'json' })
+    const series = ['m1', 'm2', 'm3'].flatMap((model) => ['production', 'staging'].map((env) => ({ app: 'shop', model, env })))
+    const traffic = new Traffic(s.producer, s.scores, series)
+    traffic.share = 0.5
+    traffic.start()
+    cleanups.push(() => traffic.stop())
+    const firing = await waitFor(() => s.published.find((a) => a.state === 'firing'), 15_000, 'firing alert')
+    expect(firing).toMatchObject({ dedup_key: 'toxic-grouped{app_name="shop"}', unit: 'ratio', runbook_url: 'docs/ALERTING.md#toxic-responses' })
+    expect(firing.summary).toMatch(/^shop: \d+(\.\d)? % toxic; models /)
+    // Every series is in the alert by the time it resolves; then the traffic stops.
+    await sleep(3000)
+    await traffic.stop()
+    const resolved = await waitFor(() => s.published.find((a) => a.state === 'resolved'), 20_000, 'resolved alert')
+    expect(resolved.resolve_reason).toBe('traffic_stopped')
+    expect(resolved.summary).toMatch(/^resolved \(traffic stopped: no events in the last 6 s\): shop: /)
+    expect(resolved.series.map((x) => `${x.labels['request_model']}/${x.labels['environment']}`).sort()).toEqual(series.map((x) => `${x.model}/${x.env}`).sort())
+    const types: (string | undefined)[] = []
+    const onTopic = await readAlerts(s.kafka, s.alerts, types)
+    expect(types.every((t) => t === 'application/json')).toBe(true)
+    // One alert: one firing and one resolved record (an escalation, had staging fired first, is a reminder).
+    expect([count(onTopic, 'firing'), count(onTopic, 'resolved')]).toEqual([1, 1])
+    expect(onTopic.filter((a) => a.reminder).every((a) => a.summary.startsWith('escalated to critical'))).toBe(true)
   })
 
   it('two instances in one group split the groups: one firing alert per key overall', async () => {
