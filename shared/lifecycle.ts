@@ -15,13 +15,18 @@ export class Lifecycle {
     this.steps.push({ name, fn })
   }
 
-  close(): Promise<void> {
+  /** Runs the steps in order; a step that fails or takes longer than `stepTimeoutMs` is logged and passed. */
+  close(stepTimeoutMs = 30_000): Promise<void> {
     this.closing ??= (async () => {
       for (const s of this.steps) {
+        let timer: NodeJS.Timeout | undefined
         try {
-          await s.fn()
+          const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), stepTimeoutMs)))
+          if ((await Promise.race([s.fn(), timeout])) === 'timeout') this.logger.warn({ step: s.name, timeoutMs: stepTimeoutMs }, 'shutdown step timed out; going on')
         } catch (err) {
           this.logger.error({ err, step: s.name }, 'shutdown step failed')
+        } finally {
+          clearTimeout(timer)
         }
       }
     })()

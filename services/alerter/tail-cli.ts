@@ -83,6 +83,8 @@ export async function main(argv: string[], io: TailIo = { out: process.stdout, e
   }
   const kafka = createKafka({ brokers, source: env.KAFKA_BROKERS ? 'KAFKA_BROKERS' : 'the broker of `llmwatch infra up`', clientId: 'llmwatch-alerts-tail', logger: silentLogger })
   const topic = opts.topic ?? TOPICS.alerts.name
+  // On a new cluster no alerter may have created the topic yet: wait for alerts instead of failing.
+  await kafka.ensureTopics([{ name: topic }])
   const groupId = `llmwatch-alerts-tail-${randomUUID()}`
   let seen = 0
   let finish: () => void = () => {}

@@ -53,6 +53,9 @@ export interface DemoResult {
   queries: { title: string; rows: Record<string, unknown>[] }[]
 }
 
+/** Set by Ctrl-C (SIGINT/SIGTERM): the lifecycle is stopping everything and will exit. */
+let interrupted = false
+
 /** How long after an incident ends its alert may still fire and count (windows and `for` delays). */
 const VERDICT_GRACE_MS = 30_000
 
@@ -101,6 +104,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const logFile = path.resolve(opts.dataDir, 'demo.log')
   const logger = createFileLogger('demo', logFile)
   const life = new Lifecycle(logger)
+  // Ctrl-C at any time: what runs so far stops in order (the broker last, or at exit), then exit 0.
+  life.installSignalHandlers()
+  const traffic = new AbortController()
+  const onSignal = () => {
+    interrupted = true
+    traffic.abort()
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
 
   out(`llmwatch demo: ${Math.round(opts.durationMs / 1000)} s of traffic at ${opts.rate} events/s with six scripted incidents`)
   out(`logs (JSON, level ${logger.level}): ${logFile}`)
@@ -151,8 +163,6 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   life.add('kafka client', () => kafka.close())
   life.add('kafka broker', () => infra.stop())
   life.add('logs', () => new Promise<void>((resolve) => logger.flush(() => resolve())))
-  // Ctrl-C stops the services and the broker in order, then exits 0.
-  life.installSignalHandlers()
 
   const startedAt = Date.now()
   const incidents: IncidentSpec[] = defaultIncidentScript(startedAt, opts.durationMs)
@@ -187,7 +197,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   }, 2000)
   try {
     const res = await produce({
-      kafka, codec, topic: TOPICS.interactions.name, rate: opts.rate, durationMs: opts.durationMs, format: 'avro', seed: opts.seed, incidents,
+      kafka, codec, topic: TOPICS.interactions.name, rate: opts.rate, durationMs: opts.durationMs, format: 'avro', seed: opts.seed, incidents, signal: traffic.signal,
       onProgress: (p: { sent: number }) => {
         produced = p.sent
       },
@@ -282,10 +292,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`llmwatch demo: --duration ${(err as Error).message}\n`)
     return 2
   }
-  const res = await runDemo({
-    durationMs, rate, keep: values.keep, seed, dataDir: values['data-dir'], rulesFile: values.rules,
-    drainMs: 30_000, out: (l) => process.stderr.write(l + '\n'),
-  })
+  let res: DemoResult
+  try {
+    res = await runDemo({
+      durationMs, rate, keep: values.keep, seed, dataDir: values['data-dir'], rulesFile: values.rules,
+      drainMs: 30_000, out: (l) => process.stderr.write(l + '\n'),
+    })
+  } catch (err) {
+    // After Ctrl-C the services close under the run's feet: its errors are expected, the exit is the lifecycle's.
+    if (interrupted) return new Promise<number>(() => {})
+    throw err
+  }
   if (values.json) process.stdout.write(JSON.stringify({ produced: res.produced, rows: res.rows, incidents: res.incidents, alerts: res.alerts.length }) + '\n')
   return res.incidents.every((i) => i.fired) ? 0 : 1
 }

@@ -10,6 +10,8 @@ import { startScorer } from './service.js'
 /** Resolves once the scorer runs (0) or with 2 on a configuration error; see runService. */
 export async function main(): Promise<number> {
   return runService('scorer', scorerEnvSchema, async ({ env, logger, kafka, codec }) => {
+    // Topics named in the environment may differ from the default ones runService creates.
+    await kafka.ensureTopics([{ name: env.SCORER_INPUT_TOPIC }, { name: env.SCORER_OUTPUT_TOPIC }, { name: env.SCORER_DLQ_TOPIC }])
     const raw: unknown = existsSync(env.SCORER_CONFIG_FILE) ? JSON.parse(readFileSync(env.SCORER_CONFIG_FILE, 'utf8')) : {}
     const config = resolveScorerConfig(raw, SCORERS, env.SCORER_CONFIG_FILE)
     const scoring = env.SCORER_WORKERS > 0 ? new WorkerPoolScoring(env.SCORER_WORKERS, raw, env.SCORER_TEXT_MODE) : new InlineScoring(SCORERS, config, codec, env.SCORER_TEXT_MODE)

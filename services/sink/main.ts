@@ -13,6 +13,8 @@ import { SERVICE, startSink } from './sink.js'
 /** Resolves once the sink runs (0) or with 2 on a configuration error; see runService. */
 export async function main(): Promise<number> {
   return runService(SERVICE, sinkEnvSchema, async ({ env, logger, kafka, codec, lifecycle }) => {
+    // Topics named in the environment may differ from the default ones runService creates.
+    await kafka.ensureTopics([{ name: env.SINK_SCORES_TOPIC }, { name: env.SINK_ALERTS_TOPIC }, { name: env.SINK_DLQ_TOPIC }])
     // An unreachable ClickHouse at start-up is waited for (one warning per backoff step), not fatal.
     const client = await waitForClickHouse(
       { url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, database: env.CLICKHOUSE_DATABASE, path: env.CLICKHOUSE_PATH },

@@ -146,13 +146,21 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
       'kafka.Kafka',
       propsFile,
     ],
-    { stdio: ['ignore', out, out], detached: opts.detached ?? false },
+    // Always its own process group: a Ctrl-C in the terminal reaches only this process, which stops
+    // its services before the broker (a broker killed first leaves them retrying until they time out).
+    { stdio: ['ignore', out, out], detached: true },
   )
   closeSync(out)
-  if (opts.detached) child.unref()
   let exited: number | null = null
+  // An owned broker must not outlive this process: killed at exit unless stopped before.
+  const killAtExit = () => {
+    if (exited === null) child.kill('SIGKILL')
+  }
+  if (opts.detached) child.unref()
+  else process.once('exit', killAtExit)
   child.once('exit', (code) => {
     exited = code ?? -1
+    process.off('exit', killAtExit)
   })
   const brokers = [`127.0.0.1:${port}`]
   const tail = () => {
