@@ -145,6 +145,26 @@ describe('exit code 1: runtime failures', () => {
     expect(r.code).toBe(1)
   })
 
+  it('sql while another process holds the embedded ClickHouse directory: says what to do', async () => {
+    const dir = tempDir('llmwatch-exit-lock-')
+    const holder = path.join(dir, 'hold.mts')
+    writeFileSync(holder, `import { createClickHouse } from ${JSON.stringify(repoPath('shared', 'clickhouse.ts'))}\nawait createClickHouse({ database: 'llmwatch', path: ${JSON.stringify(path.join(dir, 'ch'))} })\nconsole.log('holding')\nsetInterval(() => {}, 1000)\n`)
+    const child = spawn(process.execPath, ['--import', 'tsx', holder], { cwd: repoPath(), stdio: ['ignore', 'pipe', 'inherit'] })
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => d.toString().includes('holding') && resolve())
+        child.once('exit', () => reject(new Error('the holder exited')))
+      })
+      const r = await llmwatch(['sql', 'SELECT 1'], { CLICKHOUSE_PATH: path.join(dir, 'ch') })
+      expect(r.stderr).toMatch(/llmwatch sql: cannot open the embedded ClickHouse data directory .* \(CLICKHOUSE_PATH\): another process most likely holds it/)
+      expect(r.stderr).toMatch(/Stop that process, or run a ClickHouse server and set CLICKHOUSE_URL/)
+      expect(r.stderr).not.toMatch(/\n\s+at /)
+      expect(r.code).toBe(1)
+    } finally {
+      child.kill('SIGKILL')
+    }
+  })
+
   // One-shot commands: one line naming the address and the variable, well within 15 s.
   const UNREACHABLE: [string, string[], Record<string, string>, string][] = [
     ['produce', ['produce', '--count', '5'], { KAFKA_BROKERS: '127.0.0.1:1' }, 'cannot reach Kafka at 127.0.0.1:1 (KAFKA_BROKERS)'],
