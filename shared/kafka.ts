@@ -244,9 +244,20 @@ export class KafkaHandle {
         })),
       })
     } catch (err) {
-      // Another instance may have created it concurrently: only fail if still missing.
-      const now = new Set(await admin.listTopics())
-      if (missing.some((t) => !now.has(t.name))) throw new LlmwatchError('KAFKA', `could not create topics: ${(err as Error).message}`, { cause: err, retryable: true })
+      // Another instance may have created them concurrently, or the wait for leaders lost a race with
+      // metadata propagation (UNKNOWN_TOPIC_OR_PARTITION on a busy broker): fail only if they do not
+      // come up with leaders within 15 s.
+      const names = missing.map((t) => t.name)
+      const deadline = Date.now() + 15_000
+      for (;;) {
+        const ready = await admin
+          .fetchTopicMetadata({ topics: names })
+          .then((md) => md.topics.length === names.length && md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
+          .catch(() => false)
+        if (ready) return
+        if (Date.now() > deadline) throw new LlmwatchError('KAFKA', `could not create topics ${names.join(', ')}: ${(err as Error).message}`, { cause: err, retryable: true })
+        await sleep(250)
+      }
     }
   }
 
