@@ -342,6 +342,21 @@ const PLAN: Record<string, Plan> = {
       expect(() => JSON.parse(last) as unknown).not.toThrow()
     },
   },
+  'npm run train -- all': {
+    // The real corpora, a small sample of each source and no leave-one-source-out (the full run
+    // takes minutes), written to a temp dir: the shipped models/ stay as they are.
+    run: async (readme) => {
+      if (!existsSync(repoPath('..', 'shared', 'train'))) return // the corpora live outside the repository (README: `../shared/train`)
+      const out = tempDir('llmwatch-readme-train-')
+      const r = await sh(`${readme} --sample 60 --no-loso --out ${out}`, { timeoutMs: 300_000 })
+      expect(r.code, r.err.slice(-2000)).toBe(0)
+      for (const name of ['toxicity', 'injection', 'bias']) {
+        expect(r.err).toContain(`[train] ${name}: wrote`)
+        expect(existsSync(path.join(out, `${name}.bin`))).toBe(true)
+        expect(readFileSync(path.join(out, `${name}.md`), 'utf8')).toContain('# Model card')
+      }
+    },
+  },
   'npm run typecheck': {
     run: async (readme) => {
       const r = await sh(readme, { timeoutMs: 180_000 })

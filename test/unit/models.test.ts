@@ -9,7 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { repoPath } from '../../shared/paths.js'
-import { featurize, modelTokens } from '../../services/scorer/model/features.js'
+import { featurize, GROUP_TOKEN } from '../../services/scorer/model/features.js'
 import { loadModelFrom, model, sha256Hex } from '../../services/scorer/model/linear.js'
 import { analyze } from '../../services/scorer/text.js'
 import { MODEL_NAMES, RECIPES } from '../../services/scorer/train/data.js'
@@ -51,14 +51,27 @@ describe('shipped models', () => {
 
 describe('inference equals the training features', () => {
   it('the cached per-token score is the dot product of the featurized text', () => {
-    const m = model('bias')
-    for (const text of ['Most people from that town are lazy and rude.', 'I would love to 🔪 some 🐀', 'f u c k  th1s', '']) {
-      const toks = modelTokens(analyze(text))
-      const f = featurize(toks, m.meta.bits, m.meta.pairs)
+    for (const name of MODEL_NAMES) {
+      const m = model(name)
+      for (const text of ['Most people from that town are lazy and rude.', 'I would love to 🔪 some 🐀', 'f u c k  th1s', 'Women are people.', '']) {
+      const toks = m.tokens(analyze(text))
+      const f = featurize(toks, m.meta.bits)
       let z = m.meta.bias
       for (let i = 0; i < f.idx.length; i++) z += (m.weights[f.idx[i] as number] as number) * (f.val[i] as number)
       expect(m.zOf(toks)).toBeCloseTo(z, 5)
+      }
     }
+  })
+
+  it('reads emoji as words and, for toxicity, a protected group as one class token', () => {
+    const tox = model('toxicity')
+    expect(tox.meta.groups).toBe('replace')
+    const toks = tox.tokens(analyze('I would love to 🔪 some women'))
+    expect(toks).toContain('knife')
+    expect(toks).not.toContain('women')
+    expect(toks.at(-1)).toBe(GROUP_TOKEN)
+    // The same sentence about two groups reads the same.
+    expect(tox.predict(analyze('Muslims are a plague.')).p).toBe(tox.predict(analyze('Christians are a plague.')).p)
   })
 })
 

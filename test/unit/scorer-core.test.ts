@@ -104,7 +104,7 @@ describe('scorer config', () => {
 
 describe('offline scoring', () => {
   it('scores valid lines, reports invalid ones with their line number', async () => {
-    const old = event({ request_start_time: 1_000_000, first_token_time: null, end_time: 1_000_500 })
+    const old = event({ request_start_time: 1_000_000_000_000, first_token_time: null, end_time: 1_000_000_000_500 })
     const input = Readable.from([JSON.stringify(event()) + '\n', 'not json\n', JSON.stringify({ event_id: 'x' }) + '\n', JSON.stringify(old) + '\n'])
     const out = new PassThrough()
     const err = new PassThrough()
@@ -117,7 +117,7 @@ describe('offline scoring', () => {
     const lines = chunks.join('').trim().split('\n').map((l) => JSON.parse(l) as unknown)
     expect(lines).toHaveLength(2)
     for (const l of lines) expect(ScoredInteractionSchema.safeParse(l).success).toBe(true)
-    expect((lines[1] as { request_start_time: number }).request_start_time).toBe(1_000_000)
+    expect((lines[1] as { request_start_time: number }).request_start_time).toBe(1_000_000_000_000)
     expect(errs.join('')).toMatch(/line 2: invalid JSON/)
     expect(errs.join('')).toMatch(/line 3: invalid LlmInteraction/)
   })

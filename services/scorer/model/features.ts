@@ -17,6 +17,7 @@
 import emojilib from 'emojilib'
 import type { AnalyzedText } from '../scorer.js'
 import { analyze, normTokensOf } from '../text.js'
+import { findGroups, groupsOf, PROTECTED, type GroupMention } from '../lexicons/groups.js'
 
 /** Most tokens a text contributes (long documents: the first ones). */
 export const MAX_TOKENS = 400
@@ -80,56 +81,44 @@ function emojiWords(e: string): string {
 }
 
 /**
+ * How a model sees mentions of protected groups (lexicons/groups.ts): 'replace' puts one class
+ * token in place of the mention, so what is learned about "women are pathetic" carries over to
+ * "<any group> are pathetic" and the group word alone carries no weight ("I love women" is not
+ * toxic because "women" appeared in sexist posts); 'none' keeps the words.
+ */
+export type GroupMode = 'none' | 'replace'
+/** The class token of a protected-group mention. */
+export const GROUP_TOKEN = 'grpmention'
+
+/**
  * The token sequence a model reads: the normalized tokens of text.ts (markers ".", ",", '"' kept:
  * they break bigrams across sentences and quotes). Emoji, which normalization drops, become words
  * in place ("I would love to 🔪 some 👳🏾" keeps the knife and the person, skin tone dropped): a
  * text with pictographs is analysed once more with them spelled out (rare, and only then).
  */
-export function modelTokens(text: AnalyzedText): string[] {
+export function modelTokens(text: AnalyzedText, groups: GroupMode = 'none'): string[] {
   let norm = normTokensOf(text)
+  let mentions: readonly GroupMention[] | undefined
   if (NON_ASCII.test(text.raw) && EMOJI.test(text.raw)) {
     norm = normTokensOf(analyze(text.raw.replace(MODIFIERS, '').replace(EMOJI_ALL, emojiWords)))
+    if (groups !== 'none') mentions = findGroups(norm)
+  } else if (groups !== 'none') mentions = groupsOf(text)
+  const toks = norm.length > MAX_TOKENS ? norm.slice(0, MAX_TOKENS) : norm.slice()
+  if (mentions === undefined || mentions.length === 0) return toks
+  const out: string[] = []
+  let k = 0
+  for (const m of mentions) {
+    if (m.index < k || m.index >= toks.length || !PROTECTED.has(m.category)) continue
+    for (; k < m.index; k++) out.push(toks[k] as string)
+    out.push(GROUP_TOKEN)
+    k = m.index + m.length
   }
-  return norm.length > MAX_TOKENS ? norm.slice(0, MAX_TOKENS) : norm.slice()
-}
-
-/** Function words that carry no association (pairs skip them). */
-const STOP = new Set('the and are was were have has had that this with for not but you they their them his her she him its our who what from all any can will would should could been being into about more most some such than then there these those very just also only other over out one like when which while where your yours was are is be do does did get got'.split(' '))
-
-/** Words that take part in co-occurrence pairs: content words of 3+ letters. */
-function pairable(t: string): boolean {
-  return t.length >= 3 && !STOP.has(t)
-}
-
-/** Most co-occurrence pairs a text contributes. */
-export const MAX_PAIRS = 600
-/** How far apart (in tokens, inside one sentence) two words of a pair may be. */
-export const PAIR_WINDOW = 6
-
-/**
- * Co-occurrence pairs (order-free) of content words within PAIR_WINDOW tokens in one sentence, as
- * buckets: what lets a linear model learn associations ("<group> ... <trait>") that no single word
- * carries. Used by the bias model. Calls `add(bucket)` per pair.
- */
-export function forEachPair(tokens: readonly string[], hashes: readonly number[], mask: number, add: (b: number) => void): void {
-  let n = 0
-  for (let i = 0; i < tokens.length; i++) {
-    const a = tokens[i] as string
-    if (!pairable(a)) continue
-    for (let j = i + 1; j < tokens.length && j <= i + PAIR_WINDOW; j++) {
-      const b = tokens[j] as string
-      if (b === '.') break
-      if (!pairable(b) || a === b) continue
-      const ha = hashes[i] as number
-      const hb = hashes[j] as number
-      add(bigramBucket(Math.min(ha, hb) ^ 0x5bd1e995, Math.max(ha, hb), mask))
-      if (++n >= MAX_PAIRS) return
-    }
-  }
+  for (; k < toks.length; k++) out.push(toks[k] as string)
+  return out
 }
 
 /** One text as a sparse vector (bucket -> value), for training. Same numbers inference computes. */
-export function featurize(tokens: readonly string[], bits: number, pairs = false): { idx: Int32Array; val: Float64Array } {
+export function featurize(tokens: readonly string[], bits: number): { idx: Int32Array; val: Float64Array } {
   const mask = (1 << bits) - 1
   const counts = new Map<number, number>()
   const add = (b: number): void => {
@@ -142,13 +131,6 @@ export function featurize(tokens: readonly string[], bits: number, pairs = false
     if (prev !== -1) add(bigramBucket(prev, h, mask))
     prev = h
   }
-  if (pairs)
-    forEachPair(
-      tokens,
-      tokens.map((t) => tokenHash(t)),
-      mask,
-      add,
-    )
   const scale = 1 / Math.sqrt(Math.max(1, tokens.length))
   const idx = new Int32Array(counts.size)
   const val = new Float64Array(counts.size)

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { repoPath } from '../../../shared/paths.js'
 import type { AnalyzedText } from '../scorer.js'
-import { bigramBucket, forEachPair, modelTokens, tokenBuckets, tokenHash } from './features.js'
+import { bigramBucket, modelTokens, tokenBuckets, tokenHash, type GroupMode } from './features.js'
 
 export interface ModelMeta {
   name: string
@@ -25,8 +25,8 @@ export interface ModelMeta {
   calibration: { a: number; b: number }
   /** Flag when the calibrated probability reaches this (chosen on the validation split). */
   threshold: number
-  /** Whether co-occurrence pairs are features (features.ts, forEachPair). */
-  pairs: boolean
+  /** How protected-group mentions are tokenized (features.ts, GroupMode). */
+  groups: GroupMode
   /** Dense signals (the rule/lexicon scorer's outputs) the second stage reads, in this order. */
   signals: string[]
   signal_weights: number[]
@@ -50,7 +50,6 @@ interface TokenEntry {
 }
 
 const CACHE_MAX = 100_000
-const NO_HASHES: number[] = []
 
 export class LinearTextModel {
   readonly mask: number
@@ -84,18 +83,12 @@ export class LinearTextModel {
   zOf(tokens: readonly string[]): number {
     let s = 0
     let prev = -1
-    const hashes: number[] = this.meta.pairs ? [] : NO_HASHES
     for (const t of tokens) {
       const e = this.entry(t)
       s += e.w
       if (prev !== -1) s += this.weights[bigramBucket(prev, e.h, this.mask)] as number
       prev = e.h
-      if (this.meta.pairs) hashes.push(e.h)
     }
-    if (this.meta.pairs)
-      forEachPair(tokens, hashes, this.mask, (b) => {
-        s += this.weights[b] as number
-      })
     return this.meta.bias + s / Math.sqrt(Math.max(1, tokens.length))
   }
 
@@ -113,8 +106,13 @@ export class LinearTextModel {
     return { p: this.probability(z, signals), z }
   }
 
+  /** The tokens this model reads of a text. */
+  tokens(text: AnalyzedText): string[] {
+    return modelTokens(text, this.meta.groups)
+  }
+
   predict(text: AnalyzedText, signals: readonly number[] = []): Prediction {
-    return this.predictTokens(modelTokens(text), signals)
+    return this.predictTokens(this.tokens(text), signals)
   }
 
   /** The `k` tokens or bigrams that add most to the score (positive contributions only). */

@@ -11,8 +11,8 @@
  */
 import { z } from 'zod'
 import { fixedDetails, withTarget, type AnalyzedText, type ScoreResult, type Scorer } from '../scorer.js'
-import { modelTokens } from '../model/features.js'
 import { model } from '../model/linear.js'
+import { VALENCE_SIGNALS, valenceSignals } from '../model/valence.js'
 import { normIdsOf, normTokensOf } from '../text.js'
 import { groupsOf, PROTECTED, type GroupCategory, type GroupMention } from '../lexicons/groups.js'
 import {
@@ -205,16 +205,16 @@ export function scoreBias(text: AnalyzedText, p: BiasParams): Omit<ScoreResult, 
   }
 }
 
-/** The lexicons' view of a text as dense inputs to the learned model: the lexicon value and whether a group is mentioned. */
-export const BIAS_SIGNALS = ['lexicon_value', 'lexicon_group_mentioned'] as const
+/** The lexicons' view of a text as dense inputs to the learned model: the lexicon value and whether a group is mentioned; and word valence (model/valence.ts). */
+export const BIAS_SIGNALS = ['lexicon_value', 'lexicon_group_mentioned', ...VALENCE_SIGNALS] as const
 const LEXICON_DEFAULTS = biasParams.parse({})
 
 export function biasSignals(text: AnalyzedText): number[] {
-  return signalsOf(scoreBias(text, LEXICON_DEFAULTS))
+  return signalsOf(text, scoreBias(text, LEXICON_DEFAULTS))
 }
 
-function signalsOf(lex: Omit<ScoreResult, 'target'>): number[] {
-  return [lex.value ?? 0, ((lex.details as { groups?: unknown[] }).groups?.length ?? 0) > 0 ? 1 : 0]
+function signalsOf(text: AnalyzedText, lex: Omit<ScoreResult, 'target'>): number[] {
+  return [lex.value ?? 0, ((lex.details as { groups?: unknown[] }).groups?.length ?? 0) > 0 ? 1 : 0, ...valenceSignals(text)]
 }
 
 /** The scorer's parameters. `threshold` unset: the one chosen on the dev split (models/bias.json). */
@@ -234,10 +234,10 @@ export type LearnedBiasParams = z.infer<typeof learnedBiasParams>
  */
 export function scoreBiasLearned(text: AnalyzedText, p: LearnedBiasParams): Omit<ScoreResult, 'target'> {
   const m = model('bias')
-  const tokens = modelTokens(text)
+  const tokens = m.tokens(text)
   if (tokens.length === 0) return { status: 'not_applicable', value: null, label: 'empty', flagged: false, details: {} }
   const lex = scoreBias(text, LEXICON_DEFAULTS)
-  const value = Math.round(m.predictTokens(tokens, signalsOf(lex)).p * 10_000) / 10_000
+  const value = Math.round(m.predictTokens(tokens, signalsOf(text, lex)).p * 10_000) / 10_000
   const flagged = value >= (p.threshold ?? m.meta.threshold)
   const d = lex.details as { groups?: string[]; traits?: string[] }
   return {

@@ -17,7 +17,6 @@ import { z } from 'zod'
 import { fixedDetails, withTarget, type AnalyzedText, type ScoreResult, type Scorer } from '../scorer.js'
 import { analyze, normIdsOf, normTokensOf, type Analyzed } from '../text.js'
 import { MARKUP, RULES, type InjectionKind, type Rule } from '../lexicons/injection.js'
-import { modelTokens } from '../model/features.js'
 import { model } from '../model/linear.js'
 
 export const injectionParams = z
@@ -352,26 +351,33 @@ export const learnedInjectionParams = z
 export type LearnedInjectionParams = z.infer<typeof learnedInjectionParams>
 
 /**
- * One text: the precise rules and the learned model together. The value is the model's calibrated
- * probability, which reads the rules' value as an input; the text is flagged when the rules fire
- * (they are precise: 0 false alarms on benign prompts full of trigger words) or when the model is
- * at least at its threshold (chosen for a low false-alarm rate on the benign training prompts).
+ * One text: the precise rules, confirmed by the learned model. The rules flag on their own (they
+ * are precise: no false alarm on benign prompts full of trigger words). The model reads the text
+ * and the rules' value, and flags a text on which some rule fired below the rules' own level when
+ * its probability reaches its threshold. It never flags alone: measured, it does not carry over to
+ * attack styles it was not trained on (leave-one-source-out recall 0.05-0.37 on three of the four
+ * large sources) and it fires on ordinary RAG prompts (a document and a question look like the
+ * indirect injections it learned), so a rule hit is the price of its opinion (docs/SCORERS.md).
+ * The value is the larger of the rules' value and the model's probability; a text no rule fired on
+ * scores 0 and costs no model time.
  */
 function judge(text: AnalyzedText, hits: ReadonlyMap<string, Hit>, p: LearnedInjectionParams): Omit<ScoreResult, 'target'> {
-  const m = model('injection')
   const rules = resultOf(hits, RULE_DEFAULTS)
-  const tokens = modelTokens(text)
-  const value = Math.round(m.predictTokens(tokens, [rules.value ?? 0]).p * 10_000) / 10_000
-  const byRules = (rules.value ?? 0) >= RULES_THRESHOLD
-  const byModel = value >= (p.threshold ?? m.meta.threshold)
+  const rv = rules.value ?? 0
+  if (rv === 0) return rules
+  const m = model('injection')
+  const tokens = m.tokens(text)
+  const prob = Math.round(m.predictTokens(tokens, [rv]).p * 10_000) / 10_000
+  const byRules = rv >= RULES_THRESHOLD
+  const byModel = prob >= (p.threshold ?? m.meta.threshold)
   const flagged = byRules || byModel
   const r = rules.details as { rules: string[]; kinds: Record<string, number> }
   return {
     status: 'ok',
-    value,
-    label: byRules ? rules.label : byModel ? 'learned' : 'none',
+    value: Math.max(rv, prob),
+    label: rules.label,
     flagged,
-    details: flagged ? { model: m.id, rules: r.rules, kinds: r.kinds, evidence: m.evidence(tokens) } : { model: m.id, rules: r.rules, kinds: r.kinds },
+    details: { rules: r.rules, kinds: r.kinds, model: m.id, model_probability: prob, evidence: flagged ? m.evidence(tokens) : [] },
   }
 }
 
@@ -414,9 +420,9 @@ export const injectionScorer: Scorer<LearnedInjectionParams> = {
         if (worst === undefined) {
           out.push({ target: 'context', status: 'not_applicable', value: null, label: 'empty context', flagged: false, details: {} })
         } else {
-          // resultOf's details are { rules, kinds }: listed, not spread (`{ ...o, k }` is slow in V8).
+          // The worst chunk's details plus which chunk it was (once per event: the spread costs nothing here).
           const { status, value, label, flagged, details } = worst
-          out.push({ target: 'context', status, value, label, flagged, details: { model: details.model, rules: details.rules, kinds: details.kinds, evidence: details.evidence ?? [], chunk: worstChunk, chunks: input.context.length } })
+          out.push({ target: 'context', status, value, label, flagged, details: { ...details, chunk: worstChunk, chunks: input.context.length } })
         }
       }
     }

@@ -16,8 +16,8 @@
 import { z } from 'zod'
 import { fixedDetails, withTarget, type AnalyzedText, type ScoreResult, type Scorer } from '../scorer.js'
 import { INTERN_MAX, normIdsOf, normTokensOf } from '../text.js'
-import { modelTokens } from '../model/features.js'
 import { model } from '../model/linear.js'
+import { VALENCE_SIGNALS, valenceSignals } from '../model/valence.js'
 import { groupsOf, PROTECTED, type GroupMention } from '../lexicons/groups.js'
 import {
   ASS_PREFIXES,
@@ -384,18 +384,18 @@ export function scoreToxicity(text: AnalyzedText, p: ToxicityParams): Omit<Score
   }
 }
 
-/** The lexicon's view of a text as dense inputs to the learned model: each category's strength and counter-speech. */
-export const TOXICITY_SIGNALS = [...CATEGORIES.map((c) => `lexicon_${c}`), 'lexicon_counter_speech'] as const
+/** The lexicon's view of a text as dense inputs to the learned model: each category's strength and counter-speech; and word valence (model/valence.ts). */
+export const TOXICITY_SIGNALS = [...CATEGORIES.map((c) => `lexicon_${c}`), 'lexicon_counter_speech', ...VALENCE_SIGNALS] as const
 const LEXICON_DEFAULTS = toxicityParams.parse({})
 
 export function toxicitySignals(text: AnalyzedText): number[] {
-  return signalsOf(scoreToxicity(text, LEXICON_DEFAULTS))
+  return signalsOf(text, scoreToxicity(text, LEXICON_DEFAULTS))
 }
 
-function signalsOf(lex: Omit<ScoreResult, 'target'>): number[] {
+function signalsOf(text: AnalyzedText, lex: Omit<ScoreResult, 'target'>): number[] {
   const d = lex.details as { categories?: Record<string, number>; counter_speech?: boolean }
   const cats = d.categories ?? {}
-  return [...CATEGORIES.map((c) => cats[c] ?? 0), d.counter_speech === true ? 1 : 0]
+  return [...CATEGORIES.map((c) => cats[c] ?? 0), d.counter_speech === true ? 1 : 0, ...valenceSignals(text)]
 }
 
 /** The scorer's parameters. `threshold` unset: the one chosen on the dev split (models/toxicity.json). */
@@ -417,9 +417,9 @@ export type LearnedToxicityParams = z.infer<typeof learnedToxicityParams>
 export function scoreToxicityLearned(text: AnalyzedText, p: LearnedToxicityParams): Omit<ScoreResult, 'target'> {
   const m = model('toxicity')
   const lex = scoreToxicity(text, LEXICON_DEFAULTS)
-  const tokens = modelTokens(text)
+  const tokens = m.tokens(text)
   if (tokens.length === 0) return { status: 'ok', value: 0, label: 'none', flagged: false, details: LEARNED_CLEAN }
-  const value = Math.round(m.predictTokens(tokens, signalsOf(lex)).p * 10_000) / 10_000
+  const value = Math.round(m.predictTokens(tokens, signalsOf(text, lex)).p * 10_000) / 10_000
   const flagged = value >= (p.threshold ?? m.meta.threshold)
   const lexLabel = lex.label === 'none' ? 'toxic' : lex.label
   const d = lex.details as { categories?: Record<string, number>; terms?: string[] }

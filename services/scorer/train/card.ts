@@ -19,9 +19,9 @@ Logistic regression over hashed text features, the model behind the \`${meta.nam
 
 - **File**: \`models/${meta.name}.bin\` (${(1 << meta.bits).toLocaleString('en-US')} little-endian float32 weights), sha256 \`${meta.sha256}\`
 - **Features**: ${String(meta.features)}; ${meta.bits} hash bits
-- **Training**: AdaGrad logistic regression, class-balanced, ${JSON.stringify(meta.hyper)}
-- **Calibration**: Platt scaling on the dev split (a = ${meta.calibration.a.toFixed(4)}, b = ${meta.calibration.b.toFixed(4)});
-  threshold ${meta.threshold} chosen on the dev split by rule ${JSON.stringify(meta.threshold_rule)}
+- **Training**: logistic regression by FTRL-Proximal (L1 + L2), class-balanced, ${JSON.stringify(meta.hyper)}
+- **Second stage** (calibration and stacking, fitted on ${String(meta.second_stage_on)}): p = sigmoid(${meta.calibration.a.toFixed(4)} z + ${meta.calibration.b.toFixed(4)} + signals), signal weights ${meta.signals.map((n, i) => `${n} ${(meta.signal_weights[i] ?? 0).toFixed(3)}`).join(", ")};
+  threshold ${meta.threshold} chosen on the same rows by rule ${JSON.stringify(meta.threshold_rule)}
 - **Data**: ${data.rows} rows (train ${data.split_sizes.train}, dev ${data.split_sizes.dev}, test ${data.split_sizes.test})${data.sample_per_source === null ? '' : `, at most ${data.sample_per_source} per source (a test run)`}.
   Splits: each source's own \`split\` field where it has one, else a seeded 20 % test / 10 % dev by group.
   \`../shared/eval\` was not read.
@@ -33,7 +33,7 @@ Trained on these files of the project's training corpora (\`../shared/train\`):
 | file | use | license and attribution |
 |---|---|---|
 ${recipe.sources
-  .map((s) => `| ${s.file} | ${s.label === undefined ? 'all rows' : s.label === 1 ? 'positives only' : 'negatives only'}${s.sample === undefined ? '' : `, ${s.sample} sampled`}${s.weight === undefined ? '' : `, weight ${s.weight}`} | ${recipe.license[s.file] ?? ''} |`)
+  .map((s) => `| ${s.file} | ${s.where !== undefined ? s.where.says : s.label === undefined ? 'all rows' : s.label === 1 ? 'positives only' : 'negatives only'}${s.sample === undefined ? '' : `, ${s.sample} sampled`}${s.weight === undefined ? '' : `, weight ${s.weight}`} | ${recipe.license[s.file] ?? ''} |`)
   .join('\n')}
 
 ## Held-out test split (per source)

@@ -10,8 +10,9 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fnv1a } from '../model/features.js'
+import { fnv1a, type GroupMode } from '../model/features.js'
 import type { AnalyzedText } from '../scorer.js'
+import type { ThresholdRule } from './logreg.js'
 import { BIAS_SIGNALS, biasSignals } from '../scorers/bias.js'
 import { INJECTION_SIGNALS, injectionSignals } from '../scorers/injection.js'
 import { TOXICITY_SIGNALS, toxicitySignals } from '../scorers/toxicity.js'
@@ -24,7 +25,10 @@ export interface Row {
   id: string
   text: string
   label: 0 | 1
+  /** The source as reported (a file, or a file's part when `where` relabels it). */
   source: string
+  /** The file it came from (what leave-one-source-out leaves out). */
+  file: string
   split: Split
   /** Training weight before class balancing. */
   weight: number
@@ -40,23 +44,25 @@ interface SourceSpec {
   sample?: number
   /** Relative weight of each row of this source. */
   weight?: number
+  /** Keep only rows this accepts, and label them `as` (a file labeled for another task). */
+  where?: { test: (r: Record<string, unknown>) => boolean; as: 0 | 1; says: string }
 }
 
 export interface Recipe {
   sources: SourceSpec[]
-  /** Co-occurrence pair features (associations between words of a sentence). */
-  pairs: boolean
+  /** How protected-group mentions are tokenized (features.ts, GroupMode). */
+  groups: GroupMode
   /** The rule/lexicon scorer's outputs, fed to the model as dense features (what it knows that the data may not). */
   signals: { names: readonly string[]; of: (t: AnalyzedText) => number[] }
   /** How the threshold is chosen on the dev split. */
-  threshold: { kind: 'f1' } | { kind: 'max_fpr'; fpr: number }
+  threshold: ThresholdRule
   license: Record<string, string>
 }
 
 export const RECIPES: Record<ModelName, Recipe> = {
   toxicity: {
     signals: { names: TOXICITY_SIGNALS, of: toxicitySignals },
-    pairs: false,
+    groups: 'replace',
     sources: [
       { file: 'hatemojibuild' },
       { file: 'edos' },
@@ -64,8 +70,22 @@ export const RECIPES: Record<ModelName, Recipe> = {
       // neutral sentences that mention groups, so "comment style" or "mentions a group" is not "toxic".
       { file: 'civil_toxic_spans', label: 1, sample: 8000 },
       { file: 'redditbias', label: 0 },
+      // Generalizations about a group: the ones people rated offensive are hateful, the ones rated
+      // inoffensive ("... tend to be clever") are not. Same templates on both sides, so the model
+      // learns what is said of the group rather than that a group is named.
+      { file: 'seegull', where: { test: (r) => Number(r.offensiveness) >= 1.5, as: 1, says: 'offensiveness >= 1.5 as toxic' } },
+      { file: 'seegull', where: { test: (r) => Number(r.offensiveness) <= 0, as: 0, says: 'offensiveness <= 0 as not toxic' } },
       { file: 'holisticbias_neutral', sample: 3000 },
-      { file: 'bold_wiki', sample: 2000 },
+      { file: 'bold_wiki', sample: 8000 },
+      { file: 'bbq_contexts' },
+      { file: 'winobias' },
+      // The register of LLM traffic: instructions, role-play requests, documents, emails, code.
+      // Without these the model reads "not a social-media comment" as "not toxic" and anything
+      // else, technical answers included, as toxic.
+      { file: 'gpteacher_benign' },
+      { file: 'self_instruct_benign' },
+      { file: 'cyberseceval_frr' },
+      { file: 'bipia_indirect', label: 0 },
     ],
     threshold: { kind: 'f1' },
     license: {
@@ -73,13 +93,20 @@ export const RECIPES: Record<ModelName, Recipe> = {
       edos: 'CC0, EDOS (Kirk et al. 2023, SemEval-2023 Task 10)',
       civil_toxic_spans: 'CC0, Toxic Spans (Pavlopoulos et al. 2021)',
       redditbias: 'MIT, RedditBias (Barikeri et al. 2021)',
+      seegull: 'CC BY 4.0, SeeGULL (Jha et al. 2023)',
       holisticbias_neutral: 'MIT, HolisticBias (Smith et al. 2022)',
       bold_wiki: 'CC BY-SA 4.0, BOLD (Dhamala et al. 2021)',
+      bbq_contexts: 'CC BY 4.0, BBQ (Parrish et al. 2022)',
+      winobias: 'MIT, WinoBias (Zhao et al. 2018)',
+      gpteacher_benign: 'MIT, GPTeacher (teknium1)',
+      self_instruct_benign: 'Apache-2.0, Self-Instruct (Wang et al. 2023)',
+      cyberseceval_frr: 'MIT, CyberSecEval false refusal (Meta PurpleLlama)',
+      bipia_indirect: 'MIT (table/code contexts CC BY-SA), BIPIA (Yi et al. 2023)',
     },
   },
   injection: {
     signals: { names: INJECTION_SIGNALS, of: injectionSignals },
-    pairs: false,
+    groups: 'none',
     sources: [
       { file: 'cyberseceval_pi' },
       { file: 'cyberseceval_frr' },
@@ -106,7 +133,7 @@ export const RECIPES: Record<ModelName, Recipe> = {
   },
   bias: {
     signals: { names: BIAS_SIGNALS, of: biasSignals },
-    pairs: true,
+    groups: 'none',
     sources: [
       { file: 'redditbias' },
       { file: 'seegull' },
@@ -173,7 +200,7 @@ export function readSource(dir: string, file: string): Record<string, unknown>[]
 export function loadRecipe(dir: string, recipe: Recipe, seed: number, sample?: number): Row[] {
   const rows: Row[] = []
   for (const spec of recipe.sources) {
-    let raw = readSource(dir, spec.file).filter((r) => spec.label === undefined || r.label === spec.label)
+    let raw = readSource(dir, spec.file).filter((r) => (spec.label === undefined || r.label === spec.label) && (spec.where === undefined || spec.where.test(r)))
     const keep = Math.min(spec.sample ?? Infinity, sample ?? Infinity)
     if (keep < raw.length) {
       raw = raw
@@ -186,8 +213,9 @@ export function loadRecipe(dir: string, recipe: Recipe, seed: number, sample?: n
       const row: Row = {
         id: String(r.id),
         text: String(r.text),
-        label: r.label === 1 ? 1 : 0,
-        source: spec.file,
+        label: spec.where !== undefined ? spec.where.as : r.label === 1 ? 1 : 0,
+        source: spec.where !== undefined ? `${spec.file}_${spec.where.as === 1 ? 'offensive' : 'inoffensive'}` : spec.file,
+        file: spec.file,
         split: splitOf(r, spec.file, seed),
         weight: spec.weight ?? 1,
       }

@@ -1,7 +1,7 @@
 /**
- * Logistic regression on sparse hashed features, trained with AdaGrad and L2, deterministic: rows
+ * Logistic regression on sparse hashed features, trained with FTRL-Proximal, deterministic: rows
  * are visited in a seeded order and every sum runs in a fixed order, so the same data and seed give
- * the same weights, byte for byte. Plus what turns raw scores into decisions: Platt calibration and
+ * the same weights, byte for byte. Plus what turns raw scores into decisions: the stacked calibration and
  * the threshold choice, both on the dev split, never on ../shared/eval.
  */
 import { prf, rocAuc } from '../eval/metrics.js'
@@ -17,8 +17,11 @@ export interface Example {
 export interface TrainOptions {
   bits: number
   epochs: number
+  /** FTRL-Proximal (McMahan et al. 2013): learning rate alpha, beta, L1 and L2 strengths. */
+  alpha: number
+  beta: number
+  l1: number
   l2: number
-  lr: number
   seed: number
   /** Called after each epoch. */
   progress?: (epoch: number, loss: number) => void
@@ -45,14 +48,27 @@ function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z))
 }
 
+/**
+ * FTRL-Proximal logistic regression: per-coordinate learning rates, and L1 that keeps a weight at
+ * exactly 0 until its feature has earned it. That is what hashed text features need: most n-grams
+ * are rare, and without it a rare word that happened to appear in a few positives ("switch",
+ * "approved") gets a large weight and fires on ordinary text. The bias is not regularized.
+ */
 export function train(examples: readonly Example[], o: TrainOptions): Trained {
   const n = 1 << o.bits
-  const w = new Float64Array(n)
-  const g2 = new Float64Array(n)
-  let bias = 0
-  let bg2 = 0
+  const zs = new Float64Array(n + 1)
+  const ns = new Float64Array(n + 1)
+  const BIAS = n
+  const weightOf = (j: number): number => {
+    const z = zs[j] as number
+    const l1 = j === BIAS ? 0 : o.l1
+    const l2 = j === BIAS ? 0 : o.l2
+    if (Math.abs(z) <= l1) return 0
+    return -(z - Math.sign(z) * l1) / ((o.beta + Math.sqrt(ns[j] as number)) / o.alpha + l2)
+  }
   const order = examples.map((_, i) => i)
   const rand = prng(o.seed)
+  const w = new Float64Array(64)
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     // Fisher-Yates with the seeded generator.
     for (let i = order.length - 1; i > 0; i--) {
@@ -62,25 +78,38 @@ export function train(examples: readonly Example[], o: TrainOptions): Trained {
       order[j] = t
     }
     let loss = 0
+    let buf = w
     for (const k of order) {
       const ex = examples[k] as Example
-      let z = bias
-      for (let i = 0; i < ex.idx.length; i++) z += (w[ex.idx[i] as number] as number) * (ex.val[i] as number)
-      const p = sigmoid(z)
+      const m = ex.idx.length
+      if (buf.length < m + 1) buf = new Float64Array(2 * (m + 1))
+      let t = 0
+      for (let i = 0; i < m; i++) {
+        const wi = weightOf(ex.idx[i] as number)
+        buf[i] = wi
+        t += wi * (ex.val[i] as number)
+      }
+      const wb = weightOf(BIAS)
+      t += wb
+      const p = sigmoid(t)
       loss += ex.w * (ex.y === 1 ? -Math.log(Math.max(p, 1e-12)) : -Math.log(Math.max(1 - p, 1e-12)))
       const g = ex.w * (p - ex.y)
-      for (let i = 0; i < ex.idx.length; i++) {
-        const j = ex.idx[i] as number
-        const gj = g * (ex.val[i] as number) + o.l2 * (w[j] as number)
-        g2[j] = (g2[j] as number) + gj * gj
-        w[j] = (w[j] as number) - (o.lr * gj) / Math.sqrt((g2[j] as number) + 1e-8)
+      for (let i = 0; i <= m; i++) {
+        const j = i === m ? BIAS : (ex.idx[i] as number)
+        const gi = i === m ? g : g * (ex.val[i] as number)
+        const wi = i === m ? wb : (buf[i] as number)
+        const nOld = ns[j] as number
+        const nNew = nOld + gi * gi
+        const sigma = (Math.sqrt(nNew) - Math.sqrt(nOld)) / o.alpha
+        zs[j] = (zs[j] as number) + gi - sigma * wi
+        ns[j] = nNew
       }
-      bg2 += g * g
-      bias -= (o.lr * g) / Math.sqrt(bg2 + 1e-8)
     }
     o.progress?.(epoch + 1, loss / examples.length)
   }
-  return { weights: w, bias }
+  const weights = new Float64Array(n)
+  for (let j = 0; j < n; j++) weights[j] = weightOf(j)
+  return { weights, bias: weightOf(BIAS) }
 }
 
 export function zOf(m: { weights: ArrayLike<number>; bias: number }, ex: { idx: Int32Array; val: Float64Array }): number {
@@ -93,9 +122,10 @@ export function zOf(m: { weights: ArrayLike<number>; bias: number }, ex: { idx: 
  * The second stage: logistic regression of the label on [z, ...signals] over the dev split, which
  * the text model never trained on (stacking: the dev split says how far to trust the text model
  * and how far the rule/lexicon signals). With no signals this is Platt scaling. Newton's method
- * with a small ridge; returns a (weight of z), b (intercept) and one weight per signal.
+ * with a small ridge, rows optionally weighted; returns a (weight of z), b (intercept) and one
+ * weight per signal.
  */
-export function stack(zs: readonly number[], signals: readonly (readonly number[])[], ys: readonly (0 | 1)[]): { a: number; b: number; w: number[] } {
+export function stack(zs: readonly number[], signals: readonly (readonly number[])[], ys: readonly (0 | 1)[], weights?: readonly number[]): { a: number; b: number; w: number[] } {
   const k = (signals[0]?.length ?? 0) + 2
   const x = (i: number): number[] => [zs[i] as number, 1, ...(signals[i] ?? [])]
   const beta = new Array<number>(k).fill(0)
@@ -109,8 +139,9 @@ export function stack(zs: readonly number[], signals: readonly (readonly number[
       let t = 0
       for (let j = 0; j < k; j++) t += (beta[j] as number) * (xi[j] as number)
       const p = sigmoid(t)
-      const d = p - (ys[i] as number)
-      const s = p * (1 - p)
+      const wi = weights?.[i] ?? 1
+      const d = wi * (p - (ys[i] as number))
+      const s = wi * p * (1 - p)
       for (let j = 0; j < k; j++) {
         g[j] = (g[j] as number) + d * (xi[j] as number)
         for (let l = 0; l < k; l++) (h[j] as number[])[l] = ((h[j] as number[])[l] as number) + s * (xi[j] as number) * (xi[l] as number)
@@ -151,30 +182,41 @@ function solve(h: number[][], g: number[]): number[] {
 }
 
 /**
- * The decision threshold on calibrated probabilities: the one with the best F1, or, for 'max_fpr',
- * the lowest whose false-positive rate stays at or under the bound (the most recall it allows).
+ * The decision threshold on calibrated probabilities: the one with the best F1 (among those whose
+ * false-positive rate stays at or under `maxFpr`, when given), or, for 'max_fpr', the lowest whose
+ * false-positive rate stays at or under the bound (the most recall it allows).
  * Rounded to 3 decimals; kept within [0.05, 0.95].
  */
-export function chooseThreshold(ps: readonly number[], ys: readonly (0 | 1)[], rule: { kind: 'f1' } | { kind: 'max_fpr'; fpr: number }): number {
+export type ThresholdRule = { kind: 'f1'; maxFpr?: number } | { kind: 'max_fpr'; fpr: number }
+
+export function chooseThreshold(ps: readonly number[], ys: readonly (0 | 1)[], rule: ThresholdRule, weights?: readonly number[]): number {
   const cands: number[] = []
   for (let t = 0.05; t <= 0.951; t += 0.005) cands.push(Math.round(t * 1000) / 1000)
-  const labels = ys.map((y) => y === 1)
   let best = 0.5
   let bestScore = -Infinity
   for (const t of cands) {
-    const m = prf(
-      ps.map((p) => p >= t),
-      labels,
-    )
+    // Weighted counts (each row its weight, 1 by default).
+    let tp = 0
+    let fp = 0
+    let fn = 0
+    let tn = 0
+    for (let i = 0; i < ps.length; i++) {
+      const w = weights?.[i] ?? 1
+      const flag = (ps[i] as number) >= t
+      if (ys[i] === 1) {
+        if (flag) tp += w
+        else fn += w
+      } else if (flag) fp += w
+      else tn += w
+    }
+    const f1 = tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn)
+    const fpr = fp / Math.max(1e-12, fp + tn)
     if (rule.kind === 'f1') {
-      if (m.f1 > bestScore) {
-        bestScore = m.f1
+      if (f1 > bestScore && fpr <= (rule.maxFpr ?? 1)) {
+        bestScore = f1
         best = t
       }
-    } else {
-      const fpr = m.fp / Math.max(1, m.fp + m.tn)
-      if (fpr <= rule.fpr) return t
-    }
+    } else if (fpr <= rule.fpr) return t
   }
   return rule.kind === 'f1' ? best : 0.95
 }

