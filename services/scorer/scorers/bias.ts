@@ -234,10 +234,10 @@ export type LearnedBiasParams = z.infer<typeof learnedBiasParams>
  */
 export function scoreBiasLearned(text: AnalyzedText, p: LearnedBiasParams): Omit<ScoreResult, 'target'> {
   const m = model('bias')
-  const tokens = m.tokens(text)
-  if (tokens.length === 0) return { status: 'not_applicable', value: null, label: 'empty', flagged: false, details: {} }
+  const mt = m.text(text)
+  if (mt.tokens.length === 0) return { status: 'not_applicable', value: null, label: 'empty', flagged: false, details: {} }
   const lex = scoreBias(text, LEXICON_DEFAULTS)
-  const value = Math.round(m.predictTokens(tokens, signalsOf(text, lex)).p * 10_000) / 10_000
+  const value = Math.round(m.predictText(mt, signalsOf(text, lex)).p * 10_000) / 10_000
   const flagged = value >= (p.threshold ?? m.meta.threshold)
   const d = lex.details as { groups?: string[]; traits?: string[] }
   return {
@@ -245,7 +245,7 @@ export function scoreBiasLearned(text: AnalyzedText, p: LearnedBiasParams): Omit
     value,
     label: flagged ? (lex.label === 'none' ? 'stereotype' : lex.label) : 'none',
     flagged,
-    details: flagged ? { model: m.id, evidence: m.evidence(tokens), groups: d.groups ?? [] } : { model: m.id },
+    details: flagged ? { model: m.id, evidence: m.evidence(mt.tokens), groups: d.groups ?? [] } : { model: m.id },
   }
 }
 

@@ -366,8 +366,8 @@ function judge(text: AnalyzedText, hits: ReadonlyMap<string, Hit>, p: LearnedInj
   const rv = rules.value ?? 0
   if (rv === 0) return rules
   const m = model('injection')
-  const tokens = m.tokens(text)
-  const prob = Math.round(m.predictTokens(tokens, [rv]).p * 10_000) / 10_000
+  const mt = m.text(text)
+  const prob = Math.round(m.predictText(mt, [rv]).p * 10_000) / 10_000
   const byRules = rv >= RULES_THRESHOLD
   const byModel = prob >= (p.threshold ?? m.meta.threshold)
   const flagged = byRules || byModel
@@ -377,7 +377,7 @@ function judge(text: AnalyzedText, hits: ReadonlyMap<string, Hit>, p: LearnedInj
     value: Math.max(rv, prob),
     label: rules.label,
     flagged,
-    details: { rules: r.rules, kinds: r.kinds, model: m.id, model_probability: prob, evidence: flagged ? m.evidence(tokens) : [] },
+    details: { rules: r.rules, kinds: r.kinds, model: m.id, model_probability: prob, evidence: flagged ? m.evidence(mt.tokens) : [] },
   }
 }
 

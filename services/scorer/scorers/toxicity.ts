@@ -417,9 +417,9 @@ export type LearnedToxicityParams = z.infer<typeof learnedToxicityParams>
 export function scoreToxicityLearned(text: AnalyzedText, p: LearnedToxicityParams): Omit<ScoreResult, 'target'> {
   const m = model('toxicity')
   const lex = scoreToxicity(text, LEXICON_DEFAULTS)
-  const tokens = m.tokens(text)
-  if (tokens.length === 0) return { status: 'ok', value: 0, label: 'none', flagged: false, details: LEARNED_CLEAN }
-  const value = Math.round(m.predictTokens(tokens, signalsOf(text, lex)).p * 10_000) / 10_000
+  const mt = m.text(text)
+  if (mt.tokens.length === 0) return { status: 'ok', value: 0, label: 'none', flagged: false, details: LEARNED_CLEAN }
+  const value = Math.round(m.predictText(mt, signalsOf(text, lex)).p * 10_000) / 10_000
   const flagged = value >= (p.threshold ?? m.meta.threshold)
   const lexLabel = lex.label === 'none' ? 'toxic' : lex.label
   const d = lex.details as { categories?: Record<string, number>; terms?: string[] }
@@ -428,7 +428,7 @@ export function scoreToxicityLearned(text: AnalyzedText, p: LearnedToxicityParam
     value,
     label: flagged ? lexLabel : 'none',
     flagged,
-    details: flagged ? { model: m.id, evidence: m.evidence(tokens), categories: d.categories ?? {}, terms: d.terms ?? [] } : { model: m.id },
+    details: flagged ? { model: m.id, evidence: m.evidence(mt.tokens), categories: d.categories ?? {}, terms: d.terms ?? [] } : { model: m.id },
   }
 }
 
