@@ -67,6 +67,11 @@ const COMMANDS: Record<string, Command> = {
       return mod.main()
     },
   },
+  clickhouse: {
+    summary: 'Serve the ClickHouse data directory (CLICKHOUSE_PATH) over the ClickHouse HTTP interface',
+    usage: 'llmwatch clickhouse serve',
+    load: async () => (await import('../services/clickhouse/serve-cli.js')).main,
+  },
   infra: {
     summary: 'Start, stop or report the local infrastructure (Kafka broker, ClickHouse mode and path)',
     usage: 'llmwatch infra up|down|status',

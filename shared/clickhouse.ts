@@ -63,8 +63,10 @@ export async function createClickHouse(cfg: ClickHouseConfig): Promise<ClickHous
       if (!ping.success) {
         throw new LlmwatchError('CLICKHOUSE', `cannot reach ${where}: ${errorMessage(ping.error) || 'an HTTP error with no message (is it a ClickHouse server?)'}; check the address and that the server is running`, { retryable: true, cause: ping.error })
       }
-      await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}` }).catch((err: unknown) => {
+      await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}` }).catch(async (err: unknown) => {
         const msg = errorMessage(err)
+        // A read-only user (e.g. the reader of `llmwatch clickhouse serve`) may not create it: enough that it exists.
+        if (/READONLY|ACCESS_DENIED|Not enough privileges/i.test(msg) && (await databaseExists(bootstrap, cfg.database))) return
         const hint = /authentication|password|AUTHENTICATION_FAILED|REQUIRED_PASSWORD/i.test(msg)
           ? 'check CLICKHOUSE_USER and CLICKHOUSE_PASSWORD'
           : /ACCESS_DENIED|Not enough privileges/i.test(msg)
@@ -100,6 +102,12 @@ export async function createClickHouse(cfg: ClickHouseConfig): Promise<ClickHous
   }
   await client.command({ query: `USE ${cfg.database}` })
   return client
+}
+
+async function databaseExists(client: ClickHouseClient, database: string): Promise<boolean> {
+  const rs = await client.query({ query: 'SELECT count() AS n FROM system.databases WHERE name = {db:String}', query_params: { db: database }, format: 'JSONEachRow' }).catch(() => null)
+  const rows = rs ? await rs.json<{ n: string | number }>() : []
+  return Number(rows[0]?.n ?? 0) > 0
 }
 
 /**
