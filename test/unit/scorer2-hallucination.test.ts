@@ -22,7 +22,8 @@ describe('grounding (retrieved context present)', () => {
     expect(supported).toMatchObject({ status: 'ok', flagged: false, label: 'supported' })
     expect(invented).toMatchObject({ status: 'ok', flagged: true, label: 'unsupported' })
     expect(invented.value ?? 0).toBeGreaterThan((supported.value ?? 1) + 0.4)
-    expect(JSON.stringify(invented.details)).toContain('Picasso')
+    // The quoted sentence is PII-redacted, names included (the PII scorer detects PERSON).
+    expect(JSON.stringify(invented.details)).toContain('painted bright purple by [PERSON]')
   })
 
   it('weighs a wrong number more than a missing common word', () => {
@@ -61,7 +62,7 @@ describe('what counts as a claim', () => {
 
   it('still checks a sentence that looks like filler but carries a number or a name', () => {
     const r = score({ retrieved_context: POLICY, response_text: `${grounded} If your trip is longer, Tom Baker approves up to 90 EUR.` })
-    expect(JSON.stringify(r.details)).toContain('Tom')
+    expect(JSON.stringify(r.details)).toContain('[PERSON] approves up to 90 EUR')
     expect(r.value ?? 0).toBeGreaterThan(0.2)
   })
 
