@@ -10,6 +10,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { promptText } from '../../../shared/contract.js'
+import { generateEvents } from '../../../shared/traffic/index.js'
 import { fnv1a, type GroupMode } from '../model/features.js'
 import type { AnalyzedText } from '../scorer.js'
 import type { ThresholdRule } from './logreg.js'
@@ -58,6 +60,14 @@ export interface Recipe {
   threshold: ThresholdRule
   license: Record<string, string>
 }
+
+/**
+ * The project's own synthetic traffic (shared/traffic, no incidents): the prompts and retrieved
+ * chunks of ordinary support, RAG, code and agent calls, as benign rows. Real LLM traffic is full
+ * of "Context: [1] ... Question: ..." prompts and quoted documents; no corpus in ../shared/train
+ * has them, and without them a model learns that a document followed by a question is an attack.
+ */
+export const TRAFFIC_SOURCE = 'llmwatch_traffic'
 
 export const RECIPES: Record<ModelName, Recipe> = {
   toxicity: {
@@ -117,6 +127,7 @@ export const RECIPES: Record<ModelName, Recipe> = {
       { file: 'pallms_injection', weight: 3 },
       { file: 'gpteacher_benign' },
       { file: 'self_instruct_benign' },
+      { file: TRAFFIC_SOURCE },
     ],
     threshold: { kind: 'max_fpr', fpr: 0.005 },
     license: {
@@ -129,6 +140,7 @@ export const RECIPES: Record<ModelName, Recipe> = {
       pallms_injection: 'MIT, mik0w/pallms',
       gpteacher_benign: 'MIT, GPTeacher (teknium1)',
       self_instruct_benign: 'Apache-2.0, Self-Instruct (Wang et al. 2023)',
+      [TRAFFIC_SOURCE]: "the project's own generated traffic (shared/traffic), prompts and retrieved chunks, no incidents",
     },
   },
   bias: {
@@ -189,7 +201,22 @@ function splitOf(raw: Record<string, unknown>, source: string, seed: number): Sp
   return u < 0.2 ? 'test' : u < 0.3 ? 'dev' : 'train'
 }
 
+function trafficRows(): Record<string, unknown>[] {
+  const seen = new Set<string>()
+  const out: Record<string, unknown>[] = []
+  generateEvents(3000, 'train-traffic', { startMs: 1_700_000_000_000 }).forEach((e, i) => {
+    const texts = [promptText(e), ...(e.retrieved_context ?? [])]
+    texts.forEach((text, j) => {
+      if (text.trim() === '' || seen.has(text)) return
+      seen.add(text)
+      out.push({ id: `traffic-${i}-${j}`, text, label: 0, source: TRAFFIC_SOURCE })
+    })
+  })
+  return out
+}
+
 export function readSource(dir: string, file: string): Record<string, unknown>[] {
+  if (file === TRAFFIC_SOURCE) return trafficRows()
   const text = readFileSync(join(dir, `${file}.jsonl`), 'utf8')
   const out: Record<string, unknown>[] = []
   for (const line of text.split('\n')) if (line.trim() !== '') out.push(JSON.parse(line) as Record<string, unknown>)
