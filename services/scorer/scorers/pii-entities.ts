@@ -53,6 +53,8 @@ const DEMONYM = 512
 /** Address words, looked up in the same pass: a text without one has no address to look for. */
 const STREET_TYPE = 1024
 const TYPE_FIRST = 2048
+/** Last word of a cue before a name ("my name is", "Dear"). */
+const CUE = 4096
 const NAME = GIVEN | AMBIG | SURNAME
 
 /** Titles before a name. "General", "Dean", "Coach" are left out: they open too many non-names. */
@@ -197,11 +199,11 @@ const STRONG_CUE = /(?:\bmy name is|\bmy name's|\bname\s*[:=]|\bdear|\bsigned|\b
 const WEAK_CUE = /(?:\bI am|\bI['’]m|\bthis is|\bnamed|\bcalled|\bname is)\s*$/i
 /** "in Charlotte", "near Florence": a lone given name after these is a place. */
 const PLACE_PREP = /\b(?:in|near|outside|around)\s+$/i
-/** The last word of the cues above: the cue regexes only run after one of these. */
-const CUE_WORDS = new Set(['is', "name's", 'name', 'dear', 'signed', 'sincerely', 'regards', 'attn', 'person', 'am', "i'm", 'i’m', 'named', 'called'])
+/** The last words of the cues above (in the word table): the cue regexes only run after one of these. */
+addWords("is name's name dear signed sincerely regards attn person am i'm i’m named called", CUE)
 
-/** The lower-cased word before `start`, skipping spaces and one ",", ":" or "=". */
-function previousWord(text: string, start: number): string {
+/** Whether the word before `start` (skipping spaces and one ",", ":", "=" or ".") ends a cue; no string is built. */
+function afterCueWord(text: string, start: number): boolean {
   let j = start - 1
   while (j >= 0 && j > start - 6) {
     const c = text.charCodeAt(j)
@@ -214,7 +216,10 @@ function previousWord(text: string, start: number): string {
     if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 39 || c === 0x2019) j--
     else break
   }
-  return text.slice(j + 1, e).toLowerCase()
+  if (e - j - 1 < 2) return false
+  let h = FNV_OFFSET
+  for (let i = j + 1; i < e; i++) h = fnv(h, text.charCodeAt(i))
+  return (tableGet(text, j + 1, e, h) & CUE) !== 0
 }
 const SENTENCE_START = /(?:^|[.!?:;\n]["'“”‘’)\]]?)\s*["'“”‘’(]?$/
 
@@ -251,7 +256,8 @@ function personInChain(text: string, pool: readonly Tok[], length: number, out: 
   let any = 0
   for (let k = 0; k < length; k++) any |= (pool[k] as Tok).cls
   const head0 = pool[0] as Tok
-  if (!(any & (NAME | HONORIFIC)) && !(head0.initial && text.charCodeAt(head0.end) === 46) && !mayEndCue(text, head0.start)) return
+  const cueWord = mayEndCue(text, head0.start) && afterCueWord(text, head0.start)
+  if (!(any & (NAME | HONORIFIC)) && !(head0.initial && text.charCodeAt(head0.end) === 46) && !cueWord) return
   const chain = pool.slice(0, length)
   let i = 0
   let cue = false
@@ -270,7 +276,7 @@ function personInChain(text: string, pool: readonly Tok[], length: number, out: 
   const first = r[0] as Tok
   if (first.cls & PLACE_PREFIX && !(first.cls & (GIVEN | SURNAME)) && r.length > 1) return
   if (r.length > 4) r = r.slice(0, 4)
-  if (!cue && CUE_WORDS.has(previousWord(text, first.start))) {
+  if (!cue && (first === head0 ? cueWord : afterCueWord(text, first.start))) {
     const before = text.slice(Math.max(0, first.start - 24), first.start)
     if (STRONG_CUE.test(before)) cue = true
     else if (r.length >= 2 && WEAK_CUE.test(before)) cue = true
