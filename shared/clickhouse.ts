@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
 import { errorMessage, LlmwatchError } from './errors.js'
+import { servedClickHouseFor } from './infra/state.js'
 
 export type { ClickHouseClient }
 
@@ -48,7 +49,8 @@ export function redactUrl(url: string): string {
  *
  * Fails with one line saying what to do (LlmwatchError 'CLICKHOUSE', retryable) when a server does
  * not answer within 10 s, refuses the credentials, or the embedded data directory cannot be opened
- * (chDB lets one process hold it).
+ * (chDB lets one process hold it). Without a url, a directory that a running `llmwatch infra up`
+ * serves (`llmwatch clickhouse serve`) is reached through that server.
  */
 export async function createClickHouse(cfg: ClickHouseConfig): Promise<ClickHouseClient> {
   if (cfg.url) {
@@ -80,6 +82,9 @@ export async function createClickHouse(cfg: ClickHouseConfig): Promise<ClickHous
     return createClient({ url: cfg.url, username: cfg.user ?? 'default', password: cfg.password ?? '', database: cfg.database })
   }
   const dir = path.resolve(cfg.path ?? '.data/clickhouse')
+  // `llmwatch infra up` serves this directory (`llmwatch clickhouse serve` holds it): go through the server.
+  const served = servedClickHouseFor(dir)
+  if (served) return createClickHouse({ ...cfg, url: served })
   mkdirSync(dir, { recursive: true })
   const { createChdbConnection } = await import('chdb/connection')
   let client: ClickHouseClient

@@ -3,15 +3,18 @@
  *   1. environment: KAFKA_BROKERS / CLICKHOUSE_URL name existing servers;
  *   2. Docker, when an engine answers: testcontainers starts the official images;
  *   3. otherwise a local Apache Kafka JVM broker (./kafka-local.ts) and embedded ClickHouse (chDB).
+ * `llmwatch infra up` serves ClickHouse instead (`llmwatch clickhouse serve`, ./clickhouse-local.ts).
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { repoPath } from '../paths.js'
 import { isAlive, startLocalKafka, stopPid, waitForBroker } from './kafka-local.js'
 import { freePort } from './ports.js'
+import { startServedClickHouse } from './clickhouse-local.js'
+import { readInfraState, STATE_FILE, type InfraState, type KafkaMode } from './state.js'
 
-export type KafkaMode = 'env' | 'docker' | 'jvm'
+export { readInfraState, servedClickHouseFor, type InfraState, type KafkaMode } from './state.js'
 
 export interface KafkaInfra {
   mode: KafkaMode
@@ -93,20 +96,7 @@ export async function startDockerClickHouse(log: (msg: string) => void = () => {
   return { url: `http://${container.getHost()}:${container.getMappedPort(8123)}`, stop: async () => void (await container.stop()) }
 }
 
-// ---- `llmwatch infra up | down | status`: a detached broker that outlives the command. ----
-
-const STATE_FILE = repoPath('.data', 'infra', 'state.json')
-
-export interface InfraState {
-  kafka: { mode: KafkaMode; brokers: string[]; pid: number | null; dataDir: string | null }
-  clickhouse: { mode: 'embedded' | 'server'; path: string | null; url: string | null }
-  startedAt: string
-}
-
-export function readInfraState(): InfraState | null {
-  if (!existsSync(STATE_FILE)) return null
-  return JSON.parse(readFileSync(STATE_FILE, 'utf8')) as InfraState
-}
+// ---- `llmwatch infra up | down | status`: a detached broker and ClickHouse server that outlive the command. ----
 
 /** Brokers of a running `infra up`, if any: lets `llmwatch run <service>` find the local broker. */
 export function runningLocalBrokers(): string[] | null {
@@ -118,10 +108,11 @@ export function runningLocalBrokers(): string[] | null {
 
 export async function infraUp(env: Record<string, string | undefined>, log: (m: string) => void): Promise<InfraState> {
   const current = readInfraState()
-  if (current && (current.kafka.pid === null || isAlive(current.kafka.pid))) {
+  if (current && infraRunning(current)) {
     log('infrastructure is already up')
     return current
   }
+  if (current) await infraDown(log) // half up (one process died): stop the rest, start afresh
   let kafka: InfraState['kafka']
   if (env.KAFKA_BROKERS) {
     kafka = { mode: 'env', brokers: env.KAFKA_BROKERS.split(','), pid: null, dataDir: null }
@@ -130,9 +121,19 @@ export async function infraUp(env: Record<string, string | undefined>, log: (m: 
     const k = await startLocalKafka({ dataDir, detached: true, log })
     kafka = { mode: 'jvm', brokers: k.brokers, pid: k.pid, dataDir }
   }
-  const clickhouse: InfraState['clickhouse'] = env.CLICKHOUSE_URL
-    ? { mode: 'server', path: null, url: env.CLICKHOUSE_URL }
-    : { mode: 'embedded', path: path.resolve(env.CLICKHOUSE_PATH ?? '.data/clickhouse'), url: null }
+  let clickhouse: InfraState['clickhouse']
+  if (env.CLICKHOUSE_URL) {
+    clickhouse = { mode: 'server', path: null, url: env.CLICKHOUSE_URL, pid: null }
+  } else {
+    const dir = path.resolve(env.CLICKHOUSE_PATH ?? '.data/clickhouse')
+    try {
+      const ch = await startServedClickHouse({ path: dir, env, logFile: repoPath('.data', 'infra', 'clickhouse.log'), log })
+      clickhouse = { mode: 'served', path: dir, url: ch.url, pid: ch.pid }
+    } catch (err) {
+      if (kafka.pid !== null) await stopPid(kafka.pid, 20_000)
+      throw err
+    }
+  }
   const state: InfraState = { kafka, clickhouse, startedAt: new Date().toISOString() }
   mkdirSync(path.dirname(STATE_FILE), { recursive: true })
   writeFileSync(STATE_FILE, JSON.stringify(state, null, 2))
@@ -145,9 +146,18 @@ export async function infraDown(log: (m: string) => void): Promise<void> {
     log('infrastructure is not up')
     return
   }
+  if (s.clickhouse.pid) {
+    log(`stopping ClickHouse (pid ${s.clickhouse.pid})`)
+    await stopPid(s.clickhouse.pid, 20_000)
+  }
   if (s.kafka.pid !== null) {
     log(`stopping Kafka (pid ${s.kafka.pid})`)
     await stopPid(s.kafka.pid, 20_000)
   }
   rmSync(STATE_FILE, { force: true })
+}
+
+/** True while every process `infra up` started is alive. */
+export function infraRunning(s: InfraState): boolean {
+  return (s.kafka.pid === null || isAlive(s.kafka.pid)) && (!s.clickhouse.pid || isAlive(s.clickhouse.pid))
 }

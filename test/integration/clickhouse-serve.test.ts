@@ -256,6 +256,33 @@ describe('llmwatch clickhouse serve', () => {
     expect(p(99)).toBeLessThan(1000)
   })
 
+  it('llmwatch infra up serves ClickHouse beside the broker; status shows its URL and directory; sql reaches it; down stops it', async (ctx) => {
+    // The state file is the repository's: leave someone's running infrastructure alone.
+    if ((await llmwatch(['infra', 'status'], {})).code === 0) ctx.skip()
+    const dir = tempDir('llmwatch-infra-ch-')
+    const env = { KAFKA_BROKERS: '127.0.0.1:9', CLICKHOUSE_PATH: dir }
+    const up = await llmwatch(['infra', 'up'], env, 90_000)
+    expect(up.code, up.err).toBe(0)
+    try {
+      const state = JSON.parse(up.out) as { clickhouse: { mode: string; url: string; path: string; pid: number } }
+      expect(state.clickhouse).toMatchObject({ mode: 'served', path: dir, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) })
+      expect(up.err).toContain(`export CLICKHOUSE_URL=${state.clickhouse.url}`)
+      const status = await llmwatch(['infra', 'status'], {})
+      expect(status.code).toBe(0)
+      expect(JSON.parse(status.out)).toMatchObject({ clickhouse: { mode: 'served', url: state.clickhouse.url, path: dir, running: true } })
+      // With CLICKHOUSE_URL, and without it on the served directory (chDB would refuse to open it twice).
+      for (const extra of [{ CLICKHOUSE_URL: state.clickhouse.url }, { CLICKHOUSE_PATH: dir }]) {
+        const r = await llmwatch(['sql', 'SELECT 40 + 2 AS answer', '--format', 'json'], extra)
+        expect(r.code, r.err).toBe(0)
+        expect(JSON.parse(r.out)).toEqual([{ answer: 42 }])
+      }
+    } finally {
+      const down = await llmwatch(['infra', 'down'], {})
+      expect(down.code, down.err).toBe(0)
+    }
+    expect((await llmwatch(['infra', 'status'], {})).out.trim()).toBe('down')
+  })
+
   it('stops on SIGTERM with exit code 0', async () => {
     server.kill('SIGTERM')
     expect(await exited, serverLog).toBe(0)
