@@ -1,8 +1,11 @@
 /**
  * `llmwatch sql "<query>" [--format table|json|csv]`: runs SQL against the configured ClickHouse
  * (CLICKHOUSE_URL, else embedded chDB at CLICKHOUSE_PATH) in CLICKHOUSE_DATABASE and prints the
- * result. Embedded mode opens the data directory itself: chDB allows one process per directory, so
- * stop the process that holds it (or use a ClickHouse server) to query a running pipeline's data.
+ * result. Against `llmwatch clickhouse serve` (what `llmwatch infra up` starts) it is an ordinary
+ * HTTP client, with the writer's or the read-only reader's credentials (CLICKHOUSE_USER/PASSWORD),
+ * while the pipeline runs. Embedded mode opens the data directory itself: chDB allows one process
+ * per directory, so that only works while nothing else holds it (a directory `infra up` serves is
+ * reached through its server).
  */
 import { createClickHouse, type ClickHouseClient } from '../../shared/clickhouse.js'
 import { baseEnvSchema, loadEnv } from '../../shared/config.js'

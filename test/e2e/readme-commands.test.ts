@@ -282,13 +282,15 @@ const PLAN: Record<string, Plan> = {
       }
       expect(status.out.trim()).toBe('down')
       expect(status.code).toBe(1)
-      // `up` with KAFKA_BROKERS records that broker instead of starting one; `down` forgets it.
-      const up = await sh('npx llmwatch infra up', { env: kafkaEnv() })
+      // `up` with KAFKA_BROKERS records that broker instead of starting one, and serves ClickHouse
+      // (`llmwatch clickhouse serve` on CLICKHOUSE_PATH); `down` stops the server and forgets both.
+      const ch = chEnv()
+      const up = await sh('npx llmwatch infra up', { env: { ...kafkaEnv(), ...ch } })
       expect(up.code, up.err).toBe(0)
       try {
-        expect(JSON.parse(up.out)).toMatchObject({ kafka: { mode: 'env', brokers: brokers() } })
+        expect(JSON.parse(up.out)).toMatchObject({ kafka: { mode: 'env', brokers: brokers() }, clickhouse: { mode: 'served', path: ch.CLICKHOUSE_PATH } })
         const s = await sh('npx llmwatch infra status')
-        expect(JSON.parse(s.out)).toMatchObject({ kafka: { brokers: brokers(), running: true } })
+        expect(JSON.parse(s.out)).toMatchObject({ kafka: { brokers: brokers(), running: true }, clickhouse: { url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), running: true } })
         expect(s.code).toBe(0)
       } finally {
         const down = await sh('npx llmwatch infra down')
@@ -314,6 +316,16 @@ const PLAN: Record<string, Plan> = {
   'llmwatch produce': { same: ['llmwatch produce --rate 500 --duration 60s [--format avro|json]'] },
   'llmwatch sql': { same: ['llmwatch sql "<query>" [--format table|json|csv]'] },
   'llmwatch infra up': { same: ['llmwatch infra up|down|status'] },
+  'llmwatch clickhouse serve': {
+    // On a fresh directory and a free port, until it serves; Ctrl-C stops it with exit 0.
+    run: async (readme) => {
+      const cmd = `npx ${readme}`
+      const r = await sh(cmd, { env: { ...chEnv(), CLICKHOUSE_SERVE_PORT: '0' }, until: (out) => /"msg":"clickhouse serving"/.test(out), timeoutMs: 90_000 })
+      expect(r.out, r.err).toMatch(/"url":"http:\/\/127\.0\.0\.1:\d+".*"msg":"clickhouse serving"/)
+      expect(r.out).toMatch(/"msg":"clickhouse stopped"/)
+      expectCtrlCExit(cmd, r)
+    },
+  },
   'npx llmwatch infra up': { same: ['llmwatch infra up|down|status'] },
   'npx llmwatch run scorer': {
     run: (readme) => service(readme, /scorer running/, /"msg":"scorer stopped"/, { SCORER_GROUP_ID: uniqueName('readme-scorer'), SCORER_INPUT_TOPIC: uniqueName('readme-in'), SCORER_OUTPUT_TOPIC: uniqueName('readme-out'), SCORER_DLQ_TOPIC: uniqueName('readme-dlq') }),
