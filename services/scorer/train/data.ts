@@ -62,10 +62,12 @@ export interface Recipe {
 }
 
 /**
- * The project's own synthetic traffic (shared/traffic, no incidents): the prompts and retrieved
- * chunks of ordinary support, RAG, code and agent calls, as benign rows. Real LLM traffic is full
- * of "Context: [1] ... Question: ..." prompts and quoted documents; no corpus in ../shared/train
- * has them, and without them a model learns that a document followed by a question is an attack.
+ * The project's own synthetic traffic (shared/traffic, no incidents): the prompts, answers and
+ * retrieved chunks of ordinary support, RAG, code and agent calls, as benign rows. Real LLM traffic
+ * is full of "Context: [1] ... Question: ..." prompts, quoted documents and long technical answers;
+ * no corpus in ../shared/train has them. Without them the injection model learned that a document
+ * followed by a question is an attack, and the toxicity model flagged 6 % of a RAG assistant's
+ * answers (failover runbooks: "switch", "check", "your").
  */
 export const TRAFFIC_SOURCE = 'llmwatch_traffic'
 
@@ -96,6 +98,7 @@ export const RECIPES: Record<ModelName, Recipe> = {
       { file: 'self_instruct_benign' },
       { file: 'cyberseceval_frr' },
       { file: 'bipia_indirect', label: 0 },
+      { file: TRAFFIC_SOURCE },
     ],
     threshold: { kind: 'f1' },
     license: {
@@ -112,6 +115,7 @@ export const RECIPES: Record<ModelName, Recipe> = {
       self_instruct_benign: 'Apache-2.0, Self-Instruct (Wang et al. 2023)',
       cyberseceval_frr: 'MIT, CyberSecEval false refusal (Meta PurpleLlama)',
       bipia_indirect: 'MIT (table/code contexts CC BY-SA), BIPIA (Yi et al. 2023)',
+      [TRAFFIC_SOURCE]: "the project's own generated traffic (shared/traffic), prompts, answers and retrieved chunks, no incidents",
     },
   },
   injection: {
@@ -140,7 +144,7 @@ export const RECIPES: Record<ModelName, Recipe> = {
       pallms_injection: 'MIT, mik0w/pallms',
       gpteacher_benign: 'MIT, GPTeacher (teknium1)',
       self_instruct_benign: 'Apache-2.0, Self-Instruct (Wang et al. 2023)',
-      [TRAFFIC_SOURCE]: "the project's own generated traffic (shared/traffic), prompts and retrieved chunks, no incidents",
+      [TRAFFIC_SOURCE]: "the project's own generated traffic (shared/traffic), prompts, answers and retrieved chunks, no incidents",
     },
   },
   bias: {
@@ -205,7 +209,7 @@ function trafficRows(): Record<string, unknown>[] {
   const seen = new Set<string>()
   const out: Record<string, unknown>[] = []
   generateEvents(3000, 'train-traffic', { startMs: 1_700_000_000_000 }).forEach((e, i) => {
-    const texts = [promptText(e), ...(e.retrieved_context ?? [])]
+    const texts = [promptText(e), e.response_text ?? '', ...(e.retrieved_context ?? [])]
     texts.forEach((text, j) => {
       if (text.trim() === '' || seen.has(text)) return
       seen.add(text)
