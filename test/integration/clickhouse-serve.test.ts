@@ -283,6 +283,26 @@ describe('llmwatch clickhouse serve', () => {
     expect((await llmwatch(['infra', 'status'], {})).out.trim()).toBe('down')
   })
 
+  it('bad usage or configuration: exit 2 naming the variable', async () => {
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [['clickhouse'], {}, /usage: llmwatch clickhouse serve/],
+      [['clickhouse', 'start'], {}, /usage: llmwatch clickhouse serve/],
+      [['clickhouse', 'serve'], { CLICKHOUSE_SERVE_PORT: 'http' }, /CLICKHOUSE_SERVE_PORT: .*got "http"/],
+      [['clickhouse', 'serve'], { CLICKHOUSE_SERVE_READER_USER: 'default' }, /CLICKHOUSE_SERVE_READER_USER: expected a name different from CLICKHOUSE_SERVE_WRITER_USER/],
+      [['clickhouse', 'serve'], { CLICKHOUSE_SERVE_READ_SESSIONS: '0' }, /CLICKHOUSE_SERVE_READ_SESSIONS: /],
+      [['clickhouse', 'serve'], { CLICKHOUSE_SERVE_WRITER_USER: 'bob smith' }, /CLICKHOUSE_SERVE_WRITER_USER: expected a user name/],
+    ]
+    for (const [args, env, message] of cases) {
+      const r = await llmwatch(args, { CLICKHOUSE_PATH: tempDir('llmwatch-serve-bad-'), ...env })
+      expect(r.err).toMatch(message)
+      expect(r.code).toBe(2)
+    }
+    // The served directory is held: a second server on it fails at once with the reason (exit 1).
+    const second = await llmwatch(['clickhouse', 'serve'], { CLICKHOUSE_PATH: dataDir, CLICKHOUSE_SERVE_PORT: '0' })
+    expect(second.code).toBe(1)
+    expect(second.err).toMatch(/another process holds it/)
+  })
+
   it('stops on SIGTERM with exit code 0', async () => {
     server.kill('SIGTERM')
     expect(await exited, serverLog).toBe(0)
