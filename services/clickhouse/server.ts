@@ -350,7 +350,8 @@ export async function startClickHouseServer(opts: ServerOptions): Promise<ClickH
         await stopped
         writerSession.close()
         await drainPending()
-        opts.log.info({ path: dir }, 'clickhouse stopped')
+        // Its own peak memory (chDB's included): what the served ClickHouse costs.
+        opts.log.info({ path: dir, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }, 'clickhouse stopped')
       })()
       return closed
     },

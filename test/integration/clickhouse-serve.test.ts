@@ -306,6 +306,10 @@ describe('llmwatch clickhouse serve', () => {
   it('stops on SIGTERM with exit code 0', async () => {
     server.kill('SIGTERM')
     expect(await exited, serverLog).toBe(0)
-    expect(serverLog).toContain('"msg":"clickhouse stopped"')
+    const stopped = /\{[^\n]*"msg":"clickhouse stopped"[^\n]*\}/.exec(serverLog)
+    expect(stopped, serverLog).not.toBeNull()
+    const peak = (JSON.parse(stopped![0]) as { peakRssMb: number }).peakRssMb
+    console.log(`[serve] peak RSS of the server over this file: ${peak} MB`)
+    expect(peak).toBeGreaterThan(50)
   })
 })
