@@ -21,6 +21,8 @@ export const serveEnvSchema = baseEnvSchema
     /** The reader's max_result_rows and max_result_bytes. */
     CLICKHOUSE_SERVE_READER_MAX_RESULT_ROWS: z.coerce.number().int().min(1).default(1_000_000),
     CLICKHOUSE_SERVE_READER_MAX_RESULT_BYTES: z.coerce.number().int().min(1).default(256 * 1024 * 1024),
+    /** Memory limit of the whole served ClickHouse (its max_server_memory_usage), MiB; 0: ClickHouse's default (90 % of RAM). */
+    CLICKHOUSE_SERVE_MAX_MEMORY_MB: z.coerce.number().int().min(0).default(0),
     /** Reads that run at once (each on its own chDB session); more wait in line. Writes have their own session. */
     CLICKHOUSE_SERVE_READ_SESSIONS: z.coerce.number().int().min(1).max(16).default(2),
   })

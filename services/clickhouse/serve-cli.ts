@@ -28,6 +28,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       maxResultBytes: cfg.CLICKHOUSE_SERVE_READER_MAX_RESULT_BYTES,
     },
     readSessions: cfg.CLICKHOUSE_SERVE_READ_SESSIONS,
+    maxMemoryMb: cfg.CLICKHOUSE_SERVE_MAX_MEMORY_MB,
     log,
   }).catch((err: unknown) => {
     const msg = err instanceof Error ? err.message : String(err)

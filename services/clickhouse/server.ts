@@ -39,6 +39,8 @@ export interface ServerOptions {
   writer: ServeUser
   reader: ServeUser & { maxExecutionTime: number; maxResultRows: number; maxResultBytes: number }
   readSessions: number
+  /** max_server_memory_usage in MiB; 0 leaves ClickHouse's default. */
+  maxMemoryMb?: number
   log: Logger
 }
 
@@ -179,7 +181,9 @@ export async function startClickHouseServer(opts: ServerOptions): Promise<ClickH
   mkdirSync(dir, { recursive: true })
   const { Session, version, drainPending } = await import('chdb')
   const engineVersion = String(version().libchdb).replace(/["v]/g, '')
-  const writerSession = new Session(dir)
+  // The first session starts the engine: server settings go here, and hold for every later session.
+  const mem = opts.maxMemoryMb ? [`--max_server_memory_usage=${opts.maxMemoryMb * 1024 * 1024}`] : []
+  const writerSession = new Session(dir, { connectionArgs: mem })
   const writes = new Limiter(1)
   const reads = new Limiter(opts.readSessions)
   let writerDatabase = 'default'
@@ -336,7 +340,7 @@ export async function startClickHouseServer(opts: ServerOptions): Promise<ClickH
   const port = typeof addr === 'object' && addr ? addr.port : opts.port
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`
-  opts.log.info({ url, path: dir, engine: engineVersion, writer: opts.writer.user, reader: opts.reader.user, readSessions: opts.readSessions }, 'clickhouse serving')
+  opts.log.info({ url, path: dir, engine: engineVersion, maxMemoryMb: opts.maxMemoryMb || null, writer: opts.writer.user, reader: opts.reader.user, readSessions: opts.readSessions }, 'clickhouse serving')
   let closed: Promise<void> | null = null
   return {
     url,

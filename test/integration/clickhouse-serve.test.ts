@@ -62,6 +62,7 @@ beforeAll(async () => {
       CLICKHOUSE_SERVE_WRITER_USER: WRITER.user, CLICKHOUSE_SERVE_WRITER_PASSWORD: WRITER.password,
       CLICKHOUSE_SERVE_READER_USER: READER.user, CLICKHOUSE_SERVE_READER_PASSWORD: READER.password,
       CLICKHOUSE_SERVE_READER_MAX_EXECUTION_TIME: '2', CLICKHOUSE_SERVE_READER_MAX_RESULT_ROWS: '1000',
+      CLICKHOUSE_SERVE_MAX_MEMORY_MB: '400',
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -281,6 +282,14 @@ describe('llmwatch clickhouse serve', () => {
       expect(down.code, down.err).toBe(0)
     }
     expect((await llmwatch(['infra', 'status'], {})).out.trim()).toBe('down')
+  })
+
+  it('honours CLICKHOUSE_SERVE_MAX_MEMORY_MB: a query over it fails with code 241, the server keeps serving', async () => {
+    const setting = await writer.query({ query: "SELECT value FROM system.server_settings WHERE name = 'max_server_memory_usage'", format: 'JSONEachRow' })
+    expect(Number((await setting.json<{ value: string }>())[0]!.value)).toBe(400 * 1024 * 1024)
+    await expect(writer.query({ query: 'SELECT length(groupArray(toString(number))) FROM numbers(100000000)' })).rejects.toMatchObject({ code: '241', type: 'MEMORY_LIMIT_EXCEEDED' })
+    const after = await writer.query({ query: 'SELECT 1 AS one', format: 'JSONEachRow' })
+    expect(await after.json()).toEqual([{ one: 1 }])
   })
 
   it('bad usage or configuration: exit 2 naming the variable', async () => {
