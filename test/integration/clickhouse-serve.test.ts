@@ -272,7 +272,7 @@ describe('llmwatch clickhouse serve', () => {
       expect(status.code).toBe(0)
       expect(JSON.parse(status.out)).toMatchObject({ clickhouse: { mode: 'served', url: state.clickhouse.url, path: dir, running: true } })
       // With CLICKHOUSE_URL, and without it on the served directory (chDB would refuse to open it twice).
-      for (const extra of [{ CLICKHOUSE_URL: state.clickhouse.url }, { CLICKHOUSE_PATH: dir }]) {
+      for (const extra of [{ CLICKHOUSE_URL: state.clickhouse.url }, { CLICKHOUSE_PATH: dir }] as Record<string, string>[]) {
         const r = await llmwatch(['sql', 'SELECT 40 + 2 AS answer', '--format', 'json'], extra)
         expect(r.code, r.err).toBe(0)
         expect(JSON.parse(r.out)).toEqual([{ answer: 42 }])
