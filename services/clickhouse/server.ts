@@ -25,7 +25,7 @@ import type { Logger } from '../../shared/logger.js'
 
 type ChdbModule = typeof import('chdb')
 type Session = InstanceType<ChdbModule['Session']>
-type ChdbResult = Awaited<ReturnType<Session['queryAsync']>>
+type ChdbResult = Pick<Awaited<ReturnType<Session['queryAsync']>>, 'bytes' | 'rowsRead' | 'bytesRead' | 'elapsed'>
 
 export interface ServeUser {
   user: string
@@ -172,6 +172,23 @@ interface Job {
   role: 'writer' | 'reader'
   /** 0 read-write, 1 reader, 2 GET (reads and settings only). */
   readonly: 0 | 1 | 2
+  /** `INSERT INTO t [(cols)] FORMAT X` with the rows as the body: chDB's raw insert takes the bytes as they are. */
+  insert?: { table: string; columns?: string[]; format: RawFormat; data: Buffer }
+}
+
+const RAW_FORMATS = ['JSONEachRow', 'JSONCompactEachRow', 'CSV', 'CSVWithNames', 'TSV', 'TabSeparated', 'TSVWithNames', 'TabSeparatedWithNames'] as const
+type RawFormat = (typeof RAW_FORMATS)[number]
+const SIMPLE_INSERT = /^\s*INSERT\s+INTO\s+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)\s*(?:\(([\w\s,`]*)\))?\s*FORMAT\s+(\w+)\s*$/i
+
+/** The raw-insert form of a statement + body, when the statement is a plain INSERT ... FORMAT of a text format. */
+function rawInsert(statement: string, data: Buffer, database: string): Job['insert'] {
+  const m = SIMPLE_INSERT.exec(statement)
+  if (!m || data.length === 0) return undefined
+  const format = RAW_FORMATS.find((f) => f.toLowerCase() === m[3]!.toLowerCase())
+  if (!format) return undefined
+  const columns = m[2]?.split(',').map((c) => c.trim().replace(/^`(.*)`$/, '$1'))
+  if (columns && !columns.every((c) => IDENTIFIER.test(c))) return undefined
+  return { table: m[1]!.includes('.') ? m[1]! : `${database}.${m[1]!}`, columns, format, data }
 }
 
 const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
@@ -194,6 +211,11 @@ export async function startClickHouseServer(opts: ServerOptions): Promise<ClickH
     if (job.database !== writerDatabase) {
       await writerSession.queryAsync(`USE \`${job.database}\``)
       writerDatabase = job.database
+    }
+    if (job.insert) {
+      const { table, columns, format, data } = job.insert
+      const r = await writerSession.insert({ table, values: data, format, ...(columns ? { columns } : {}) })
+      return { bytes: () => new Uint8Array(0), rowsRead: r.rowsWritten, bytesRead: r.bytesWritten, elapsed: r.elapsed }
     }
     return writerSession.queryAsync(job.sql, { format: job.format })
   }
@@ -269,18 +291,15 @@ export async function startClickHouseServer(opts: ServerOptions): Promise<ClickH
     }
     try {
       const isGet = req.method === 'GET' || req.method === 'HEAD'
-      const body = isGet ? '' : (await readBody(req)).toString('utf8')
+      const bodyBytes = isGet ? Buffer.alloc(0) : await readBody(req)
       const q = url.searchParams.get('query') ?? ''
-      const sql = q && body ? `${q}\n${body}` : q || body
-      if (!sql.trim()) throw new ClickHouseHttpError(62, 'SYNTAX_ERROR', 'Code: 62. DB::Exception: Empty query. (SYNTAX_ERROR)')
       const params: Record<string, string> = {}
       const settings: [string, string][] = []
       for (const [k, v] of url.searchParams) {
         if (k.startsWith('param_')) {
           if (!IDENTIFIER.test(k.slice(6))) throw new ClickHouseHttpError(457, 'BAD_QUERY_PARAMETER', `Code: 457. DB::Exception: Bad query parameter name '${k.slice(6)}'. (BAD_QUERY_PARAMETER)`)
           params[k.slice(6)] = v
-        }
-        else if (!HTTP_PARAMS.has(k) && !k.startsWith('http_')) {
+        } else if (!HTTP_PARAMS.has(k) && !k.startsWith('http_')) {
           if (!IDENTIFIER.test(k)) throw new ClickHouseHttpError(115, 'UNKNOWN_SETTING', `Code: 115. DB::Exception: Unknown setting '${k}'. (UNKNOWN_SETTING)`)
           settings.push([k, v])
         }
@@ -288,7 +307,13 @@ export async function startClickHouseServer(opts: ServerOptions): Promise<ClickH
       const database = url.searchParams.get('database') ?? (req.headers['x-clickhouse-database'] as string | undefined) ?? 'default'
       if (!IDENTIFIER.test(database)) throw new ClickHouseHttpError(81, 'UNKNOWN_DATABASE', `Code: 81. DB::Exception: Database ${database} does not exist. (UNKNOWN_DATABASE)`)
       const format = url.searchParams.get('default_format') ?? (req.headers['x-clickhouse-format'] as string | undefined) ?? 'TabSeparated'
-      const job: Job = { sql, format, params, settings, database, role: who, readonly: who === 'reader' ? 1 : isGet ? 2 : 0 }
+      const readonly = who === 'reader' ? 1 : isGet ? 2 : 0
+      // The writer's plain INSERT ... FORMAT with rows in the body: the rows go to chDB as bytes.
+      const insert = who === 'writer' && readonly === 0 && settings.length === 0 && Object.keys(params).length === 0 && q ? rawInsert(q, bodyBytes, database) : undefined
+      const body = insert ? '' : bodyBytes.toString('utf8')
+      const sql = insert ? q : q && body ? `${q}\n${body}` : q || body
+      if (!sql.trim()) throw new ClickHouseHttpError(62, 'SYNTAX_ERROR', 'Code: 62. DB::Exception: Empty query. (SYNTAX_ERROR)')
+      const job: Job = { sql, format, params, settings, database, role: who, readonly, insert }
       const p = execute(job)
       inflight.add(p)
       let result: ChdbResult
