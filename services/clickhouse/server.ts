@@ -330,7 +330,8 @@ export async function startClickHouseServer(opts: ServerOptions): Promise<ClickH
         'X-ClickHouse-Timezone': 'UTC',
         'X-ClickHouse-Server-Display-Name': 'llmwatch',
         'X-ClickHouse-Summary': JSON.stringify({
-          read_rows: String(result.rowsRead ?? 0), read_bytes: String(result.bytesRead ?? 0), written_rows: '0', written_bytes: '0',
+          read_rows: String(result.rowsRead ?? 0), read_bytes: String(result.bytesRead ?? 0),
+          written_rows: job.insert ? String(result.rowsRead ?? 0) : '0', written_bytes: job.insert ? String(result.bytesRead ?? 0) : '0',
           total_rows_to_read: '0', result_rows: '0', result_bytes: String(out.length), elapsed_ns: String(Math.round((result.elapsed ?? 0) * 1e9)),
         }),
       }
@@ -342,7 +343,9 @@ export async function startClickHouseServer(opts: ServerOptions): Promise<ClickH
       res.end(req.method === 'HEAD' ? undefined : out)
       opts.log.debug({ user: creds.user, queryId, ms: Date.now() - started, bytes: out.length }, 'query')
     } catch (err) {
-      const e = fromChdb(err)
+      let e = fromChdb(err)
+      // chDB runs every query as its built-in user "default": name the user who asked instead.
+      if (creds.user !== 'default') e = new ClickHouseHttpError(e.code, e.type, e.message.replace(/^(Code: \d+\. DB::Exception: )default: /, `$1${creds.user}: `))
       opts.log.debug({ user: creds.user, queryId, ms: Date.now() - started, code: e.code }, 'query failed')
       if (!res.headersSent) sendError(res, e, queryId)
       else res.destroy()

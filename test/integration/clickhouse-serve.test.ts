@@ -104,7 +104,8 @@ describe('llmwatch clickhouse serve', () => {
   it('@clickhouse/client: commands, inserts as the sink sends them, selects, params, streams, query ids, settings, errors', async () => {
     await writer.command({ query: 'CREATE TABLE ev (t DateTime64(3), app LowCardinality(String), s String, ms Float64, tags Array(String)) ENGINE = MergeTree ORDER BY (app, t)' })
     const rows = Array.from({ length: 1000 }, (_, i) => ({ t: 1_700_000_000_000 + i, app: i % 2 ? 'a' : 'b', s: `row ${i}`, ms: i, tags: ['x'] }))
-    await writer.insert({ table: 'ev', values: rows, format: 'JSONEachRow' })
+    const inserted = await writer.insert({ table: 'ev', values: rows, format: 'JSONEachRow' })
+    expect(inserted.summary?.written_rows).toBe('1000')
     await writer.insert({ table: 'ev', columns: ['t', 'app', 's', 'ms', 'tags'], values: [[1_700_000_100_000, 'c', "it's a\ttab \\ and \"quotes\"", 1.5, ['y', 'z']]], format: 'JSONCompactEachRow' })
     const byApp = await writer.query({ query: 'SELECT app, count() AS n FROM ev WHERE app IN {apps:Array(String)} GROUP BY app ORDER BY app', query_params: { apps: ['a', 'c'] }, format: 'JSONEachRow' })
     expect((await byApp.json<{ app: string; n: string | number }>()).map((r) => [r.app, Number(r.n)])).toEqual([['a', 500], ['c', 1]])
@@ -191,6 +192,7 @@ describe('llmwatch clickhouse serve', () => {
         () => reader.command({ query: "INSERT INTO FUNCTION file('/tmp/llmwatch-reader.tsv', TSV, 'x UInt8') VALUES (1)" }),
       ]
       for (const attempt of refused) await expect(attempt()).rejects.toMatchObject({ code: '164' })
+      await expect(reader.command({ query: 'DROP TABLE ev' })).rejects.toThrow(`${READER.user}: Cannot execute query in readonly mode`)
       // Nothing changed.
       const n = await writer.query({ query: "SELECT count() AS n FROM ev WHERE app = 'a'", format: 'JSONEachRow' })
       expect(Number((await n.json<{ n: string }>())[0]!.n)).toBe(500)
