@@ -7,9 +7,9 @@
  * - writes of the writer user without per-request settings or parameters run on ONE long-lived writer session,
  *   one after another (the sink's inserts never wait behind a read);
  * - everything else (SELECTs, any statement of the reader, requests with settings, GET requests)
- *   runs on a fresh session opened for the request and closed after it, at most
- *   `readSessions` at once (more wait in line). A fresh session cannot leak settings, `USE` or
- *   readonly state into another request.
+ *   runs on a fresh session opened for the request and closed after it: the reader's at most
+ *   `readSessions` at once, the writer's one at a time in a line of their own (more wait in line).
+ *   A fresh session cannot leak settings, `USE` or readonly state into another request.
  * The reader's session gets max_execution_time / max_result_rows / max_result_bytes, then
  * readonly=1 (no writes, DDL, table functions like file()/url(), or setting changes, readonly
  * included). GET requests run with readonly=2, as in ClickHouse.
@@ -202,7 +202,11 @@ export async function startClickHouseServer(opts: ServerOptions): Promise<ClickH
   const mem = opts.maxMemoryMb ? [`--max_server_memory_usage=${opts.maxMemoryMb * 1024 * 1024}`] : []
   const writerSession = new Session(dir, { connectionArgs: mem })
   const writes = new Limiter(1)
+  // The reader's queries (analysts, dashboards) and the writer's other requests (the sink's
+  // "already stored?" SELECTs, migrations' checks) wait in separate lines: a full analyst line
+  // never holds the sink back. 2 + 1 + the writer session = libuv's default 4 threads.
   const reads = new Limiter(opts.readSessions)
+  const writerReads = new Limiter(1)
   let writerDatabase = 'default'
   const inflight = new Set<Promise<unknown>>()
 
@@ -246,7 +250,8 @@ export async function startClickHouseServer(opts: ServerOptions): Promise<ClickH
 
   function execute(job: Job): Promise<ChdbResult> {
     const onWriter = job.role === 'writer' && job.readonly === 0 && job.settings.length === 0 && Object.keys(job.params).length === 0 && !READS.test(job.sql) && !SET_STATEMENT.test(job.sql)
-    return onWriter ? writes.run(() => onWriterSession(job)) : reads.run(() => onFreshSession(job))
+    if (onWriter) return writes.run(() => onWriterSession(job))
+    return (job.role === 'writer' ? writerReads : reads).run(() => onFreshSession(job))
   }
 
   function role(c: ServeUser): 'writer' | 'reader' | null {

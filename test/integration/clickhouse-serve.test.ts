@@ -259,6 +259,31 @@ describe('llmwatch clickhouse serve', () => {
     expect(p(99)).toBeLessThan(1000)
   })
 
+  it("analysts filling every read slot do not hold back the writer's SELECT + INSERT (the sink's pattern)", async () => {
+    const reader = await createClickHouse({ url, user: READER.user, password: READER.password, database: DB })
+    try {
+      const t0 = Date.now()
+      // 4 reader queries of 1.5 s (under the reader's 2 s limit) for 2 read slots: ~3 s of full line.
+      const analysts = Array.from({ length: 4 }, () => reader.query({ query: 'SELECT sum(sleepEachRow(0.15)) AS z FROM numbers(10)', format: 'JSONEachRow' }).then(async (r) => (await r.json(), Date.now() - t0)))
+      await new Promise((r) => setTimeout(r, 200))
+      const latencies: number[] = []
+      for (let i = 0; Date.now() - t0 < 2_800; i++) {
+        const t = performance.now()
+        await writer.query({ query: 'SELECT count() AS n FROM lat WHERE i >= {from:UInt32}', query_params: { from: i * 100 }, format: 'JSONEachRow' }).then((r) => r.json())
+        await writer.insert({ table: 'lat', values: Array.from({ length: 100 }, (_, k) => ({ i: 10_000_000 + i * 100 + k, s: 'y' })), format: 'JSONEachRow' })
+        latencies.push(performance.now() - t)
+      }
+      const done = await Promise.all(analysts)
+      expect(Math.max(...done)).toBeGreaterThanOrEqual(2_900) // the line was full the whole time
+      latencies.sort((a, b) => a - b)
+      console.log(`[serve] ${latencies.length} SELECT + INSERT pairs while 4 analyst queries queue for 2 slots: p50 ${latencies[Math.floor(latencies.length / 2)]!.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`)
+      expect(latencies.length).toBeGreaterThan(5)
+      expect(latencies.at(-1)!).toBeLessThan(1000)
+    } finally {
+      await reader.close()
+    }
+  })
+
   it('llmwatch infra up serves ClickHouse beside the broker; status shows its URL and directory; sql reaches it; down stops it', async (ctx) => {
     // The state file is the repository's: leave someone's running infrastructure alone.
     if ((await llmwatch(['infra', 'status'], {})).code === 0) ctx.skip()
