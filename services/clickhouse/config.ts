@@ -23,7 +23,7 @@ export const serveEnvSchema = baseEnvSchema
     CLICKHOUSE_SERVE_READER_MAX_RESULT_BYTES: z.coerce.number().int().min(1).default(256 * 1024 * 1024),
     /** Memory limit of the whole served ClickHouse (its max_server_memory_usage), MiB; 0: ClickHouse's default (90 % of RAM). */
     CLICKHOUSE_SERVE_MAX_MEMORY_MB: z.coerce.number().int().min(0).default(0),
-    /** Reads that run at once (each on its own chDB session); more wait in line. Writes have their own session. */
+    /** The reader's queries that run at once (each on its own chDB session); more wait in line. The writer has its own session and its own line for reads. */
     CLICKHOUSE_SERVE_READ_SESSIONS: z.coerce.number().int().min(1).max(16).default(2),
   })
   .refine((e) => e.CLICKHOUSE_SERVE_WRITER_USER !== e.CLICKHOUSE_SERVE_READER_USER, {
