@@ -1,7 +1,7 @@
 /**
  * Scenario 4: 10 % poison messages mixed into llm.interactions: random bytes, truncated Avro, wrong
  * schema ids, valid Avro with invalid values (negative tokens, timestamps in 1970 and 2100),
- * oversized text (10 MB), invalid UTF-8, deeply nested attributes. Every poison message must land on
+ * oversized text (5 MB), invalid UTF-8, deeply nested attributes. Every poison message must land on
  * the DLQ once, with its original key and a reason; the valid events' books must be exact.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,7 +17,7 @@ import {
 const N = Number(process.env.FAULTS_POISON_EVENTS ?? 5_000)
 /** Poison is 10 % of the stream: one poison message per nine valid events. */
 const P = Math.round(N / 9)
-/** 10 MB messages are costly to move around: a few are enough to prove the path. */
+/** 5 MB messages are costly to move around: a few are enough to prove the path. */
 const OVERSIZED = 2
 
 let broker: Broker
@@ -57,7 +57,9 @@ const KINDS: { name: string; codes: string[]; build: (e: LlmInteraction, r: Rng)
   } },
   { name: 'too many attributes (Avro)', codes: ['VALIDATION'], build: (e) => codec.encode('LlmInteraction', { ...e, attributes: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, 'v'])) }) },
 ]
-const OVERSIZED_KIND = { name: 'oversized text (10 MB)', codes: ['DECODE_TOO_LARGE'], build: (e: LlmInteraction) => codec.encode('LlmInteraction', { ...e, response_text: 'x'.repeat(10 * 1024 * 1024) }) }
+// Over the 2 MB event limit, under the topics' 8 MB max.message.bytes (TOPIC_MAX_MESSAGE_BYTES): the
+// broker takes it and the scorer dead-letters it. (Bigger than the topic allows, the producer is told no.)
+const OVERSIZED_KIND = { name: 'oversized text (5 MB)', codes: ['DECODE_TOO_LARGE'], build: (e: LlmInteraction) => codec.encode('LlmInteraction', { ...e, response_text: 'x'.repeat(5 * 1024 * 1024) }) }
 
 describe('scenario 4: 10 % poison messages', () => {
   it(`${N} valid events + ${P} poison messages: all poison in the DLQ with reasons, nothing else affected`, async () => {
@@ -86,7 +88,7 @@ describe('scenario 4: 10 % poison messages', () => {
     stream.push(...poison.slice(p))
     expect(stream.length).toBe(N + P)
     for (const s of ['scorer', 'sink', 'alerter'] as const) live.set(s, spawnService(s, env[s], workDir))
-    // Small produce chunks: a 10 MB message stays (nearly) alone in its request.
+    // Small produce chunks: a 5 MB message stays (nearly) alone in its request.
     await produce(kafka, stream, { chunk: 50 })
     try {
       await drained(kafka, undefined, w.events.length)
@@ -110,7 +112,7 @@ describe('scenario 4: 10 % poison messages', () => {
         recoveryMs: 0,
         durationMs: Date.now() - started,
         violations: violations(books, w, P),
-        notes: `${P} poison of ${KINDS.length + 1} kinds (${OVERSIZED} of them 10 MB); DLQ codes ${JSON.stringify(books.dlqCodes)}`,
+        notes: `${P} poison of ${KINDS.length + 1} kinds (${OVERSIZED} of them 5 MB); DLQ codes ${JSON.stringify(books.dlqCodes)}`,
       })
       assertBooks(expect, books, w, P)
       // Every poison message exactly once on the DLQ, from the scorer, with a code its kind explains.
