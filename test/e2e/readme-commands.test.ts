@@ -369,6 +369,17 @@ const PLAN: Record<string, Plan> = {
       }
     },
   },
+  'npm run train -- embeddings': {
+    // Rebuilds the word-vector table from the 300 MB GloVe package (~30-60 s, ~1 GB), into a temp dir.
+    run: async (readme) => {
+      if (!existsSync(repoPath('..', 'shared', 'train'))) return
+      const out = tempDir('llmwatch-readme-emb-')
+      const r = await sh(`${readme} --out ${out}`, { timeoutMs: 300_000 })
+      expect(r.code, r.err.slice(-2000)).toBe(0)
+      expect(r.err).toMatch(/embeddings: wrote \d+ words x 100/)
+      expect(readFileSync(path.join(out, 'embeddings.json'), 'utf8')).toBe(readFileSync(repoPath('models', 'embeddings.json'), 'utf8'))
+    },
+  },
   'npm run typecheck': {
     run: async (readme) => {
       const r = await sh(readme, { timeoutMs: 180_000 })

@@ -10,6 +10,7 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { repoPath } from '../../shared/paths.js'
 import { featurize, GROUP_TOKEN } from '../../services/scorer/model/features.js'
+import { embeddings } from '../../services/scorer/model/embeddings.js'
 import { loadModelFrom, model, sha256Hex } from '../../services/scorer/model/linear.js'
 import { analyze } from '../../services/scorer/text.js'
 import { MODEL_NAMES, RECIPES } from '../../services/scorer/train/data.js'
@@ -33,10 +34,21 @@ describe('shipped models', () => {
     })
   }
 
-  it('all models together stay within 25 MB', () => {
-    let bytes = 0
+  it('all models together, word vectors included, stay within 25 MB', () => {
+    let bytes = readFileSync(repoPath('models', 'embeddings.bin')).length + readFileSync(repoPath('models', 'embeddings.json')).length
     for (const name of MODEL_NAMES) bytes += readFileSync(repoPath('models', `${name}.bin`)).length
     expect(bytes).toBeLessThanOrEqual(25 * 1024 * 1024)
+  })
+
+  it('the word-vector table matches its hash, and every model that reads it names that hash', () => {
+    const e = embeddings()
+    expect(sha256Hex(readFileSync(repoPath('models', 'embeddings.bin')))).toBe(e.meta.sha256)
+    expect(e.meta.words.length).toBeGreaterThan(10_000)
+    expect(e.rowOf('vermin')).toBeGreaterThanOrEqual(0)
+    for (const name of MODEL_NAMES) {
+      const m = model(name)
+      if (m.meta.embedding) expect(m.meta.embeddings_sha256).toBe(e.meta.sha256)
+    }
   })
 
   it('a tampered weights file is refused', () => {
@@ -55,10 +67,10 @@ describe('inference equals the training features', () => {
       const m = model(name)
       for (const text of ['Most people from that town are lazy and rude.', 'I would love to 🔪 some 🐀', 'f u c k  th1s', 'Women are people.', '']) {
       const toks = m.tokens(analyze(text))
-      const f = featurize(toks, m.meta.bits)
+      const f = featurize(toks, m.meta.bits, m.meta.embedding ? embeddings() : undefined)
       let z = m.meta.bias
       for (let i = 0; i < f.idx.length; i++) z += (m.weights[f.idx[i] as number] as number) * (f.val[i] as number)
-      expect(m.zOf(toks)).toBeCloseTo(z, 5)
+      expect(m.zOf(toks)).toBeCloseTo(z, 4)
       }
     }
   })

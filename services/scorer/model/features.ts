@@ -15,6 +15,7 @@
  * token plus one weight read per bigram.
  */
 import emojilib from 'emojilib'
+import type { Embeddings } from './embeddings.js'
 import type { AnalyzedText } from '../scorer.js'
 import { analyze, normIdsOf, normTokensOf, perText } from '../text.js'
 import { findGroups, groupsOf, PROTECTED, type GroupMention } from '../lexicons/groups.js'
@@ -141,7 +142,7 @@ export function modelTokens(text: AnalyzedText, groups: GroupMode = 'none'): rea
 }
 
 /** One text as a sparse vector (bucket -> value), for training. Same numbers inference computes. */
-export function featurize(tokens: readonly string[], bits: number): { idx: Int32Array; val: Float64Array } {
+export function featurize(tokens: readonly string[], bits: number, emb?: Embeddings): { idx: Int32Array; val: Float64Array } {
   const mask = (1 << bits) - 1
   const counts = new Map<number, number>()
   const add = (b: number): void => {
@@ -155,12 +156,31 @@ export function featurize(tokens: readonly string[], bits: number): { idx: Int32
     prev = h
   }
   const scale = 1 / Math.sqrt(Math.max(1, tokens.length))
-  const idx = new Int32Array(counts.size)
-  const val = new Float64Array(counts.size)
+  // The mean word vector (over the tokens that have one) after the hashed buckets.
+  let mean: Float64Array | undefined
+  if (emb !== undefined) {
+    const sum = new Float64Array(emb.dims)
+    let nv = 0
+    for (const t of tokens) {
+      const row = emb.rowOf(t)
+      if (row < 0) continue
+      emb.addTo(row, sum)
+      nv++
+    }
+    if (nv > 0) mean = sum.map((x) => x / nv)
+  }
+  const nDense = mean?.length ?? 0
+  const idx = new Int32Array(counts.size + nDense)
+  const val = new Float64Array(counts.size + nDense)
   let i = 0
   for (const [b, c] of [...counts.entries()].sort((x, y) => x[0] - y[0])) {
     idx[i] = b
     val[i] = c * scale
+    i++
+  }
+  for (let k = 0; k < nDense; k++) {
+    idx[i] = (1 << bits) + k
+    val[i] = (mean as Float64Array)[k] as number
     i++
   }
   return { idx, val }

@@ -10,12 +10,13 @@
  * are cached, so a text costs one map lookup per token and one weight read per bigram.
  * `evidence` names the tokens and bigrams that pushed the score up most.
  */
-import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { repoPath } from '../../../shared/paths.js'
 import type { AnalyzedText } from '../scorer.js'
 import { INTERN_MAX } from '../text.js'
-import { bigramBucket, modelText, tokenBuckets, tokenHash, type GroupMode, type ModelText } from './features.js'
+import { embeddings, type Embeddings } from './embeddings.js'
+import { sha256Hex } from './hash.js'
+import { bigramBucket, GROUP_TOKEN, modelText, tokenBuckets, tokenHash, type GroupMode, type ModelText } from './features.js'
 
 export interface ModelMeta {
   name: string
@@ -28,6 +29,8 @@ export interface ModelMeta {
   threshold: number
   /** How protected-group mentions are tokenized (features.ts, GroupMode). */
   groups: GroupMode
+  /** Whether the mean word vector (embeddings.ts) is a feature: its weights follow the 2^bits hashed ones. */
+  embedding: boolean
   /** Dense signals (the rule/lexicon scorer's outputs) the second stage reads, in this order. */
   signals: string[]
   signal_weights: number[]
@@ -48,6 +51,10 @@ interface TokenEntry {
   h: number
   /** Sum of the token's own feature weights. */
   w: number
+  /** Its word vector's dot product with the embedding weights (0 without a vector). */
+  d: number
+  /** 1 when the token has a word vector. */
+  v: number
 }
 
 const CACHE_MAX = 100_000
@@ -60,12 +67,17 @@ export class LinearTextModel {
   /** The same per intern id (text.ts): an array read instead of a Map lookup. NaN: not yet seen. */
   private readonly wById = new Float64Array(INTERN_MAX).fill(Number.NaN)
   private readonly hById = new Int32Array(INTERN_MAX)
+  private readonly dById = new Float64Array(INTERN_MAX)
+  private readonly vById = new Uint8Array(INTERN_MAX)
+  private readonly emb: Embeddings | undefined
 
   constructor(
     readonly meta: ModelMeta,
     readonly weights: Float32Array,
   ) {
-    if (weights.length !== 1 << meta.bits) throw new Error(`model ${meta.name}: ${weights.length} weights, expected 2^${meta.bits}`)
+    this.emb = meta.embedding ? embeddings() : undefined
+    const n = (1 << meta.bits) + (this.emb === undefined ? 0 : this.emb.dims)
+    if (weights.length !== n) throw new Error(`model ${meta.name}: ${weights.length} weights, expected ${n}`)
     if (meta.signal_weights.length !== meta.signals.length) throw new Error(`model ${meta.name}: ${meta.signal_weights.length} signal weights for ${meta.signals.length} signals`)
     this.mask = (1 << meta.bits) - 1
     this.id = `${meta.name}@${meta.sha256.slice(0, 12)}`
@@ -76,7 +88,9 @@ export class LinearTextModel {
     if (e === undefined) {
       let w = 0
       for (const b of tokenBuckets(tok, this.mask)) w += this.weights[b] as number
-      e = { h: tokenHash(tok), w }
+      const row = this.emb === undefined ? -1 : this.emb.rowOf(tok)
+      const d = row < 0 || this.emb === undefined ? 0 : this.emb.dot(row, this.weights, this.mask + 1)
+      e = { h: tokenHash(tok), w, d, v: row < 0 ? 0 : 1 }
       if (this.cache.size >= CACHE_MAX) this.cache.clear()
       this.cache.set(tok, e)
     }
@@ -86,26 +100,36 @@ export class LinearTextModel {
   /** The text model's raw score of a token sequence (the same as sum(w * x) + bias over featurize()). */
   zOf(tokens: readonly string[], ids?: readonly number[]): number {
     let s = 0
+    let ds = 0
+    let nv = 0
     let prev = -1
     for (let i = 0; i < tokens.length; i++) {
       const id = ids === undefined ? -1 : (ids[i] as number)
       let w: number
       let h: number
-      if (id >= 0 && (w = this.wById[id] as number) === w) h = this.hById[id] as number
-      else {
+      if (id >= 0 && (w = this.wById[id] as number) === w) {
+        h = this.hById[id] as number
+        ds += this.dById[id] as number
+        nv += this.vById[id] as number
+      } else {
         const e = this.entry(tokens[i] as string)
         w = e.w
         h = e.h
+        ds += e.d
+        nv += e.v
         if (id >= 0) {
           this.wById[id] = w
           this.hById[id] = h
+          this.dById[id] = e.d
+          this.vById[id] = e.v
         }
       }
       s += w
       if (prev !== -1) s += this.weights[bigramBucket(prev, h >>> 0, this.mask)] as number
       prev = h >>> 0
     }
-    return this.meta.bias + s / Math.sqrt(Math.max(1, tokens.length))
+    // The mean word vector's contribution: sum of per-word dot products over the words that have one.
+    return this.meta.bias + s / Math.sqrt(Math.max(1, tokens.length)) + (nv > 0 ? ds / nv : 0)
   }
 
   /** The calibrated probability from the text score and the signals (missing signals count 0). */
@@ -139,32 +163,35 @@ export class LinearTextModel {
   /** The `k` tokens or bigrams that add most to the score (positive contributions only). */
   evidence(tokens: readonly string[], k = 3): string[] {
     const scale = 1 / Math.sqrt(Math.max(1, tokens.length))
+    let nv = 0
+    for (const t of tokens) nv += this.entry(t).v
     const parts = new Map<string, number>()
     let prev: TokenEntry | undefined
     let prevTok = ''
     for (const t of tokens) {
       const e = this.entry(t)
-      parts.set(t, (parts.get(t) ?? 0) + e.w * scale)
+      // A word's share: its own features, and its vector's share of the mean word vector.
+      parts.set(t, (parts.get(t) ?? 0) + e.w * scale + (nv > 0 ? e.d / nv : 0))
       if (prev !== undefined) {
         const bg = `${prevTok} ${t}`
         const w = (this.weights[bigramBucket(prev.h, e.h, this.mask)] as number) * scale
-        // A bigram is named when it says more than its two words do.
         parts.set(bg, (parts.get(bg) ?? 0) + w)
       }
       prev = e
       prevTok = t
     }
     return [...parts.entries()]
-      .filter(([, w]) => w > 0.05)
+      .filter(([t, w]) => w > 0.05 && !MARKERS.has(t))
       .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
       .slice(0, k)
-      .map(([t]) => t)
+      .map(([t]) => t.replaceAll(GROUP_TOKEN, '<group>'))
   }
 }
 
-export function sha256Hex(buf: Uint8Array): string {
-  return createHash('sha256').update(buf).digest('hex')
-}
+/** Sentence markers of text.ts: never evidence on their own. */
+const MARKERS = new Set(['.', ',', '"'])
+
+export { sha256Hex }
 
 /** Reads models/<name>.{json,bin}; fails loudly when the weights do not match the recorded hash. */
 export function loadModelFrom(dir: string, name: string): LinearTextModel {

