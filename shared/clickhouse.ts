@@ -99,7 +99,8 @@ export async function createClickHouse(cfg: ClickHouseConfig): Promise<ClickHous
         'CLICKHOUSE',
         `cannot open the embedded ClickHouse data directory ${dir} (CLICKHOUSE_PATH): another process most likely holds it ` +
           '(chDB lets one process open a directory: a running `llmwatch run sink`, `llmwatch demo` or `llmwatch sql`). ' +
-          'Stop that process, or serve the directory (`llmwatch clickhouse serve`, which `llmwatch infra up` starts) or use a ClickHouse server, and set CLICKHOUSE_URL so that every process shares it',
+          'Stop that process, or run a ClickHouse server and set CLICKHOUSE_URL so that every process shares it ' +
+          '(`llmwatch clickhouse serve` serves this directory; `llmwatch infra up` starts it)',
         { retryable: true, cause: err },
       )
     }
