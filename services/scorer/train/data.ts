@@ -210,7 +210,10 @@ function splitOf(raw: Record<string, unknown>, source: string, seed: number): Sp
   return u < 0.2 ? 'test' : u < 0.3 ? 'dev' : 'train'
 }
 
+let traffic: Record<string, unknown>[] | undefined
+
 function trafficRows(): Record<string, unknown>[] {
+  if (traffic !== undefined) return traffic
   const seen = new Set<string>()
   const out: Record<string, unknown>[] = []
   generateEvents(3000, 'train-traffic', { startMs: 1_700_000_000_000 }).forEach((e, i) => {
@@ -221,6 +224,7 @@ function trafficRows(): Record<string, unknown>[] {
       out.push({ id: `traffic-${i}-${j}`, text, label: 0, source: TRAFFIC_SOURCE })
     })
   })
+  traffic = out
   return out
 }
 
