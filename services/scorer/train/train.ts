@@ -217,7 +217,7 @@ export function trainModel(name: ModelName, args: TrainArgs): TrainResult {
     embeddings_sha256: emb?.meta.sha256 ?? null,
     signals: [...recipe.signals.names],
     hyper: { ...HYPER },
-    features: `normalized word unigrams + char 3-5-grams per word + word bigrams + emoji as words; protected-group mentions: ${recipe.groups}; hashed FNV-1a; count / sqrt(tokens)`,
+    features: `normalized word unigrams + char 3-5-grams per word + word bigrams + emoji as words; protected-group mentions: ${recipe.groups}; hashed FNV-1a; count / sqrt(tokens)${recipe.embedding ? '; plus the mean GloVe word vector (models/embeddings.*, 100 dims)' : ''}`,
     data: {
       sources: recipe.sources,
       rows: rows.length,
