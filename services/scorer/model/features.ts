@@ -1,18 +1,19 @@
 /**
  * Hashed text features shared by training (services/scorer/train) and inference (./linear.ts), so
  * the two cannot drift: a text is the normalized tokens of text.ts (leetspeak, spacing and repeated
- * letters already folded) plus the emoji of the raw text.
+ * letters already folded), with its emoji spelled out as words (modelText).
  *
  * Per token, fastText-style: the word itself and its character 3-5-grams with boundary marks
  * ("<idiot>" -> "<id", "idi", ..., "ot>", ...), so misspellings and obfuscations that survive
  * normalization still share most features with the word. Per pair of neighbouring tokens: the word
  * bigram, which is what sees negation ("dont hate") and phrasing ("ignore previous").
  * Every feature is hashed (FNV-1a, 32 bit) into `2^bits` buckets; a feature's value is its count
- * divided by sqrt(number of tokens), so long and short texts score on one scale.
+ * divided by sqrt(number of tokens), so long and short texts score on one scale. Optionally the
+ * text's mean word vector follows (./embeddings.ts).
  *
- * A linear model over these features decomposes per token: a token always adds the same weights, so
- * inference caches each token's summed weights (see linear.ts) and a text costs one map lookup per
- * token plus one weight read per bigram.
+ * A linear model over these features decomposes per token: a token always adds the same weights
+ * (and the same share of the mean vector), so inference caches each token's sums per intern id
+ * (see linear.ts) and a text costs one array read per token plus one weight read per bigram.
  */
 import emojilib from 'emojilib'
 import type { Embeddings } from './embeddings.js'
