@@ -15,7 +15,7 @@ interface Command {
   load: () => Promise<Main>
 }
 
-const SERVICES = ['scorer', 'sink', 'alerter'] as const
+const SERVICES = ['scorer', 'sink', 'alerter', 'gateway'] as const
 
 const COMMANDS: Record<string, Command> = {
   demo: {
@@ -32,6 +32,16 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Score LlmInteraction JSON lines offline (file or stdin) to ScoredInteraction JSON lines',
     usage: 'llmwatch score [file]',
     load: async () => (await import('../services/scorer/offline.js')).main,
+  },
+  compare: {
+    summary: 'Compare two prompt versions, models, ... (or before/after a time) over ClickHouse, with intervals and significance',
+    usage: 'llmwatch compare (--by COLUMN A B | --split TIME) [--since 24h] [--where COLUMN=VALUE] [--format table|json]',
+    load: async () => (await import('../services/gate/compare-cli.js')).main,
+  },
+  gate: {
+    summary: 'Score a JSONL run offline and check it against config/gates.yaml (CI release gate; exit 1 on failure)',
+    usage: 'llmwatch gate <candidate.jsonl> [--gates config/gates.yaml] [--baseline baseline.jsonl] [--junit out.xml] [--markdown out.md]',
+    load: async () => (await import('../services/gate/gate-cli.js')).main,
   },
   sql: {
     summary: 'Run SQL against the configured ClickHouse (embedded or server)',
@@ -107,7 +117,7 @@ export async function run(argv: string[]): Promise<number> {
   if (rest[0] === '--help' || rest[0] === '-h') {
     process.stdout.write(`${cmd.summary}\n\nUsage: ${cmd.usage}\n`)
     // Commands with many options list them themselves.
-    if (name === 'produce' || name === 'demo') {
+    if (name === 'produce' || name === 'demo' || name === 'compare' || name === 'gate') {
       process.stdout.write('\n')
       return (await (await cmd.load())(['--help'])) ?? 0
     }

@@ -8,7 +8,9 @@
  *   `fisherExact`, `holm`, `benjaminiHochberg`, `adjustPValues`, `quantile`, `quantileInterval`,
  *   `bootstrap`, `bootstrapDiff`;
  * - the comparison: `SideData` (what is known of one side), `compareSides(a, b, opts)` ->
- *   `Comparison` (one `ComparisonRow` per metric), `sideFromScored(label, scoredEvents)`;
+ *   `Comparison` (one `ComparisonRow` per metric), `sideFromScored(label, scoredEvents)`; one
+ *   metric at a time (`llmwatch gate`): `estimateMetric(side, spec, confidence)`,
+ *   `diffMetric(a, b, spec, confidence)`, `higherIsWorse(metric)`;
  * - ClickHouse: `COMPARE_COLUMNS` (the columns `by` and filters may name), `querySide(client,
  *   selection)`, `compareInClickHouse(client, query)`.
  *
@@ -554,6 +556,57 @@ export function compareSides(a: SideData, b: SideData, opts: CompareOptions = {}
     return { ...d, pAdjusted, significant, verdict }
   })
   return { a: { label: a.label, events: a.events }, b: { label: b.label, events: b.events }, confidence: conf, correction, rows }
+}
+
+/** One metric of a side, as `compareSides` names it (flag rates also name scorer and target). */
+export interface MetricSpec {
+  metric: MetricName
+  scorer?: string | undefined
+  target?: string | undefined
+}
+
+/** Whether a higher value of the metric is worse (everything but the cache metrics). */
+export function higherIsWorse(metric: MetricName): boolean {
+  return metric !== 'cache_hit_rate' && metric !== 'cache_savings_per_event_usd'
+}
+
+function rateCounts(side: SideData, m: MetricSpec): { x: number; n: number } {
+  if (m.metric === 'error_rate') return { x: side.errors, n: side.events }
+  if (m.metric === 'cache_hit_rate') return { x: side.cacheHits, n: side.events }
+  const f = side.flags.find((f) => f.scorer === m.scorer && f.target === m.target)
+  return { x: f?.flagged ?? 0, n: f?.scored ?? 0 }
+}
+
+function sampleOf(side: SideData, m: MetricSpec): { values: number[]; stat: Statistic } | null {
+  const q = QUANTILES.find((x) => x.metric === m.metric)
+  if (q !== undefined) return { values: side.latencyMs, stat: { kind: 'quantile', q: q.q } }
+  if (m.metric === 'cost_per_event_usd') return { values: side.costUsd, stat: { kind: 'mean' } }
+  if (m.metric === 'cache_savings_per_event_usd') return { values: side.savingsUsd, stat: { kind: 'mean' } }
+  return null
+}
+
+/** One metric of one side with its interval at `confidence` (n = 0: no data, estimate NaN). */
+export function estimateMetric(side: SideData, m: MetricSpec, confidence = 0.95, opts: BootstrapOptions = {}): SideEstimate {
+  const s = sampleOf(side, m)
+  if (s === null) {
+    const { x, n } = rateCounts(side, m)
+    return { ...wilson(x, n, confidence), n, count: x }
+  }
+  const iv = s.stat.kind === 'quantile' ? quantileInterval(s.values, s.stat.q, confidence) : bootstrap(s.values, s.stat, { ...opts, confidence })
+  return { ...iv, n: s.values.length }
+}
+
+/** The difference B - A of one metric with its interval at `confidence` and its two-sided p-value. */
+export function diffMetric(a: SideData, b: SideData, m: MetricSpec, confidence = 0.95, opts: BootstrapOptions = {}): DiffResult & { method: string } {
+  const s = sampleOf(a, m)
+  if (s === null) {
+    const x = rateCounts(a, m)
+    const y = rateCounts(b, m)
+    const t = twoProportionTest(x.x, x.n, y.x, y.n)
+    return { ...newcombeDiff(x.x, x.n, y.x, y.n, confidence), p: t.p, method: `newcombe, ${t.method}` }
+  }
+  const t = sampleOf(b, m)!
+  return { ...bootstrapDiff(s.values, t.values, s.stat, { ...opts, confidence }), method: 'bootstrap' }
 }
 
 /** One side's data from scored events (the output of `llmwatch score`, or the gate's offline run). */
