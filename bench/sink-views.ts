@@ -45,7 +45,7 @@ try {
     await client.command({ query: `USE ${db}` })
     const units = scored.map((v, i) => scoredUnit(v, { topic: db, partition: 0, offset: String(i) }, 'redacted'))
     const writer = new BufferedWriter({
-      client, tables: [TABLES.interactions, TABLES.scores], batchRows: 1_000_000, flushMs: 5, retryBudgetMs: 1_000,
+      client, tables: [TABLES.interactions], batchRows: 1_000_000, flushMs: 5, retryBudgetMs: 1_000,
       logger: silentLogger, deadLetter: async () => {}, compactColumns: COMPACT_COLUMNS,
     })
     const cpu0 = process.cpuUsage()

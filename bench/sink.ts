@@ -11,17 +11,20 @@
  * the earlier synthetic records with 7 entries, ~300 chars and empty evidence), Avro-encoded and
  * produced once to a fresh 6-partition topic.
  * For each batch size (SINK_BATCH_ROWS) of the sweep, in a fresh database with all materialized
- * views on (chDB, embedded, same process):
+ * views on:
  *  1. raw: the same rows (built by the sink's own mapping) inserted with client.insert in chunks
- *     of that size in the sink's format (JSONCompactEachRow), no Kafka: the ClickHouse ceiling.
- *  2. sink: a real sink (new consumer group, reads the topic from the beginning) until every row
- *     is stored and its group lag is 0. Rate = rows / time from partition assignment to the end
- *     (the consumer-group join before it is reported apart: it is not throughput). CPU per event
- *     is this process's CPU time (all threads, chDB's included) from start to end of the sink.
+ *     of that size in the sink's format (JSONCompactEachRow), no Kafka: the ClickHouse ceiling,
+ *     twice: into chDB in this process (`inProcess`) and through `llmwatch clickhouse serve` (a
+ *     child process on its own directory, over HTTP, as the services write: `served`), in
+ *     alternating order; `servedVsInProcess` is the ratio of their rates.
+ *  2. sink: a real sink (new consumer group, reads the topic from the beginning) writing to the
+ *     served ClickHouse, until every row is stored and its group lag is 0. Rate = rows / time from
+ *     partition assignment to the end (the consumer-group join before it is reported apart: it is
+ *     not throughput). CPU per event: this process's (the sink) and the server's, apart.
  * SINK_BATCH_ROWS is the flush trigger: one partition fetch (up to 1 MiB) is written whole, so
  * small settings give inserts of one fetch each rather than inserts of exactly that many rows.
  * Kafka: KAFKA_BROKERS, a broker from `llmwatch infra up`, or a temporary local broker.
- * Everything runs in this one process on a shared 2-core machine. Progress on stderr; with --json
+ * Everything but the server runs in this one process on a shared 2-core machine. Progress on stderr; with --json
  * the last stdout line is the JSON result.
  */
 import { randomUUID } from 'node:crypto'
@@ -34,7 +37,9 @@ import { BufferedWriter } from '../services/sink/writer.js'
 import { scoreEvent } from '../services/scorer/engine.js'
 import { defaultScorerConfig } from '../services/scorer/scorer-config.js'
 import { SCORERS as SCORER_IMPLS } from '../services/scorer/scorers/index.js'
-import { createClickHouse, type ClickHouseClient } from '../shared/clickhouse.js'
+import { createClickHouse, createEmbeddedClickHouse, type ClickHouseClient } from '../shared/clickhouse.js'
+import { startServedClickHouse } from '../shared/infra/clickhouse-local.js'
+import { procCpuSeconds } from './pipeline/children.js'
 import { Codec } from '../shared/codec.js'
 import type { ScoredInteraction } from '../shared/contract.js'
 import { createKafka, type KafkaHandle } from '../shared/kafka.js'
@@ -126,7 +131,7 @@ function makeEvents(n: number): ScoredInteraction[] {
 }
 
 interface RawResult { batchRows: number; seconds: number; rowsPerSec: number; eventsPerSec: number }
-interface SinkResult extends RawResult { joinSeconds: number; flushes: number; ratioToRaw: number; cpuMsPerEvent: number }
+interface SinkResult extends RawResult { joinSeconds: number; flushes: number; ratioToRaw: number; cpuMsPerEvent: number; clickhouseCpuMsPerEvent: number }
 
 async function count(client: ClickHouseClient, table: string): Promise<number> {
   const rs = await client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' })
@@ -163,7 +168,7 @@ async function stages(args: Args): Promise<void> {
   try {
     const events = scoredTraffic(args.events)
     const bufs = events.map((e) => codec.encode('ScoredInteraction', e))
-    const rowsPerEvent = 1 + events.reduce((a, e) => a + e.scores.length, 0) / events.length
+    const rowsPerEvent = 1 // one interactions row per event, its scores on it (migration 0004)
     log(`${events.length} events, ${(bufs.reduce((a, b) => a + b.length, 0) / bufs.length).toFixed(0)} B Avro each, ${rowsPerEvent.toFixed(2)} rows each`)
     const runs: { decode: number; map: number; write: Record<string, number> }[] = []
     const per = (ms: number) => +(ms / events.length).toFixed(4)
@@ -184,11 +189,11 @@ async function stages(args: Args): Promise<void> {
       const formats = r % 2 === 0 ? args.formats : [...args.formats].reverse()
       for (const format of formats) {
         const db = `bench_stages_${r}_${format}`
-        const client = await createClickHouse({ database: db, path: chPath })
+        const client = await createEmbeddedClickHouse({ database: db, path: chPath })
         await migrate(client, { database: db })
         t = process.cpuUsage()
         const writer = new BufferedWriter({
-          client, tables: [TABLES.interactions, TABLES.scores, TABLES.alerts], batchRows: 20_000, flushMs: 1_000, retryBudgetMs: 5_000,
+          client, tables: [TABLES.interactions, TABLES.alerts], batchRows: 20_000, flushMs: 1_000, retryBudgetMs: 5_000,
           logger: silentLogger, deadLetter: async () => { throw new Error('unexpected dead letter') },
           ...(format === 'compact' ? { compactColumns: COMPACT_COLUMNS } : {}),
         })
@@ -201,7 +206,7 @@ async function stages(args: Args): Promise<void> {
         await Promise.all(writes)
         write[format] = per(cpuMs(t))
         const stored = await count(client, 'scores')
-        if (stored !== units.reduce((a, u) => a + (u.rows[TABLES.scores]?.length ?? 0), 0)) throw new Error(`stored ${stored} score rows, expected more`)
+        if (stored !== events.reduce((a, e) => a + e.scores.length, 0)) throw new Error(`stored ${stored} score rows, expected more`)
         // Dropped so its background merges do not bill the next measurement.
         await client.command({ query: `DROP DATABASE ${db} SYNC` })
         await client.close()
@@ -234,13 +239,15 @@ async function main(): Promise<void> {
   const kafka: KafkaHandle = createKafka({ brokers: infra.brokers, clientId: 'bench-sink', logger: silentLogger, partitions: 6 })
   const codec = Codec.load()
   const clients: ClickHouseClient[] = []
+  const server = await startServedClickHouse({
+    path: join(chPath, 'served'), logFile: join(chPath, 'served.log'), env: { CLICKHOUSE_SERVE_PORT: '0', LOG_LEVEL: 'info' }, log,
+  })
   try {
     const events = args.simple ? makeEvents(args.events) : scoredTraffic(args.events)
     const units = events.map((e, i) => scoredUnit(e, { topic: 'bench', partition: 0, offset: String(i) }, 'redacted'))
     const interactionRows = units.flatMap((u) => u.rows[TABLES.interactions] ?? [])
-    const scoreRows = units.flatMap((u) => u.rows[TABLES.scores] ?? [])
-    const totalRows = interactionRows.length + scoreRows.length
-    log(`${args.events} events = ${totalRows} rows (${interactionRows.length} interactions + ${scoreRows.length} scores)`)
+    const totalRows = interactionRows.length
+    log(`${args.events} events = ${totalRows} rows (one per event, its ${events.reduce((a, e) => a + e.scores.length, 0)} scores on them)`)
 
     const topic = `bench-scores-${randomUUID().slice(0, 8)}`
     const alertsTopic = `${topic}-alerts`
@@ -253,35 +260,44 @@ async function main(): Promise<void> {
     log(`produced ${events.length} events to ${topic}`)
 
     const raw: RawResult[] = []
+    const served: RawResult[] = []
     const sink: SinkResult[] = []
-    for (const [bi, batchRows] of args.batches.entries()) {
-      // 1. raw inserts, views on, no Kafka.
-      const rawDb = `bench_raw_${bi}`
-      const rc = await createClickHouse({ database: rawDb, path: chPath })
-      clients.push(rc)
-      await migrate(rc, { database: rawDb })
+    /** Inserts every row in chunks of `batchRows` (the sink's format); seconds. */
+    const insertAll = async (client: ClickHouseClient, batchRows: number): Promise<number> => {
       const t0 = performance.now()
       for (const [table, rows] of [[TABLES.interactions, interactionRows], [TABLES.scores, scoreRows]] as const) {
         const columns = COMPACT_COLUMNS[table]!
         for (let i = 0; i < rows.length; i += batchRows) {
           const values = rows.slice(i, i + batchRows).map((r) => columns.map((c) => r[c]))
-          await rc.insert({ table, columns: columns as [string, ...string[]], values, format: 'JSONCompactEachRow' })
+          await client.insert({ table, columns: columns as [string, ...string[]], values, format: 'JSONCompactEachRow' })
         }
       }
-      const rawSec = (performance.now() - t0) / 1000
-      raw.push({ batchRows, seconds: +rawSec.toFixed(3), rowsPerSec: Math.round(totalRows / rawSec), eventsPerSec: Math.round(args.events / rawSec) })
-      log(`raw   batch ${batchRows}: ${Math.round(totalRows / rawSec)} rows/s`)
-      // Dropped so its background merges do not bill the sink's CPU below.
-      await rc.command({ query: `DROP DATABASE ${rawDb} SYNC` })
+      return (performance.now() - t0) / 1000
+    }
+    const rawResult = (batchRows: number, sec: number): RawResult => ({ batchRows, seconds: +sec.toFixed(3), rowsPerSec: Math.round(totalRows / sec), eventsPerSec: Math.round(args.events / sec) })
+    for (const [bi, batchRows] of args.batches.entries()) {
+      // 1. raw inserts, views on, no Kafka: in this process and through the server, in alternating order.
+      const rawDb = `bench_raw_${bi}`
+      for (const where of bi % 2 === 0 ? ['inProcess', 'served'] as const : ['served', 'inProcess'] as const) {
+        const rc = where === 'inProcess' ? await createEmbeddedClickHouse({ database: rawDb, path: chPath }) : await createClickHouse({ url: server.url, database: rawDb })
+        clients.push(rc)
+        await migrate(rc, { database: rawDb })
+        const r = rawResult(batchRows, await insertAll(rc, batchRows))
+        ;(where === 'inProcess' ? raw : served).push(r)
+        log(`raw   batch ${batchRows} ${where === 'inProcess' ? 'in-process' : 'served    '}: ${r.rowsPerSec} rows/s`)
+        // Dropped so its background merges do not bill the next measurement.
+        await rc.command({ query: `DROP DATABASE ${rawDb} SYNC` })
+      }
 
       // 2. the sink from Kafka.
       const db = `bench_sink_${bi}`
-      const sc = await createClickHouse({ database: db, path: chPath })
+      const sc = await createClickHouse({ url: server.url, database: db })
       clients.push(sc)
       await migrate(sc, { database: db })
       const groupId = `bench-sink-${randomUUID().slice(0, 8)}`
       const started = performance.now()
       const cpu0 = process.cpuUsage()
+      const serverCpu0 = procCpuSeconds(server.pid) ?? NaN
       const s = await startSink({
         kafka, codec, logger: silentLogger, client: sc,
         config: { groupId, batchRows, flushMs: 1_000, retryBudgetMs: 5_000, textMode: 'redacted', concurrency: 6, scoresTopic: topic, alertsTopic, dlqTopic: `${topic}-dlq` },
@@ -296,24 +312,31 @@ async function main(): Promise<void> {
       }
       const done = performance.now()
       const cpuMsPerEvent = +(cpuMs(cpu0) / args.events).toFixed(4)
+      const clickhouseCpuMsPerEvent = +((((procCpuSeconds(server.pid) ?? NaN) - serverCpu0) * 1000) / args.events).toFixed(4)
       const flushes = s.stats().flushes
       await s.stop()
       const stored = (await count(sc, 'interactions')) + (await count(sc, 'scores'))
       if (stored !== totalRows) throw new Error(`sink stored ${stored} rows, expected ${totalRows}`)
       const sec = (done - joinedAt) / 1000
       const rowsPerSec = Math.round(totalRows / sec)
-      const rawRate = raw[raw.length - 1]!.rowsPerSec
+      const rawRate = served[served.length - 1]!.rowsPerSec
       sink.push({
         batchRows, seconds: +sec.toFixed(3), joinSeconds: +((joinedAt - started) / 1000).toFixed(3),
-        rowsPerSec, eventsPerSec: Math.round(args.events / sec), flushes, ratioToRaw: +(rowsPerSec / rawRate).toFixed(3), cpuMsPerEvent,
+        rowsPerSec, eventsPerSec: Math.round(args.events / sec), flushes, ratioToRaw: +(rowsPerSec / rawRate).toFixed(3), cpuMsPerEvent, clickhouseCpuMsPerEvent,
       })
-      log(`sink  batch ${batchRows}: ${rowsPerSec} rows/s, ${cpuMsPerEvent} ms CPU per event (${flushes} flushes, group join ${((joinedAt - started) / 1000).toFixed(1)} s)`)
+      log(`sink  batch ${batchRows}: ${rowsPerSec} rows/s, ${cpuMsPerEvent} ms CPU per event in the sink + ${clickhouseCpuMsPerEvent} in the server (${flushes} flushes, group join ${((joinedAt - started) / 1000).toFixed(1)} s)`)
     }
-    const result = { benchmark: 'sink', events: args.events, rowsPerEvent: totalRows / args.events, partitions: 6, clickhouse: 'chDB embedded', raw, sink }
+    const servedVsInProcess = raw.map((r, i) => ({ batchRows: r.batchRows, ratio: +(served[i]!.rowsPerSec / r.rowsPerSec).toFixed(3) }))
+    const result = {
+      benchmark: 'sink', events: args.events, rowsPerEvent: totalRows / args.events, partitions: 6,
+      clickhouse: 'raw: chDB in this process (raw) and llmwatch clickhouse serve (served); sink: served',
+      raw, served, servedVsInProcess, sink,
+    }
     if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`)
     else process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
   } finally {
     for (const c of clients) await c.close()
+    await server.stop()
     await kafka.close()
     await infra.stop()
     rmSync(chPath, { recursive: true, force: true })

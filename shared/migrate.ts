@@ -32,10 +32,12 @@ export interface MigrateResult {
   skipped: number
 }
 
-/** Table name -> column the TTL counts from. Days of 0 mean "keep forever". */
+/**
+ * Table name -> column the TTL counts from. Days of 0 mean "keep forever". `scores` is a view of
+ * `interactions` since migration 0004 (the scores are on the event's row): it follows that table.
+ */
 export const RETENTION_TABLES = {
   interactions: 'event_time',
-  scores: 'event_time',
   alerts: 'emitted_time',
   metrics_1m: 'minute',
   scores_1m: 'minute',
@@ -50,7 +52,6 @@ const days = (def: number) => z.coerce.number().int().min(0).max(36_500).default
 /** Retention per table, in days (0 = no TTL). Shared by the sink and `llmwatch migrate`. */
 export const retentionEnvSchema = z.object({
   CLICKHOUSE_RETENTION_INTERACTIONS_DAYS: days(30),
-  CLICKHOUSE_RETENTION_SCORES_DAYS: days(30),
   CLICKHOUSE_RETENTION_ALERTS_DAYS: days(365),
   CLICKHOUSE_RETENTION_1M_DAYS: days(30),
   CLICKHOUSE_RETENTION_1H_DAYS: days(400),
@@ -60,7 +61,6 @@ export type RetentionEnv = z.infer<typeof retentionEnvSchema>
 export function retentionFromEnv(env: RetentionEnv): Retention {
   return {
     interactions: env.CLICKHOUSE_RETENTION_INTERACTIONS_DAYS,
-    scores: env.CLICKHOUSE_RETENTION_SCORES_DAYS,
     alerts: env.CLICKHOUSE_RETENTION_ALERTS_DAYS,
     metrics_1m: env.CLICKHOUSE_RETENTION_1M_DAYS,
     scores_1m: env.CLICKHOUSE_RETENTION_1M_DAYS,

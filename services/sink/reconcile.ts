@@ -18,17 +18,20 @@ import type { ClickHouseClient } from '../../shared/clickhouse.js'
 interface AggregateSpec {
   view: string
   target: string
-  source: 'interactions' | 'scores'
+  /** The table the view reads (its `FROM ... AS src`). */
+  source: 'interactions'
+  /** What the aggregate counts, one row each: the raw table, or the `scores` view (one row per score entry). */
+  counted: 'interactions' | 'scores'
   bucket: 'minute' | 'hour'
   /** The aggregate column that counts source rows. */
   countColumn: string
 }
 
 export const AGGREGATES: readonly AggregateSpec[] = [
-  { view: 'metrics_1m_mv', target: 'metrics_1m', source: 'interactions', bucket: 'minute', countColumn: 'events' },
-  { view: 'metrics_1h_mv', target: 'metrics_1h', source: 'interactions', bucket: 'hour', countColumn: 'events' },
-  { view: 'scores_1m_mv', target: 'scores_1m', source: 'scores', bucket: 'minute', countColumn: 'rows' },
-  { view: 'scores_1h_mv', target: 'scores_1h', source: 'scores', bucket: 'hour', countColumn: 'rows' },
+  { view: 'metrics_1m_mv', target: 'metrics_1m', source: 'interactions', counted: 'interactions', bucket: 'minute', countColumn: 'events' },
+  { view: 'metrics_1h_mv', target: 'metrics_1h', source: 'interactions', counted: 'interactions', bucket: 'hour', countColumn: 'events' },
+  { view: 'scores_1m_mv', target: 'scores_1m', source: 'interactions', counted: 'scores', bucket: 'minute', countColumn: 'rows' },
+  { view: 'scores_1h_mv', target: 'scores_1h', source: 'interactions', counted: 'scores', bucket: 'hour', countColumn: 'rows' },
 ]
 
 export interface ReconcileResult {
@@ -60,7 +63,7 @@ export async function reconcileAggregates(
     const diff = await rows<{ b: number }>(
       ch,
       `SELECT toUnixTimestamp(r.b) AS b
-       FROM (SELECT ${fn}(event_time) AS b, count() AS n FROM ${database}.${a.source}
+       FROM (SELECT ${fn}(event_time) AS b, count() AS n FROM ${database}.${a.counted}
              WHERE ${fn}(event_time) IN (SELECT DISTINCT ${fn}(event_time) FROM ${database}.${a.source} WHERE _inserted_at >= now() - INTERVAL {h:UInt32} HOUR)
              GROUP BY b) AS r
        LEFT JOIN (SELECT ${a.bucket} AS b, sum(${a.countColumn}) AS n FROM ${database}.${a.target} GROUP BY b) AS g ON r.b = g.b

@@ -1,6 +1,7 @@
 /**
- * Kafka records to ClickHouse rows. One ScoredInteraction gives one `interactions` row and one
- * `scores` row per score entry; one Alert gives one `alerts` row. Every row carries its source
+ * Kafka records to ClickHouse rows. One ScoredInteraction gives one `interactions` row, its score
+ * entries on the same row (`scores` map keyed 'scorer:target', `flags`, `score_*` arrays; the long
+ * `scores` shape is a view, migration 0004); one Alert gives one `alerts` row. Every row carries its source
  * topic/partition/offset (the dedup key, see writer.ts). Text is stored at the stricter of the
  * event's own text_mode and SINK_TEXT_MODE; 'redacted' re-applies the PII scorer's redaction here
  * too (defence in depth: raw PII must never reach ClickHouse even if a producer mislabels its mode).
@@ -10,7 +11,7 @@ import { redactPii } from '../scorer/scorers/pii.js'
 import type { TextMode } from './config.js'
 import type { Unit } from './writer.js'
 
-export const TABLES = { interactions: 'interactions', scores: 'scores', alerts: 'alerts' } as const
+export const TABLES = { interactions: 'interactions', alerts: 'alerts' } as const
 
 /**
  * Column order of the rows built below, for the JSONCompactEachRow inserts (writer.ts): one JSON
@@ -23,11 +24,9 @@ export const COMPACT_COLUMNS: Readonly<Record<string, readonly string[]>> = {
     'event_id', 'event_time', 'end_time', 'scored_time', 'app_name', 'environment', 'provider_name', 'operation_name',
     'request_model', 'response_model', 'prompt_template_id', 'prompt_template_version', 'trace_id', 'session_id', 'user_id_hash',
     'latency_ms', 'ttft_ms', 'input_tokens', 'output_tokens', 'cached_input_tokens', 'cost_usd', 'status', 'error_type',
-    'cache_hit', 'text_mode', 'prompt_text', 'response_text', 'flagged_scorers', '_topic', '_partition', '_offset',
-  ],
-  [TABLES.scores]: [
-    'event_id', 'event_time', 'app_name', 'environment', 'provider_name', 'request_model', 'prompt_template_version',
-    'scorer', 'target', 'version', 'status', 'value', 'label', 'flagged', 'details', '_topic', '_partition', '_offset',
+    'cache_hit', 'text_mode', 'prompt_text', 'response_text', 'flagged_scorers', 'scores', 'flags', 'score_versions',
+    'score_statuses', 'score_labels', 'score_details',
+    '_topic', '_partition', '_offset',
   ],
 }
 
@@ -49,11 +48,35 @@ export interface Source {
   offset: string
 }
 
-/** Rows for one ScoredInteraction. */
+/** The map key of a score entry: `scorer:target` (scorer names never contain ':'). */
+export const scoreKey = (name: string, target: string): string => `${name}:${target}`
+
+/** Rows for one ScoredInteraction: one `interactions` row that carries its scores. */
 export function scoredUnit(v: ScoredInteraction, src: Source, sinkMode: TextMode): Unit {
   const mode = effectiveTextMode(v.text_mode, sinkMode)
-  const meta = { _topic: src.topic, _partition: src.partition, _offset: src.offset }
-  const flagged = [...new Set(v.scores.filter((s) => s.flagged).map((s) => s.name))].sort()
+  // Entries keyed scorer:target. A scorer emits one entry per target; a repeated key (which no scorer
+  // emits) keeps its first entry, since a map row cannot carry the same key twice in JSON.
+  const scores: Record<string, number | null> = {}
+  const flags: string[] = []
+  const versions: string[] = []
+  const statuses: string[] = []
+  const labels: string[] = []
+  const details: string[] = []
+  const flaggedNames: string[] = []
+  for (const s of v.scores) {
+    const k = scoreKey(s.name, s.target)
+    if (k in scores) continue
+    scores[k] = s.value
+    if (s.flagged) {
+      flags.push(k)
+      if (!flaggedNames.includes(s.name)) flaggedNames.push(s.name)
+    }
+    // Scorer evidence may quote the text: it follows the same privacy mode.
+    versions.push(s.version)
+    statuses.push(s.status)
+    labels.push(s.label)
+    details.push(mode === 'none' ? '{}' : mode === 'redacted' ? redactPii(s.details) : s.details)
+  }
   const interaction = {
     event_id: v.event_id,
     event_time: v.request_start_time,
@@ -82,34 +105,18 @@ export function scoredUnit(v: ScoredInteraction, src: Source, sinkMode: TextMode
     text_mode: mode,
     prompt_text: storedText(v.prompt_text, mode),
     response_text: storedText(v.response_text, mode),
-    flagged_scorers: flagged,
-    ...meta,
+    flagged_scorers: flaggedNames.sort(),
+    scores,
+    flags,
+    score_versions: versions,
+    score_statuses: statuses,
+    score_labels: labels,
+    score_details: details,
+    _topic: src.topic,
+    _partition: src.partition,
+    _offset: src.offset,
   }
-  const scores = v.scores.map((s) => ({
-    event_id: v.event_id,
-    event_time: v.request_start_time,
-    app_name: v.app_name,
-    environment: v.environment,
-    provider_name: v.provider_name,
-    request_model: v.request_model,
-    prompt_template_version: v.prompt_template_version ?? '',
-    scorer: s.name,
-    target: s.target,
-    version: s.version,
-    status: s.status,
-    value: s.value,
-    label: s.label,
-    flagged: s.flagged,
-    // Scorer evidence may quote the text: it follows the same privacy mode.
-    details: mode === 'none' ? '{}' : mode === 'redacted' ? redactPii(s.details) : s.details,
-    ...meta,
-  }))
-  return {
-    topic: src.topic,
-    partition: src.partition,
-    offset: BigInt(src.offset),
-    rows: { [TABLES.interactions]: [interaction], [TABLES.scores]: scores },
-  }
+  return { topic: src.topic, partition: src.partition, offset: BigInt(src.offset), rows: { [TABLES.interactions]: [interaction] } }
 }
 
 /** Rows for one Alert. */

@@ -141,7 +141,7 @@ export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
 
   const writer = new BufferedWriter({
     client: deps.client,
-    tables: [TABLES.interactions, TABLES.scores, TABLES.alerts],
+    tables: [TABLES.interactions, TABLES.alerts],
     batchRows: config.batchRows,
     flushMs: Math.min(config.lingerMs ?? DEFAULT_LINGER_MS, config.flushMs),
     retryBudgetMs: config.retryBudgetMs,

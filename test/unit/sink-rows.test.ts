@@ -27,7 +27,7 @@ describe('sink row mapping', () => {
     expect(effectiveTextMode('full', 'full')).toBe('full')
   })
 
-  it('maps one event to one interactions row and one scores row per entry, with its source offset', () => {
+  it('maps one event to one interactions row carrying its scores, with its source offset', () => {
     const u = scoredUnit(base, src, 'full')
     expect(u.offset).toBe(41n)
     const [i] = u.rows[TABLES.interactions]!
@@ -36,9 +36,14 @@ describe('sink row mapping', () => {
       input_tokens: 10, output_tokens: 5, text_mode: 'full', flagged_scorers: ['pii'], _topic: 'llm.scores', _partition: 2, _offset: '41',
     })
     expect(i?.response_text).toBe(base.response_text)
-    expect(u.rows[TABLES.scores]!.map((r) => [r.scorer, r.target, r.version, r.flagged])).toEqual([
-      ['pii', 'response', '1', true], ['pii', 'prompt', '1', true], ['toxicity', 'response', '2', false],
-    ])
+    expect(Object.keys(u.rows)).toEqual([TABLES.interactions])
+    expect(i?.scores).toEqual({ 'pii:response': 1, 'pii:prompt': 1, 'toxicity:response': 0.1 })
+    expect(Object.keys(i?.scores as object)).toEqual(['pii:response', 'pii:prompt', 'toxicity:response']) // the event's order
+    expect(i?.flags).toEqual(['pii:response', 'pii:prompt'])
+    expect(i).toMatchObject({
+      score_versions: ['1', '1', '2'], score_statuses: ['ok', 'ok', 'ok'], score_labels: ['', '', ''],
+      score_details: ['{"match":"ann@example.com"}', '{}', '{}'],
+    })
   })
 
   it('redacted: masks PII in text and scorer evidence', () => {
@@ -47,18 +52,18 @@ describe('sink row mapping', () => {
     expect(i.text_mode).toBe('redacted')
     expect(i.prompt_text).toBe('write to [EMAIL]')
     expect(String(i.response_text)).not.toMatch(/4111/)
-    expect(String(u.rows[TABLES.scores]![0]!.details)).not.toContain('ann@example.com')
+    expect(JSON.stringify(i.score_details)).not.toContain('ann@example.com')
   })
 
   it('none: stores no text and no evidence', () => {
     const u = scoredUnit(base, src, 'none')
     expect(u.rows[TABLES.interactions]![0]).toMatchObject({ text_mode: 'none', prompt_text: '', response_text: '' })
-    expect(u.rows[TABLES.scores]!.every((r) => r.details === '{}')).toBe(true)
+    expect((u.rows[TABLES.interactions]![0]!.score_details as string[]).every((d) => d === '{}')).toBe(true)
   })
 
-  it('lists every key of the interactions and scores rows, once, for the compact inserts', () => {
+  it('lists every key of the interactions rows, once, for the compact inserts', () => {
     const u = scoredUnit(base, src, 'redacted')
-    for (const table of [TABLES.interactions, TABLES.scores]) {
+    for (const table of [TABLES.interactions]) {
       const cols = COMPACT_COLUMNS[table]!
       expect(new Set(cols).size).toBe(cols.length)
       for (const row of u.rows[table]!) expect([...cols].sort()).toEqual(Object.keys(row).sort())
