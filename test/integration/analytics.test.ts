@@ -104,7 +104,7 @@ describe('docs/ANALYTICS.md queries', () => {
   it('documents at least ten questions, each checked below', () => {
     expect(QUERIES.length).toBeGreaterThanOrEqual(10)
     expect(QUERIES.map((q) => q.id)).toEqual(Array.from({ length: QUERIES.length }, (_, i) => `Q${i + 1}`))
-    expect(QUERIES.length).toBe(13) // a new question needs its expected answer here
+    expect(QUERIES.length).toBe(14) // a new question needs its expected answer here
   })
 
   it('Q1 cost per app', () => {
@@ -228,5 +228,13 @@ describe('docs/ANALYTICS.md queries', () => {
 
   it('Q13 unpriced models', () => {
     expect(ans('Q13')).toEqual([{ request_model: 'gpt-4o', unpriced_events: 4, events: 10 }])
+  })
+
+  it('Q14 toxicity and PII from the scores map on the event rows', () => {
+    expect(ans('Q14')).toEqual([
+      { app_name: 'code-helper', events: 10, avg_toxicity: 0.1, pii_responses: 0 },
+      { app_name: 'kb-assistant', events: 30, avg_toxicity: 0.05, pii_responses: 3 },
+      { app_name: 'support-bot', events: 40, avg_toxicity: 0.26, pii_responses: 1 },
+    ])
   })
 })
