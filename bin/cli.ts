@@ -82,6 +82,11 @@ const COMMANDS: Record<string, Command> = {
     usage: 'llmwatch clickhouse serve',
     load: async () => (await import('../services/clickhouse/serve-cli.js')).main,
   },
+  ui: {
+    summary: 'Serve the web dashboard (overview, alerts, events, compare) over ClickHouse, read-only',
+    usage: 'llmwatch ui   (UI_PORT, UI_HOST, UI_CLICKHOUSE_USER; reads CLICKHOUSE_URL)',
+    load: async () => (await import('../services/ui/main.js')).main,
+  },
   infra: {
     summary: 'Start, stop or report the local infrastructure (Kafka broker, ClickHouse mode and path)',
     usage: 'llmwatch infra up|down|status',
