@@ -160,7 +160,8 @@ export function intervalTests(gates: GatesFile, withBaseline: boolean): number {
 export function formatMetric(metric: MetricName, x: number, signed = false): string {
   if (!Number.isFinite(x)) return '-'
   const sign = signed && x > 0 ? '+' : ''
-  if (metric === 'flag_rate' || metric === 'error_rate' || metric === 'cache_hit_rate') return `${sign}${(x * 100).toFixed(2)}%`
+  // Differences of rates are in percentage points.
+  if (metric === 'flag_rate' || metric === 'error_rate' || metric === 'cache_hit_rate') return signed ? `${sign}${(x * 100).toFixed(2)} pt` : `${(x * 100).toFixed(2)}%`
   if (metric.startsWith('latency_')) return `${sign}${Math.round(x).toLocaleString('en-US')} ms`
   return `${x < 0 ? '-' : sign}$${Math.abs(x).toFixed(6)}`
 }
@@ -215,7 +216,7 @@ export function evaluateGates(gates: GatesFile, candidate: SideData, baseline: S
       const worstHigh = up ? d.high : -d.low
       const ok = c.test === 'noninferiority' ? worstHigh <= marginValue : !(worstLow > marginValue)
       const dir = up ? 'increase' : 'decrease'
-      const marginText = ratio ? `${(limit * 100).toFixed(1)}% of the baseline (${formatMetric(c.metric, marginValue)})` : formatMetric(c.metric, marginValue)
+      const marginText = ratio ? `${(limit * 100).toFixed(1)}% of the baseline (${formatMetric(c.metric, marginValue)})` : formatMetric(c.metric, marginValue, true).replace(/^\+/, '')
       const confText = `${(conf * 100).toFixed(2).replace(/\.?0+$/, '')}%`
       const message =
         c.test === 'noninferiority'
