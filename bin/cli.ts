@@ -15,7 +15,7 @@ interface Command {
   load: () => Promise<Main>
 }
 
-const SERVICES = ['scorer', 'sink', 'alerter'] as const
+const SERVICES = ['scorer', 'sink', 'alerter', 'gateway'] as const
 
 const COMMANDS: Record<string, Command> = {
   demo: {

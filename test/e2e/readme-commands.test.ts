@@ -104,6 +104,42 @@ async function service(cmd: string, running: RegExp, stopped: RegExp, env: Recor
   expect(r.out.split('\n').filter((l) => /"level":(50|60)/.test(l))).toEqual([])
 }
 
+/**
+ * Runs a README curl line against a gateway started as the README says (`npx llmwatch run gateway`,
+ * with the README's key), on a free port and a topic of its own; checks the answer.
+ */
+async function gatewayCurl(cmd: string, expected: RegExp): Promise<void> {
+  const child = spawn('sh', ['-c', 'npx llmwatch run gateway'], {
+    cwd: repoPath(), detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    env: userEnv({ ...kafkaEnv(), GATEWAY_API_KEYS: 'dev-key-0123456789abcdef=support-bot', GATEWAY_PORT: '0', GATEWAY_TOPIC: uniqueName('readme-gw') }),
+  })
+  let out = ''
+  let err = ''
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('close', (code, signal) => r({ code, signal })))
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`gateway did not start: ${out} ${err}`)), 90_000)
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString()
+        const m = /"port":(\d+).*"msg":"gateway listening"/.exec(out)
+        if (m) {
+          clearTimeout(t)
+          resolve(m[1]!)
+        }
+      })
+    })
+    expect(cmd).toContain('http://127.0.0.1:4318/')
+    const r = await sh(cmd.replace('127.0.0.1:4318', `127.0.0.1:${port}`))
+    expect(r.code, r.err).toBe(0)
+    expect(r.out.trim()).toMatch(expected)
+  } finally {
+    process.kill(-child.pid!, 'SIGINT')
+    const end = await closed
+    expectCtrlCExit('npx llmwatch run gateway', { ...end, out, err })
+  }
+}
+
 const PLAN: Record<string, Plan> = {
   // ---- Set up and run
   'npm install && npm run demo': {
@@ -398,6 +434,14 @@ const PLAN: Record<string, Plan> = {
       }
     },
   },
+  // ---- Ingest gateway
+  "npx llmwatch run gateway": {
+    run: (readme) => service(readme, /"msg":"gateway listening"/, /"msg":"gateway stopped"/, { GATEWAY_API_KEYS: 'dev-key-0123456789abcdef=support-bot', GATEWAY_PORT: '0', GATEWAY_TOPIC: uniqueName('readme-gw') }),
+  },
+  "export GATEWAY_API_KEYS='dev-key-0123456789abcdef=support-bot'": { same: ["npx llmwatch run gateway", "curl -sS http://127.0.0.1:4318/v1/interactions -H 'Authorization: Bearer dev-key-0123456789abcdef' -H 'Content-Type: application/json' -d \"{\\\"event_id\\\":\\\"$(node -p 'crypto.randomUUID()')\\\",\\\"app_name\\\":\\\"support-bot\\\",\\\"provider_name\\\":\\\"openai\\\",\\\"request_model\\\":\\\"gpt-4o-mini\\\",\\\"request_start_time\\\":\\\"$(date -u +%FT%TZ)\\\",\\\"end_time\\\":\\\"$(date -u +%FT%TZ)\\\",\\\"usage_input_tokens\\\":42,\\\"messages\\\":[{\\\"role\\\":\\\"user\\\",\\\"content\\\":\\\"How do I reset my password?\\\"}],\\\"response_text\\\":\\\"Open Settings, then Security.\\\"}\""] },
+  'llmwatch run gateway': { same: ["npx llmwatch run gateway"] },
+  "curl -sS http://127.0.0.1:4318/v1/interactions -H 'Authorization: Bearer dev-key-0123456789abcdef' -H 'Content-Type: application/json' -d \"{\\\"event_id\\\":\\\"$(node -p 'crypto.randomUUID()')\\\",\\\"app_name\\\":\\\"support-bot\\\",\\\"provider_name\\\":\\\"openai\\\",\\\"request_model\\\":\\\"gpt-4o-mini\\\",\\\"request_start_time\\\":\\\"$(date -u +%FT%TZ)\\\",\\\"end_time\\\":\\\"$(date -u +%FT%TZ)\\\",\\\"usage_input_tokens\\\":42,\\\"messages\\\":[{\\\"role\\\":\\\"user\\\",\\\"content\\\":\\\"How do I reset my password?\\\"}],\\\"response_text\\\":\\\"Open Settings, then Security.\\\"}\"": { run: (readme) => gatewayCurl(readme, /^\{"accepted":1,"duplicates":0,"rejected":0,"errors":\[\]\}$/) },
+  "curl -sS http://127.0.0.1:4318/v1/traces -H 'Authorization: Bearer dev-key-0123456789abcdef' -H 'Content-Type: application/json' -d \"{\\\"resourceSpans\\\":[{\\\"resource\\\":{\\\"attributes\\\":[{\\\"key\\\":\\\"service.name\\\",\\\"value\\\":{\\\"stringValue\\\":\\\"support-bot\\\"}}]},\\\"scopeSpans\\\":[{\\\"spans\\\":[{\\\"traceId\\\":\\\"$(node -p \"crypto.randomBytes(16).toString('hex')\")\\\",\\\"spanId\\\":\\\"$(node -p \"crypto.randomBytes(8).toString('hex')\")\\\",\\\"name\\\":\\\"chat gpt-4o-mini\\\",\\\"startTimeUnixNano\\\":\\\"$(date +%s)000000000\\\",\\\"endTimeUnixNano\\\":\\\"$(date +%s)900000000\\\",\\\"attributes\\\":[{\\\"key\\\":\\\"gen_ai.operation.name\\\",\\\"value\\\":{\\\"stringValue\\\":\\\"chat\\\"}},{\\\"key\\\":\\\"gen_ai.provider.name\\\",\\\"value\\\":{\\\"stringValue\\\":\\\"openai\\\"}},{\\\"key\\\":\\\"gen_ai.request.model\\\",\\\"value\\\":{\\\"stringValue\\\":\\\"gpt-4o-mini\\\"}},{\\\"key\\\":\\\"gen_ai.usage.input_tokens\\\",\\\"value\\\":{\\\"intValue\\\":\\\"42\\\"}}]}]}]}]}\"": { run: (readme) => gatewayCurl(readme, /^\{\}$/) },
   'npm run test:faults': { skip: 'the fault-injection suite: kills and restarts processes for about half an hour (docs/RELIABILITY.md)' },
   'npm run bench': { skip: 'long benchmark (end to end, several minutes of load; docs/BENCHMARKS.md)' },
   'npm run bench:scorers': { skip: 'long benchmark (docs/BENCHMARKS.md)' },
