@@ -6,12 +6,13 @@ import type { z } from 'zod'
 import { loadEnv } from '../../shared/config.js'
 import { repoPath } from '../../shared/paths.js'
 import { alerterEnvSchema } from '../../services/alerter/config.js'
+import { gatewayEnvSchema } from '../../services/gateway/config.js'
 import { scorerEnvSchema } from '../../services/scorer/config.js'
 import { sinkEnvSchema } from '../../services/sink/config.js'
 
 interface ComposeService { command?: string[]; environment?: Record<string, string> }
 const compose = parse(readFileSync(repoPath('infra', 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> }
-const schemas: Record<string, z.ZodObject> = { scorer: scorerEnvSchema, sink: sinkEnvSchema, alerter: alerterEnvSchema }
+const schemas: Record<string, z.ZodObject> = { scorer: scorerEnvSchema, sink: sinkEnvSchema, alerter: alerterEnvSchema, gateway: gatewayEnvSchema }
 
 describe('docker-compose.yml', () => {
   it('runs every service the CLI knows, with `llmwatch run <name>`', () => {
