@@ -27,6 +27,7 @@ import { SCORERS } from '../scorer/scorers/index.js'
 import { loadScorerConfig } from '../scorer/scorer-config.js'
 import { startScorer, type ScorerService } from '../scorer/service.js'
 import { startSink, type SinkHandle } from '../sink/sink.js'
+import { startEmbeddedGateway } from '../gateway/embedded.js'
 import { DEMO_QUERIES, EXPECTED_ALERTS } from './expectations.js'
 import { formatTable } from './table.js'
 
@@ -155,6 +156,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     health: () => ({ ok: !scorer.consumer.degraded() && sink.health().ok && alerter.health().ok, scorer: scorer.stats(), sink: sink.health(), alerter: alerter.health() }),
   })
   out(`  services running in this process; metrics at http://127.0.0.1:${http.port}/metrics, health at /healthz`)
+  // The ingest gateway (README: Ingest gateway): OpenTelemetry-instrumented apps may export to it while the demo runs.
+  const gateway = await startEmbeddedGateway({ kafka, codec, logger })
+  out(`  ingest gateway at ${gateway.url} (OTLP/HTTP /v1/traces and /v1/logs, JSON /v1/interactions; header Authorization: Bearer ${gateway.key})`)
+  life.add('gateway', () => gateway.stop())
   life.add('http', () => http.close())
   life.add('scorer', () => scorer.stop())
   life.add('alerter', () => alerter.stop())
