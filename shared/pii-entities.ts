@@ -1,7 +1,7 @@
 /**
  * PERSON and STREET_ADDRESS detection for the PII scorer (pii.ts), by rules over how names and
  * postal addresses are written, with name lists taken from the compromise NLP library's lexicon
- * (lexicons/person-names.ts, generated). compromise's own tagger is not used on the event path:
+ * (pii-names.ts, generated). compromise's own tagger is not used on the event path:
  * `nlp(text).people()` costs ~5 ms per short text, the whole scorer set has ~100 us per event.
  *
  * PERSON: runs of capitalised words ("chains": "Maria Gonzalez", "Dr. Aisha Patel",
@@ -29,7 +29,7 @@
  * ", London SW1A 2AA", ", 75001 Paris" (on the same line or the next), but not over a city alone.
  * Misses: addresses without a house number or street type, lower-case addresses, PO boxes.
  */
-import { AMBIGUOUS_NAMES, COUNTRIES, DEMONYMS, GIVEN_NAMES, PLACES, ROLES, SURNAMES } from '../lexicons/person-names.js'
+import { AMBIGUOUS_NAMES, COUNTRIES, DEMONYMS, GIVEN_NAMES, PLACES, ROLES, SURNAMES } from './pii-names.js'
 
 export interface EntitySpan {
   type: 'PERSON' | 'STREET_ADDRESS'

@@ -7,7 +7,7 @@
  * too (defence in depth: raw PII must never reach ClickHouse even if a producer mislabels its mode).
  */
 import type { Alert, ScoredInteraction } from '../../shared/contract.js'
-import { redactPii } from '../scorer/scorers/pii.js'
+import { redactPii } from '../../shared/pii.js'
 import type { TextMode } from './config.js'
 import type { Unit } from './writer.js'
 

@@ -8,7 +8,7 @@
  * - Text level: recall of "contains PII" over all gold types, over claimed types only, and the
  *   false-alarm rate on texts without any gold span.
  * Claimed: the structured identifiers (STRUCTURED_MICRO pools them) and, by rules with
- * name lists from compromise (scorers/pii-entities.ts), PERSON and STREET_ADDRESS (ENTITY_MICRO).
+ * name lists from compromise (shared/pii-entities.ts), PERSON and STREET_ADDRESS (ENTITY_MICRO).
  * Gold spans are Presidio's: a PERSON span excludes the title ("Mr."), a STREET_ADDRESS span
  * covers whatever address its template printed (often street, city, state, ZIP and country over
  * several lines); exact match is strict there, so overlap figures are reported too.

@@ -1,5 +1,5 @@
 /**
- * Builds services/scorer/lexicons/person-names.ts, the name lists of the PII scorer's PERSON
+ * Builds shared/pii-names.ts, the name lists of the PII scorer's PERSON
  * detector, from the lexicon of the `compromise` NLP library (MIT, Spencer Kelly and contributors).
  *
  *   npx tsx services/scorer/lexicons/person-names.build.ts
@@ -27,7 +27,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
-export const PERSON_NAMES_FILE = join(here, 'person-names.ts')
+/** Generated into shared/ since the sink redacts with the same detector (shared/pii.ts). */
+export const PERSON_NAMES_FILE = join(here, '..', '..', '..', 'shared', 'pii-names.ts')
 
 /** Never names here: months (compromise lists April, June ... as Person|Date) and name particles. */
 const EXCLUDED = new Set(['jan', 'january', 'sep', 'april', 'june', 'august', 'van', 'von', 'de', 'del', 'la', 'le', 'da', 'di'])
