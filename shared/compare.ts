@@ -22,7 +22,8 @@
  *   below 5 (the z-test is unreliable there: a gate run of 50 inputs with 0 or 1 flags).
  * - Latency quantiles (p50, p95, p99): per side the distribution-free order-statistic interval
  *   (binomial ranks, no assumption on the shape); the difference by a seeded percentile bootstrap,
- *   with its two-sided bootstrap p-value.
+ *   its p-value from the bootstrap standard error (normal approximation; counting resamples beyond
+ *   0 would bottom out at 1 / resamples, which the correction multiplies past any level).
  * - Means (cost per event, cache savings per event): seeded percentile bootstrap per side and for
  *   the difference (costs are heavy-tailed: a normal interval would be too narrow on one side).
  * - Many metrics at once: p-values are adjusted with Holm's step-down method by default. Holm
@@ -373,7 +374,7 @@ export function bootstrap(values: ArrayLike<number>, stat: Statistic, opts: Boot
 }
 
 export interface DiffResult extends Interval {
-  /** Two-sided bootstrap p-value of "no difference": 2 x the smaller share of resampled differences on either side of 0, (count + 1) / (B + 1). */
+  /** Two-sided p-value of "no difference": the estimate over the bootstrap standard error, against the normal distribution. */
   p: number
 }
 
@@ -388,20 +389,23 @@ export function bootstrapDiff(a: ArrayLike<number>, b: ArrayLike<number>, stat: 
   const ba = new Float64Array(sa.length)
   const bb = new Float64Array(sb.length)
   const diffs = new Float64Array(B)
-  let le = 0
-  let ge = 0
+  let sum = 0
+  let sum2 = 0
   for (let i = 0; i < B; i++) {
     resample(sa, ba, rnd)
     resample(sb, bb, rnd)
     const d = statOf(bb, stat) - statOf(ba, stat)
     diffs[i] = d
-    if (d <= 0) le++
-    if (d >= 0) ge++
+    sum += d
+    sum2 += d * d
   }
   diffs.sort()
   const alpha = 1 - conf
   const estimate = statOf(sb, stat) - statOf(sa, stat)
-  const p = Math.min(1, (2 * (Math.min(le, ge) + 1)) / (B + 1))
+  // p from the bootstrap standard error (normal approximation): unlike counting resamples beyond 0,
+  // it does not bottom out at 1 / B, which Holm's factors would inflate past any level.
+  const se = Math.sqrt(Math.max(0, sum2 / B - (sum / B) ** 2) * (B / Math.max(1, B - 1)))
+  const p = se > 0 ? Math.min(1, 2 * normalCdf(-Math.abs(estimate) / se)) : estimate === 0 ? 1 : 0
   return { estimate, low: quantile(diffs, alpha / 2), high: quantile(diffs, 1 - alpha / 2), p }
 }
 

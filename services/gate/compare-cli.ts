@@ -162,7 +162,8 @@ function metricLabel(r: ComparisonRow): string {
 export function formatValue(metric: ComparisonRow['metric'], x: number, signed = false): string {
   if (Number.isNaN(x)) return '-'
   const sign = signed && x > 0 ? '+' : ''
-  if (metric === 'flag_rate' || metric === 'error_rate' || metric === 'cache_hit_rate') return `${sign}${(x * 100).toFixed(2)}%`
+  // Differences of rates are in percentage points.
+  if (metric === 'flag_rate' || metric === 'error_rate' || metric === 'cache_hit_rate') return signed ? `${sign}${(x * 100).toFixed(2)} pt` : `${(x * 100).toFixed(2)}%`
   if (metric.startsWith('latency_')) return `${sign}${x.toFixed(0)} ms`
   return `${sign}$${x.toFixed(6)}`.replace('$-', '-$')
 }

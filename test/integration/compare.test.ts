@@ -139,7 +139,7 @@ describe('llmwatch compare (CLI, this ClickHouse)', () => {
     expect(r.code, r.err).toBe(0)
     expect(r.out).toContain('llmwatch compare by prompt_template_version, the last 24h, where app_name=support-bot')
     expect(r.out).toMatch(/A = prompt_template_version=v1 \(200 events\), B = prompt_template_version=v2 \(200 events\); 95 % intervals, p-values with Holm's correction over \d+ metrics/)
-    expect(r.out).toMatch(/^toxicity response flag rate\s+\| 5\.00% \[[\d.]+%, [\d.]+%\] 10\/200\s+\| 20\.00% \[[\d.]+%, [\d.]+%\] 40\/200\s+\| \+15\.00% \[\+[\d.]+%, \+[\d.]+%\]\s+\| [<\d.]+\s+\| WORSE$/m)
+    expect(r.out).toMatch(/^toxicity response flag rate\s+\| 5\.00% \[[\d.]+%, [\d.]+%\] 10\/200\s+\| 20\.00% \[[\d.]+%, [\d.]+%\] 40\/200\s+\| \+15\.00 pt \[\+[\d.]+ pt, \+[\d.]+ pt\]\s+\| [<\d.]+\s+\| WORSE$/m)
     expect(r.out).toMatch(/^B is significantly worse on: .*toxicity response flag rate/m)
   })
   it('--format json for machines', async () => {
