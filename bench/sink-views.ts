@@ -17,7 +17,7 @@ import { BufferedWriter } from '../services/sink/writer.js'
 import { scoreEvent } from '../services/scorer/engine.js'
 import { defaultScorerConfig } from '../services/scorer/scorer-config.js'
 import { SCORERS } from '../services/scorer/scorers/index.js'
-import { createClickHouse } from '../shared/clickhouse.js'
+import { createEmbeddedClickHouse } from '../shared/clickhouse.js'
 import { silentLogger } from '../shared/logger.js'
 import { migrate } from '../shared/migrate.js'
 import { generateEvents } from '../shared/traffic/index.js'
@@ -37,7 +37,7 @@ try {
   log(`scoring ${N} generated events ...`)
   const config = defaultScorerConfig(SCORERS)
   const scored = generateEvents(N, 3, { ratePerSec: 50 }).map((e) => scoreEvent(e, SCORERS, config))
-  const client = await createClickHouse({ database: 'bench', path: dir })
+  const client = await createEmbeddedClickHouse({ database: 'bench', path: dir })
   const run = async (db: string, views: boolean): Promise<number> => {
     await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` })
     await migrate(client, { database: db, log: () => {} })

@@ -262,10 +262,12 @@ async function main(): Promise<void> {
     const raw: RawResult[] = []
     const served: RawResult[] = []
     const sink: SinkResult[] = []
+    /** Every table's rows, as the sink's mapping makes them. */
+    const tableRows = [...new Set(units.flatMap((u) => Object.keys(u.rows)))].map((t) => [t, units.flatMap((u) => u.rows[t] ?? [])] as const)
     /** Inserts every row in chunks of `batchRows` (the sink's format); seconds. */
     const insertAll = async (client: ClickHouseClient, batchRows: number): Promise<number> => {
       const t0 = performance.now()
-      for (const [table, rows] of [[TABLES.interactions, interactionRows], [TABLES.scores, scoreRows]] as const) {
+      for (const [table, rows] of tableRows) {
         const columns = COMPACT_COLUMNS[table]!
         for (let i = 0; i < rows.length; i += batchRows) {
           const values = rows.slice(i, i + batchRows).map((r) => columns.map((c) => r[c]))

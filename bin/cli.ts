@@ -19,7 +19,7 @@ const SERVICES = ['scorer', 'sink', 'alerter', 'gateway'] as const
 
 const COMMANDS: Record<string, Command> = {
   demo: {
-    summary: 'Run the whole pipeline on local Kafka + embedded ClickHouse with demo traffic and incidents',
+    summary: 'Run the whole pipeline on local Kafka + a served ClickHouse with demo traffic and incidents',
     usage: 'llmwatch demo [--duration 3m] [--rate 200] [--keep]',
     load: async () => (await import('../services/demo/demo.js')).main,
   },
@@ -44,7 +44,7 @@ const COMMANDS: Record<string, Command> = {
     load: async () => (await import('../services/gate/gate-cli.js')).main,
   },
   sql: {
-    summary: 'Run SQL against the configured ClickHouse (embedded or server)',
+    summary: 'Run SQL against ClickHouse (CLICKHOUSE_URL, else the one of `llmwatch infra up`)',
     usage: 'llmwatch sql "<query>" [--format table|json|csv]',
     load: async () => (await import('../services/sink/sql-cli.js')).main,
   },

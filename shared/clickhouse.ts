@@ -1,30 +1,38 @@
 /**
- * ClickHouse client factory. One client API (@clickhouse/client) and one SQL dialect for both modes:
- * - server: CLICKHOUSE_URL (+ user/password) over HTTP;
- * - embedded (default): chDB, a real ClickHouse engine in this process, plugged in through the
- *   client's `connection` option. chDB binds ONE data directory per process: in embedded mode the
- *   services that need ClickHouse run in one process and share the path.
+ * ClickHouse client factory: one way to reach ClickHouse, over HTTP with @clickhouse/client.
+ * Where: CLICKHOUSE_URL (a ClickHouse server, or `llmwatch clickhouse serve`, which serves the
+ * local chDB data directory), else the ClickHouse of a running `llmwatch infra up`; neither is a
+ * configuration error that says so. chDB in-process (createEmbeddedClickHouse) is left to the
+ * served ClickHouse itself and to the benchmarks that measure it as the baseline.
  */
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
-import { errorMessage, LlmwatchError } from './errors.js'
-import { servedClickHouseFor } from './infra/state.js'
+import { ConfigError, errorMessage, LlmwatchError } from './errors.js'
+import { infraClickHouseUrl } from './infra/state.js'
 
 export type { ClickHouseClient }
 
 export interface ClickHouseConfig {
+  /** CLICKHOUSE_URL; unset: the ClickHouse of a running `llmwatch infra up`. */
   url?: string | undefined
   user?: string
   password?: string
   /** Database the project's tables live in. */
   database: string
-  /** Embedded data directory (ignored with a url). */
+  /** Ignored (the data directory is the served ClickHouse's: CLICKHOUSE_PATH of `llmwatch clickhouse serve`). */
   path?: string
 }
 
-export function clickhouseMode(cfg: ClickHouseConfig): 'server' | 'embedded' {
-  return cfg.url ? 'server' : 'embedded'
+/** Where ClickHouse is, and where that came from (for messages); a ConfigError naming CLICKHOUSE_URL when nowhere. */
+export function clickhouseFrom(cfg: Pick<ClickHouseConfig, 'url'>): { url: string; source: string } {
+  if (cfg.url) return { url: cfg.url, source: 'CLICKHOUSE_URL' }
+  const local = infraClickHouseUrl()
+  if (local) return { url: local, source: 'the ClickHouse of `llmwatch infra up`' }
+  throw new ConfigError(
+    'CLICKHOUSE_URL: not set and no local ClickHouse is running; set CLICKHOUSE_URL=http://host:8123 ' +
+      '(a ClickHouse server, or `llmwatch clickhouse serve`) or run `llmwatch infra up` first',
+  )
 }
 
 /** How long the first request to a ClickHouse server may take before "cannot reach". */
@@ -43,69 +51,56 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * Returns a client whose queries run in `cfg.database` (created if missing), so SQL names tables
- * unqualified. Over HTTP that is the client's `database` option; chDB's connection ignores that
- * option, so the embedded session is switched with `USE` (session state lives as long as the client).
+ * Returns a client whose queries run in `cfg.database` (created if missing; the client's `database`
+ * option), so SQL names tables unqualified.
  *
- * Fails with one line saying what to do (LlmwatchError 'CLICKHOUSE', retryable) when a server does
- * not answer within 10 s, refuses the credentials, or the embedded data directory cannot be opened
- * (chDB lets one process hold it). Without a url, a directory that a running `llmwatch infra up`
- * serves (`llmwatch clickhouse serve`) is reached through that server.
+ * Fails with one line saying what to do: a ConfigError when no ClickHouse is configured (see
+ * clickhouseFrom), a LlmwatchError 'CLICKHOUSE' (retryable) when the server does not answer within
+ * 5 s or refuses the credentials.
  */
 export async function createClickHouse(cfg: ClickHouseConfig): Promise<ClickHouseClient> {
-  if (cfg.url) {
-    const where = `ClickHouse at ${redactUrl(cfg.url)} (CLICKHOUSE_URL)`
-    const bootstrap = createClient({ url: cfg.url, username: cfg.user ?? 'default', password: cfg.password ?? '',
-      request_timeout: CONNECT_TIMEOUT_MS,
-      // The failure is reported below, in one line: no console warning from the client first.
-      log: { level: ClickHouseLogLevel.OFF },
-    })
-    try {
-      const ping = await bootstrap.ping()
-      if (!ping.success) {
-        throw new LlmwatchError('CLICKHOUSE', `cannot reach ${where}: ${errorMessage(ping.error) || 'an HTTP error with no message (is it a ClickHouse server?)'}; check the address and that the server is running`, { retryable: true, cause: ping.error })
-      }
-      await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}` }).catch(async (err: unknown) => {
-        const msg = errorMessage(err)
-        // A read-only user (e.g. the reader of `llmwatch clickhouse serve`) may not create it: enough that it exists.
-        if (/READONLY|ACCESS_DENIED|Not enough privileges/i.test(msg) && (await databaseExists(bootstrap, cfg.database))) return
-        const hint = /authentication|password|AUTHENTICATION_FAILED|REQUIRED_PASSWORD/i.test(msg)
-          ? 'check CLICKHOUSE_USER and CLICKHOUSE_PASSWORD'
-          : /ACCESS_DENIED|Not enough privileges/i.test(msg)
-            ? `the user ${cfg.user ?? 'default'} (CLICKHOUSE_USER) needs CREATE DATABASE, or create ${cfg.database} (CLICKHOUSE_DATABASE) beforehand`
-            : 'see the server log'
-        throw new LlmwatchError('CLICKHOUSE', `${where} refused CREATE DATABASE ${cfg.database}: ${msg.split('\n')[0]}; ${hint}`, { cause: err })
-      })
-    } finally {
-      await bootstrap.close()
+  const { url, source } = clickhouseFrom(cfg)
+  const where = `ClickHouse at ${redactUrl(url)} (${source})`
+  const bootstrap = createClient({ url, username: cfg.user ?? 'default', password: cfg.password ?? '',
+    request_timeout: CONNECT_TIMEOUT_MS,
+    // The failure is reported below, in one line: no console warning from the client first.
+    log: { level: ClickHouseLogLevel.OFF },
+  })
+  try {
+    const ping = await bootstrap.ping()
+    if (!ping.success) {
+      throw new LlmwatchError('CLICKHOUSE', `cannot reach ${where}: ${errorMessage(ping.error) || 'an HTTP error with no message (is it a ClickHouse server?)'}; check the address and that the server is running`, { retryable: true, cause: ping.error })
     }
-    return createClient({ url: cfg.url, username: cfg.user ?? 'default', password: cfg.password ?? '', database: cfg.database })
+    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}` }).catch(async (err: unknown) => {
+      const msg = errorMessage(err)
+      // A read-only user (e.g. the reader of `llmwatch clickhouse serve`) may not create it: enough that it exists.
+      if (/READONLY|ACCESS_DENIED|Not enough privileges/i.test(msg) && (await databaseExists(bootstrap, cfg.database))) return
+      const hint = /authentication|password|AUTHENTICATION_FAILED|REQUIRED_PASSWORD/i.test(msg)
+        ? 'check CLICKHOUSE_USER and CLICKHOUSE_PASSWORD'
+        : /ACCESS_DENIED|Not enough privileges/i.test(msg)
+          ? `the user ${cfg.user ?? 'default'} (CLICKHOUSE_USER) needs CREATE DATABASE, or create ${cfg.database} (CLICKHOUSE_DATABASE) beforehand`
+          : 'see the server log'
+      throw new LlmwatchError('CLICKHOUSE', `${where} refused CREATE DATABASE ${cfg.database}: ${msg.split('\n')[0]}; ${hint}`, { cause: err })
+    })
+  } finally {
+    await bootstrap.close()
   }
-  const dir = path.resolve(cfg.path ?? '.data/clickhouse')
-  // `llmwatch infra up` serves this directory (`llmwatch clickhouse serve` holds it): go through the server.
-  const served = servedClickHouseFor(dir)
-  if (served) return createClickHouse({ ...cfg, url: served })
+  return createClient({ url, username: cfg.user ?? 'default', password: cfg.password ?? '', database: cfg.database })
+}
+
+/**
+ * chDB in this process, through @clickhouse/client's `connection` option (same client API and SQL).
+ * chDB lets one process open a data directory. Only for measuring in-process ClickHouse as a
+ * baseline (bench/); everything else goes through a server (createClickHouse).
+ */
+export async function createEmbeddedClickHouse(cfg: { path: string; database: string }): Promise<ClickHouseClient> {
+  const dir = path.resolve(cfg.path)
   mkdirSync(dir, { recursive: true })
   const { createChdbConnection } = await import('chdb/connection')
-  let client: ClickHouseClient
-  try {
-    // chdb types its connection against its own copy of client-common: structurally the same.
-    client = createClient({ connection: createChdbConnection({ path: dir }) as never })
-    await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}` })
-  } catch (err) {
-    const msg = errorMessage(err)
-    if (/Failed to create connection|Cannot lock file|Another server instance/i.test(msg)) {
-      throw new LlmwatchError(
-        'CLICKHOUSE',
-        `cannot open the embedded ClickHouse data directory ${dir} (CLICKHOUSE_PATH): another process most likely holds it ` +
-          '(chDB lets one process open a directory: a running `llmwatch run sink`, `llmwatch demo` or `llmwatch sql`). ' +
-          'Stop that process, or run a ClickHouse server and set CLICKHOUSE_URL so that every process shares it ' +
-          '(`llmwatch clickhouse serve` serves this directory; `llmwatch infra up` starts it)',
-        { retryable: true, cause: err },
-      )
-    }
-    throw err
-  }
+  // chdb types its connection against its own copy of client-common: structurally the same.
+  const client = createClient({ connection: createChdbConnection({ path: dir }) as never })
+  // chDB's connection ignores the client's `database` option: the session is switched with USE.
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}` })
   await client.command({ query: `USE ${cfg.database}` })
   return client
 }
@@ -117,8 +112,8 @@ async function databaseExists(client: ClickHouseClient, database: string): Promi
 }
 
 /**
- * createClickHouse for long-running services: while it fails with a retryable error (unreachable
- * server, data directory held by another process) it calls `onRetry` once per backoff step
+ * createClickHouse for long-running services: while it fails with a retryable error (an unreachable
+ * server) it calls `onRetry` once per backoff step
  * (1 s doubling to 30 s) and tries again; other errors are thrown.
  */
 export async function waitForClickHouse(cfg: ClickHouseConfig, onRetry: (message: string, retryInMs: number) => void): Promise<ClickHouseClient> {

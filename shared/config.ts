@@ -21,11 +21,12 @@ export const baseEnvSchema = z.object({
   KAFKA_CLIENT_ID: z.string().default('llmwatch'),
   /** Partitions for topics the project creates. */
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
-  /** ClickHouse server over HTTP; unset means embedded chDB at CLICKHOUSE_PATH. */
+  /** ClickHouse server over HTTP (or `llmwatch clickhouse serve`); unset: the one of a running `llmwatch infra up`. */
   CLICKHOUSE_URL: z.url().optional(),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a SQL identifier').default('llmwatch'),
+  /** The chDB data directory `llmwatch clickhouse serve` (and `llmwatch infra up`) serves. */
   CLICKHOUSE_PATH: z.string().default('.data/clickhouse'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**

@@ -44,6 +44,8 @@ export async function runService<S extends typeof baseEnvSchema>(
   name: string,
   schema: S,
   start: (ctx: ServiceContext<z.infer<S>>) => Promise<Started>,
+  /** More configuration checks (throw a ConfigError): a failure exits 2 before anything starts. */
+  check?: (env: z.infer<S>) => void,
 ): Promise<number> {
   const logger = createLogger(name)
   let env: z.infer<S>
@@ -51,6 +53,7 @@ export async function runService<S extends typeof baseEnvSchema>(
   try {
     env = loadEnv(schema)
     kafkaAt = brokersFrom(env)
+    check?.(env)
   } catch (err) {
     logger.fatal({ err: (err as Error).message }, 'configuration error')
     return 2

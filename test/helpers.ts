@@ -24,15 +24,24 @@ export function testKafka(clientId = uniqueName('test')): KafkaHandle {
   return createKafka({ brokers: brokers(), clientId, logger: silentLogger, partitions: 3 })
 }
 
-/**
- * A ClickHouse client for one test file: the server from CLICKHOUSE_URL with a unique database, or
- * embedded chDB. chDB binds one data directory per process, so a test file reuses one directory.
- */
-let embeddedPath: string | null = null
-export async function testClickHouse(database = uniqueName('t').replace(/-/g, '_')): Promise<ClickHouseClient> {
-  const url = inject('clickhouseUrl') ?? undefined
-  if (!url) embeddedPath ??= tempDir('llmwatch-test-ch-')
-  return createClickHouse({ url, database, path: embeddedPath ?? undefined })
+/** The ClickHouse of this test run: CLICKHOUSE_URL, or the `llmwatch clickhouse serve` of test/global-setup.ts. */
+export function clickhouseUrl(): string {
+  return inject('clickhouseUrl')
+}
+
+/** A unique ClickHouse database name (test files share one server). */
+export function uniqueDatabase(prefix = 't'): string {
+  return uniqueName(prefix).replace(/-/g, '_')
+}
+
+/** The environment that points a process the test starts at the test run's ClickHouse, in `database`. */
+export function clickhouseEnv(database = uniqueDatabase()): { CLICKHOUSE_URL: string; CLICKHOUSE_DATABASE: string } {
+  return { CLICKHOUSE_URL: clickhouseUrl(), CLICKHOUSE_DATABASE: database }
+}
+
+/** A ClickHouse client on the test run's ClickHouse, in `database` (created if missing; unique by default). */
+export async function testClickHouse(database = uniqueDatabase()): Promise<ClickHouseClient> {
+  return createClickHouse({ url: clickhouseUrl(), database })
 }
 
 /** Polls `fn` until it returns a truthy value; fails with the last value after `timeoutMs`. */

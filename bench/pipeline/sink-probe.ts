@@ -1,16 +1,15 @@
 /**
  * The sink service with two measurement hooks, run by bench/pipeline.ts as its own process
- * (`node --import tsx bench/pipeline/sink-probe.ts`, IPC channel open). chDB binds its data directory
- * to one process, so "when does a row become queryable" and "how much memory does chDB itself hold"
- * can only be asked from inside the sink's process:
+ * (`node --import tsx bench/pipeline/sink-probe.ts`, IPC channel open), asking ClickHouse (the
+ * sink's, CLICKHOUSE_URL) from inside the sink's process:
  *  - the parent sends `{ type: 'watch', ids }` (event_ids of probe events); every POLL_MS this process
  *    asks ClickHouse which of the pending ids are in `interactions` and answers
  *    `{ type: 'visible', ids, at }` with the wall-clock time of the answer;
  *  - every second it sends `{ type: 'chdb', bytes, rss, libRss }`, sampled together: ClickHouse's
- *    own MemoryTracking metric (what chDB's allocator accounts for: caches, buffers, query and
- *    merge memory), this process's VmRSS, and the resident pages of the libchdb binary mapping
- *    (/proc/self/smaps). rss - libRss - bytes is the service's memory without chDB's; v8 is Node's
- *    heap plus external (Buffer) memory, part of it.
+ *    own MemoryTracking metric (what the engine's allocator accounts for: caches, buffers, query and
+ *    merge memory; the served ClickHouse's), this process's VmRSS, and the resident pages of a
+ *    libchdb mapping (/proc/self/smaps; 0 unless chDB runs in this process); v8 is Node's heap plus
+ *    external (Buffer) memory, part of the RSS.
  * The sink itself is wired exactly as services/sink/main.ts does it (same env, same startSink).
  */
 import { readFileSync } from 'node:fs'
@@ -58,7 +57,7 @@ async function chdbMemory(client: ClickHouseClient): Promise<number> {
 }
 
 await runService(SERVICE, sinkEnvSchema, async ({ env, logger, kafka, codec, lifecycle }) => {
-  const chCfg = { url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, database: env.CLICKHOUSE_DATABASE, path: env.CLICKHOUSE_PATH }
+  const chCfg = { url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, database: env.CLICKHOUSE_DATABASE }
   const client = await createClickHouse(chCfg)
   await migrate(client, { database: env.CLICKHOUSE_DATABASE, log: (m) => logger.info(m) })
   await applyRetention(client, env.CLICKHOUSE_DATABASE, retentionFromEnv(env))
@@ -74,7 +73,7 @@ await runService(SERVICE, sinkEnvSchema, async ({ env, logger, kafka, codec, lif
     },
   })
 
-  // A second client for the probe queries, so they do not queue behind the sink's own session.
+  // A second client for the probe queries, so they do not queue behind the sink's own requests.
   const probeClient = await createClickHouse(chCfg)
   const pending = new Set<string>()
   process.on('message', (m: ProbeRequest) => {

@@ -1,18 +1,20 @@
 /**
- * `llmwatch demo`: the main job. Starts the local infrastructure (Kafka broker; embedded ClickHouse),
- * creates the topics, runs every service in this one process (chDB binds one data directory per
- * process), drives realistic traffic from four apps with six scripted incidents, shows a live
- * summary, and ends with the incidents' verdicts (which alert fired, which did not) and a few
- * analyst queries with their answers.
+ * `llmwatch demo`: the main job. Starts the local infrastructure (a Kafka broker; ClickHouse served
+ * by `llmwatch clickhouse serve` as a child process, unless CLICKHOUSE_URL or a running `llmwatch
+ * infra up` names one), creates the topics, runs every service in this process (each talks to
+ * ClickHouse over HTTP, as deployed; analysts can query the same server meanwhile: the demo prints
+ * how), drives realistic traffic from four apps with six scripted incidents, shows a live summary,
+ * and ends with the incidents' verdicts (which alert fired, which did not) and a few analyst
+ * queries with their answers.
  */
 import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { Codec } from '../../shared/codec.js'
-import { createClickHouse, type ClickHouseClient } from '../../shared/clickhouse.js'
+import { createClickHouse, redactUrl, type ClickHouseClient } from '../../shared/clickhouse.js'
 import { baseEnvSchema, loadEnv } from '../../shared/config.js'
 import { TOPICS, type Alert } from '../../shared/contract.js'
-import { resolveKafka, type KafkaInfra } from '../../shared/infra/index.js'
+import { infraClickHouseUrl, resolveKafka, startServedClickHouse, type KafkaInfra, type ServedClickHouse } from '../../shared/infra/index.js'
 import { createKafka, type KafkaHandle } from '../../shared/kafka.js'
 import { Lifecycle } from '../../shared/lifecycle.js'
 import { createFileLogger } from '../../shared/logger.js'
@@ -26,6 +28,7 @@ import { produce } from '../producer/produce.js'
 import { SCORERS } from '../scorer/scorers/index.js'
 import { loadScorerConfig } from '../scorer/scorer-config.js'
 import { startScorer, type ScorerService } from '../scorer/service.js'
+import { loadServeEnv } from '../clickhouse/config.js'
 import { startSink, type SinkHandle } from '../sink/sink.js'
 import { startEmbeddedGateway } from '../gateway/embedded.js'
 import { DEMO_QUERIES, EXPECTED_ALERTS } from './expectations.js'
@@ -83,6 +86,22 @@ export function firingDuring(alerts: readonly Alert[], from: number, to: number)
   return null
 }
 
+/**
+ * How an analyst reaches the demo's ClickHouse while it runs: the read-only reader of `llmwatch
+ * clickhouse serve` (its password, when CLICKHOUSE_SERVE_READER_PASSWORD sets one, is not printed).
+ */
+export function analystHints(url: string, database: string): string[] {
+  const serve = loadServeEnv()
+  const user = serve.CLICKHOUSE_SERVE_READER_USER
+  const password = serve.CLICKHOUSE_SERVE_READER_PASSWORD ? '$CLICKHOUSE_SERVE_READER_PASSWORD' : ''
+  const db = database === 'llmwatch' ? '' : ` CLICKHOUSE_DATABASE=${database}`
+  return [
+    `query it while the demo runs, as the read-only user ${user}${password ? ' (password: CLICKHOUSE_SERVE_READER_PASSWORD)' : ' (no password)'}:`,
+    `  CLICKHOUSE_URL=${url} CLICKHOUSE_USER=${user}${password ? ` CLICKHOUSE_PASSWORD=${password}` : ''}${db} npx llmwatch sql "SELECT app_name, count() AS events FROM interactions GROUP BY app_name"`,
+    `  curl -u '${user}:${password}' '${url}/?database=${database}' --data-binary 'SELECT count() FROM interactions'`,
+  ]
+}
+
 export function parseDuration(s: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim())
   if (!m) throw new Error(`expected a duration like 90s, 3m or 1h; got "${s}"`)
@@ -121,16 +140,22 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const infra: KafkaInfra = await resolveKafka({ dataDir: `${opts.dataDir}/kafka`, fresh: true, log: (m) => out(`  ${m}`) })
   const kafka: KafkaHandle = createKafka({ brokers: infra.brokers, clientId: 'llmwatch-demo', logger, partitions: env.KAFKA_PARTITIONS })
   await kafka.ensureTopics()
-  const ch = await createClickHouse({
-    url: env.CLICKHOUSE_URL,
-    user: env.CLICKHOUSE_USER,
-    password: env.CLICKHOUSE_PASSWORD,
-    database: env.CLICKHOUSE_DATABASE,
-    path: `${opts.dataDir}/clickhouse`,
-  })
+  // ClickHouse: CLICKHOUSE_URL, else the one of a running `llmwatch infra up`, else a server of its own.
+  let server: ServedClickHouse | null = null
+  let chUrl = env.CLICKHOUSE_URL ?? infraClickHouseUrl()
+  const chSource = env.CLICKHOUSE_URL ? 'CLICKHOUSE_URL' : chUrl ? '`llmwatch infra up`' : null
+  if (!chUrl) {
+    server = await startServedClickHouse({
+      path: path.resolve(opts.dataDir, 'clickhouse'), logFile: path.resolve(opts.dataDir, 'clickhouse.log'),
+      env: { CLICKHOUSE_SERVE_PORT: process.env.CLICKHOUSE_SERVE_PORT ?? '0' }, log: (m) => out(`  ${m}`),
+    })
+    chUrl = server.url
+  }
+  const ch = await createClickHouse({ url: chUrl, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, database: env.CLICKHOUSE_DATABASE })
   await migrate(ch, { database: env.CLICKHOUSE_DATABASE, log: () => {} })
-  out(`  ClickHouse: ${env.CLICKHOUSE_URL ? `server ${env.CLICKHOUSE_URL}` : `embedded (chDB) at ${opts.dataDir}/clickhouse`}, database ${env.CLICKHOUSE_DATABASE}`)
-
+  out(`  ClickHouse at ${redactUrl(chUrl)} (${server ? `llmwatch clickhouse serve, pid ${server.pid}, data ${path.resolve(opts.dataDir, 'clickhouse')}` : chSource}), database ${env.CLICKHOUSE_DATABASE}`)
+  // Its own server or `infra up`'s: `llmwatch clickhouse serve`, whose read-only reader analysts use.
+  if (!env.CLICKHOUSE_URL) for (const line of analystHints(chUrl, env.CLICKHOUSE_DATABASE)) out(`  ${line}`)
   const codec = Codec.load()
   const alerts: Alert[] = []
   const scorer: ScorerService = await startScorer({
@@ -165,6 +190,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   life.add('alerter', () => alerter.stop())
   life.add('sink', () => sink.stop())
   life.add('clickhouse', () => ch.close())
+  if (server) life.add('clickhouse server', () => server.stop())
   life.add('kafka client', () => kafka.close())
   life.add('kafka broker', () => infra.stop())
   life.add('logs', () => new Promise<void>((resolve) => logger.flush(() => resolve())))
@@ -248,7 +274,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     out(`\n-- ${q.title}\n${q.sql.trim()}\n${formatTable(data)}`)
   }
   if (opts.keep) {
-    out('\n--keep: the pipeline keeps running (Ctrl-C stops it). Brokers: ' + infra.brokers.join(','))
+    out(`\n--keep: the pipeline keeps running (Ctrl-C stops it). Brokers: ${infra.brokers.join(',')}; ClickHouse: ${redactUrl(chUrl)}`)
     await new Promise(() => {})
   }
   await life.close()

@@ -3,7 +3,7 @@
  * sink itself, /metrics + /healthz, ordered shutdown (stop consuming, flush, close clients).
  * Run: `npx tsx services/sink/main.ts`.
  */
-import { waitForClickHouse } from '../../shared/clickhouse.js'
+import { clickhouseFrom, waitForClickHouse } from '../../shared/clickhouse.js'
 import { applyRetention, migrate, retentionFromEnv } from '../../shared/migrate.js'
 import { reconcileAggregates } from './reconcile.js'
 import { runService } from '../../shared/service.js'
@@ -17,15 +17,15 @@ export async function main(): Promise<number> {
     await kafka.ensureTopics([{ name: env.SINK_SCORES_TOPIC }, { name: env.SINK_ALERTS_TOPIC }, { name: env.SINK_DLQ_TOPIC }])
     // An unreachable ClickHouse at start-up is waited for (one warning per backoff step), not fatal.
     const client = await waitForClickHouse(
-      { url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, database: env.CLICKHOUSE_DATABASE, path: env.CLICKHOUSE_PATH },
+      { url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, database: env.CLICKHOUSE_DATABASE },
       (msg, retryInMs) => logger.warn({ retryInMs }, `${msg}; retrying in ${Math.round(retryInMs / 1000)} s`),
     )
     const migrated = await migrate(client, { database: env.CLICKHOUSE_DATABASE, log: (m) => logger.info(m) })
     const ttlChanged = await applyRetention(client, env.CLICKHOUSE_DATABASE, retentionFromEnv(env))
     logger.info({ applied: migrated.applied.length, ttlChanged }, 'ClickHouse schema ready')
-    // Embedded chDB dies with this process, possibly between a raw insert and its views: rebuild any
-    // aggregate bucket a crash left short before consuming. (Only one process can hold the embedded
-    // directory, so nothing writes concurrently; with a server, several sinks may be writing.)
+    // The local ClickHouse of `llmwatch infra up` (no CLICKHOUSE_URL) may have been killed between a
+    // raw insert and its views: rebuild any aggregate bucket left short before consuming. Only there:
+    // with a named server, other sinks may be writing while this one would rebuild.
     if (!env.CLICKHOUSE_URL) {
       const rec = await reconcileAggregates(client, env.CLICKHOUSE_DATABASE, { log: (msg, data) => logger.warn(data ?? {}, msg) })
       logger.info(rec, 'aggregates reconciled with raw tables')
@@ -59,7 +59,7 @@ export async function main(): Promise<number> {
       },
       health: () => sink.health(),
     }
-  })
+  }, (env) => void clickhouseFrom({ url: env.CLICKHOUSE_URL }))
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -13,7 +13,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   try {
     const cfg = loadEnv(baseEnvSchema.extend(retentionEnvSchema.shape), env)
     const db = cfg.CLICKHOUSE_DATABASE
-    client = await createClickHouse({ url: cfg.CLICKHOUSE_URL, user: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, database: db, path: cfg.CLICKHOUSE_PATH })
+    client = await createClickHouse({ url: cfg.CLICKHOUSE_URL, user: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, database: db })
     if (argv.includes('--status')) {
       const known = await loadMigrations()
       const exists = await client.query({

@@ -1,11 +1,8 @@
 /**
  * `llmwatch sql "<query>" [--format table|json|csv]`: runs SQL against the configured ClickHouse
- * (CLICKHOUSE_URL, else embedded chDB at CLICKHOUSE_PATH) in CLICKHOUSE_DATABASE and prints the
- * result. Against `llmwatch clickhouse serve` (what `llmwatch infra up` starts) it is an ordinary
- * HTTP client, with the writer's or the read-only reader's credentials (CLICKHOUSE_USER/PASSWORD),
- * while the pipeline runs. Embedded mode opens the data directory itself: chDB allows one process
- * per directory, so that only works while nothing else holds it (a directory `infra up` serves is
- * reached through its server).
+ * (CLICKHOUSE_URL, else the ClickHouse of `llmwatch infra up`) in CLICKHOUSE_DATABASE and prints
+ * the result. An ordinary HTTP client: against `llmwatch clickhouse serve` with the writer's or the
+ * read-only reader's credentials (CLICKHOUSE_USER/PASSWORD), while the pipeline runs.
  */
 import { createClickHouse, type ClickHouseClient } from '../../shared/clickhouse.js'
 import { baseEnvSchema, loadEnv } from '../../shared/config.js'
@@ -73,7 +70,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   let client: ClickHouseClient | null = null
   try {
     const cfg = loadEnv(baseEnvSchema, env)
-    client = await createClickHouse({ url: cfg.CLICKHOUSE_URL, user: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, database: cfg.CLICKHOUSE_DATABASE, path: cfg.CLICKHOUSE_PATH })
+    client = await createClickHouse({ url: cfg.CLICKHOUSE_URL, user: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, database: cfg.CLICKHOUSE_DATABASE })
     process.stdout.write(`${await runSql(client, args.query, args.format)}\n`)
     return 0
   } catch (err) {

@@ -2,8 +2,8 @@
  * Decides where Kafka and ClickHouse come from, in this order:
  *   1. environment: KAFKA_BROKERS / CLICKHOUSE_URL name existing servers;
  *   2. Docker, when an engine answers: testcontainers starts the official images;
- *   3. otherwise a local Apache Kafka JVM broker (./kafka-local.ts) and embedded ClickHouse (chDB).
- * `llmwatch infra up` serves ClickHouse instead (`llmwatch clickhouse serve`, ./clickhouse-local.ts).
+ *   3. otherwise a local Apache Kafka JVM broker (./kafka-local.ts) and `llmwatch clickhouse serve`
+ *      (./clickhouse-local.ts) serving a local chDB data directory.
  */
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -14,7 +14,8 @@ import { freePort } from './ports.js'
 import { startServedClickHouse } from './clickhouse-local.js'
 import { readInfraState, STATE_FILE, type InfraState, type KafkaMode } from './state.js'
 
-export { readInfraState, servedClickHouseFor, type InfraState, type KafkaMode } from './state.js'
+export { readInfraState, infraClickHouseUrl, type InfraState, type KafkaMode } from './state.js'
+export { startServedClickHouse, type ServedClickHouse } from './clickhouse-local.js'
 
 export interface KafkaInfra {
   mode: KafkaMode
@@ -127,7 +128,7 @@ export async function infraUp(env: Record<string, string | undefined>, log: (m: 
   } else {
     const dir = path.resolve(env.CLICKHOUSE_PATH ?? '.data/clickhouse')
     try {
-      const ch = await startServedClickHouse({ path: dir, env, logFile: repoPath('.data', 'infra', 'clickhouse.log'), log })
+      const ch = await startServedClickHouse({ path: dir, env, logFile: repoPath('.data', 'infra', 'clickhouse.log'), detached: true, log })
       clickhouse = { mode: 'served', path: dir, url: ch.url, pid: ch.pid }
     } catch (err) {
       if (kafka.pid !== null) await stopPid(kafka.pid, 20_000)

@@ -3,7 +3,6 @@
  * kafkajs and chdb so that any module may ask, e.g. shared/clickhouse.ts for the served ClickHouse.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import path from 'node:path'
 import { repoPath } from '../paths.js'
 
 export const STATE_FILE = repoPath('.data', 'infra', 'state.json')
@@ -32,14 +31,12 @@ export function pidAlive(pid: number): boolean {
 }
 
 /**
- * The URL of the ClickHouse that a running `llmwatch infra up` serves from `dir`, if any: a process
- * that would open that directory embedded (which chDB refuses while the server holds it) talks to
- * the server instead.
+ * The URL of the ClickHouse of a running `llmwatch infra up` (the `llmwatch clickhouse serve` it
+ * started, or the CLICKHOUSE_URL it recorded), if any: where processes without CLICKHOUSE_URL go.
  */
-export function servedClickHouseFor(dir: string): string | null {
-  const s = readInfraState()
-  const ch = s?.clickhouse
-  if (!ch || ch.mode !== 'served' || !ch.url || !ch.path || ch.pid === null) return null
-  if (path.resolve(ch.path) !== path.resolve(dir) || !pidAlive(ch.pid)) return null
+export function infraClickHouseUrl(): string | null {
+  const ch = readInfraState()?.clickhouse
+  if (!ch?.url) return null
+  if (ch.pid !== null && !pidAlive(ch.pid)) return null
   return ch.url
 }

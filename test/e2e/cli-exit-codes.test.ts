@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { repoPath } from '../../shared/paths.js'
-import { brokers, tempDir, uniqueName } from '../helpers.js'
+import { brokers, clickhouseEnv, tempDir, uniqueName } from '../helpers.js'
 
 interface Run {
   code: number | null
@@ -91,6 +91,21 @@ describe('exit code 2: bad usage or configuration, for every entry point', () =>
     expect(r.code).toBe(2)
   })
 
+  it('no CLICKHOUSE_URL and no `llmwatch infra up` ClickHouse: sql, migrate and the sink stop at once, naming both', async (ctx) => {
+    // Only meaningful while no local infrastructure runs (`infra status` exits 0 when it does).
+    if ((await llmwatch(['infra', 'status'])).code === 0) ctx.skip()
+    const line = /CLICKHOUSE_URL: not set and no local ClickHouse is running; set CLICKHOUSE_URL=.* or run `llmwatch infra up` first/
+    for (const args of [['sql', 'SELECT 1'], ['migrate']]) {
+      const r = await llmwatch(args)
+      expect(r.stderr).toMatch(line)
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).not.toMatch(/\n\s+at /)
+    }
+    const sink = await llmwatch(['run', 'sink'], { KAFKA_BROKERS: '127.0.0.1:1' }, 30_000)
+    expect(sink.stdout).toMatch(line)
+    expect(sink.code).toBe(2)
+  })
+
   it('the npm scripts and `tsx bin/cli.ts` give the same codes as the CLI', async () => {
     const viaNpm = await run('npm', ['run', '--silent', 'demo', '--', '--rate', 'abc'])
     expect(viaNpm.stderr).toMatch(/--rate expects a positive number/)
@@ -125,8 +140,8 @@ describe('exit code 0', () => {
     expect(n.code).toBe(0)
   })
 
-  it('migrate and sql on an embedded ClickHouse', async () => {
-    const env = { CLICKHOUSE_PATH: path.join(tempDir('llmwatch-exit-ch-'), 'ch') }
+  it('migrate and sql on the served ClickHouse (CLICKHOUSE_URL)', async () => {
+    const env = clickhouseEnv()
     const m = await llmwatch(['migrate'], env)
     expect(m.stdout).toMatch(/\d+ applied, 0 already applied/)
     expect(m.code).toBe(0)
@@ -143,26 +158,6 @@ describe('exit code 1: runtime failures', () => {
     const r = await llmwatch(['score', file])
     expect(r.stderr).toMatch(/line 1: /)
     expect(r.code).toBe(1)
-  })
-
-  it('sql while another process holds the embedded ClickHouse directory: says what to do', async () => {
-    const dir = tempDir('llmwatch-exit-lock-')
-    const holder = path.join(dir, 'hold.mts')
-    writeFileSync(holder, `import { createClickHouse } from ${JSON.stringify(repoPath('shared', 'clickhouse.ts'))}\nawait createClickHouse({ database: 'llmwatch', path: ${JSON.stringify(path.join(dir, 'ch'))} })\nconsole.log('holding')\nsetInterval(() => {}, 1000)\n`)
-    const child = spawn(process.execPath, ['--import', 'tsx', holder], { cwd: repoPath(), stdio: ['ignore', 'pipe', 'inherit'] })
-    try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => d.toString().includes('holding') && resolve())
-        child.once('exit', () => reject(new Error('the holder exited')))
-      })
-      const r = await llmwatch(['sql', 'SELECT 1'], { CLICKHOUSE_PATH: path.join(dir, 'ch') })
-      expect(r.stderr).toMatch(/llmwatch sql: cannot open the embedded ClickHouse data directory .* \(CLICKHOUSE_PATH\): another process most likely holds it/)
-      expect(r.stderr).toMatch(/Stop that process, or run a ClickHouse server and set CLICKHOUSE_URL/)
-      expect(r.stderr).not.toMatch(/\n\s+at /)
-      expect(r.code).toBe(1)
-    } finally {
-      child.kill('SIGKILL')
-    }
   })
 
   // One-shot commands: one line naming the address and the variable, well within 15 s.

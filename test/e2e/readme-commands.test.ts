@@ -12,7 +12,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { repoPath } from '../../shared/paths.js'
 import { generateEvents } from '../../shared/traffic/index.js'
-import { brokers, tempDir, uniqueName } from '../helpers.js'
+import { brokers, clickhouseEnv, tempDir, uniqueName } from '../helpers.js'
 
 const README = readFileSync(repoPath('README.md'), 'utf8')
 const SCRIPTS = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
@@ -78,7 +78,10 @@ function sh(cmd: string, opts: { env?: Record<string, string>; input?: string; t
 type Plan = { run: (readme: string) => Promise<void> } | { same: string[] } | { skip: string }
 
 const kafkaEnv = () => ({ KAFKA_BROKERS: brokers().join(',') })
-const chEnv = () => ({ CLICKHOUSE_PATH: path.join(tempDir('llmwatch-readme-ch-'), 'ch') })
+/** The test run's ClickHouse (CLICKHOUSE_URL), a database of its own. */
+const chEnv = () => clickhouseEnv(uniqueName('readme').replace(/-/g, '_'))
+/** A fresh data directory for the commands that serve one (`llmwatch clickhouse serve`, `llmwatch infra up`). */
+const chPathEnv = () => ({ CLICKHOUSE_PATH: path.join(tempDir('llmwatch-readme-ch-'), 'ch') })
 
 /** Parses the demo's verdict lines. */
 function verdicts(text: string): { fired: boolean; incident: string }[] {
@@ -186,6 +189,10 @@ const PLAN: Record<string, Plan> = {
       const pid = Number(/Kafka [\d.]+ ready at \S+ \(pid (\d+)/.exec(r.err)?.[1])
       expect(pid).toBeGreaterThan(0)
       expect(() => process.kill(pid, 0)).toThrow()
+      // And the ClickHouse it served (`llmwatch clickhouse serve`, a child process), after the services.
+      const chPid = Number(/llmwatch clickhouse serve, pid (\d+)/.exec(r.err)?.[1])
+      expect(chPid, r.err.slice(-3000)).toBeGreaterThan(0)
+      expect(() => process.kill(chPid, 0)).toThrow()
       const log = readFileSync(/^logs \(JSON, level \w+\): (.+)$/m.exec(r.err)![1]!, 'utf8')
       expect(log).toContain('"msg":"scorer stopped"')
       expect(log).toContain('"msg":"sink stopped"')
@@ -320,7 +327,7 @@ const PLAN: Record<string, Plan> = {
       expect(status.code).toBe(1)
       // `up` with KAFKA_BROKERS records that broker instead of starting one, and serves ClickHouse
       // (`llmwatch clickhouse serve` on CLICKHOUSE_PATH); `down` stops the server and forgets both.
-      const ch = chEnv()
+      const ch = chPathEnv()
       const up = await sh('npx llmwatch infra up', { env: { ...kafkaEnv(), ...ch } })
       expect(up.code, up.err).toBe(0)
       try {
@@ -356,7 +363,7 @@ const PLAN: Record<string, Plan> = {
     // On a fresh directory and a free port, until it serves; Ctrl-C stops it with exit 0.
     run: async (readme) => {
       const cmd = `npx ${readme}`
-      const r = await sh(cmd, { env: { ...chEnv(), CLICKHOUSE_SERVE_PORT: '0' }, until: (out) => /"msg":"clickhouse serving"/.test(out), timeoutMs: 90_000 })
+      const r = await sh(cmd, { env: { ...chPathEnv(), CLICKHOUSE_SERVE_PORT: '0' }, until: (out) => /"msg":"clickhouse serving"/.test(out), timeoutMs: 90_000 })
       expect(r.out, r.err).toMatch(/"url":"http:\/\/127\.0\.0\.1:\d+".*"msg":"clickhouse serving"/)
       expect(r.out).toMatch(/"msg":"clickhouse stopped"/)
       expectCtrlCExit(cmd, r)

@@ -81,7 +81,7 @@ describe('scenario 1: kill -9 and restart each service during a run', () => {
       recordFailure(`1. kill -9 ${KILLED.join(', ')}`, N, started, err)
       throw err
     }
-    // Ordered stops; the sink must exit 0 so the chDB directory is released cleanly.
+    // Ordered stops: each exits 0.
     for (const s of ['scorer', 'alerter', 'sink'] as const) expect(await live.get(s)!.stop()).toBe('0')
     live.clear()
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Codec } from '../../shared/codec.js'
-import { createClickHouse, type ClickHouseClient } from '../../shared/clickhouse.js'
+import type { ClickHouseClient } from '../../shared/clickhouse.js'
 import { TOPICS, type LlmInteraction } from '../../shared/contract.js'
 import { startLocalKafka, type LocalKafka } from '../../shared/infra/kafka-local.js'
 import { freePort } from '../../shared/infra/ports.js'
@@ -19,7 +19,7 @@ import { repoPath } from '../../shared/paths.js'
 import { generateEvents, Rng } from '../../shared/traffic/index.js'
 import { piiLeakResponse } from '../../shared/traffic/incidents.js'
 import { scoreKey } from '../../services/scorer/service.js'
-import { tempDir } from '../helpers.js'
+import { clickhouseEnv, testClickHouse, tempDir } from '../helpers.js'
 
 export const codec = Codec.load()
 export const PARTITIONS = 6
@@ -145,7 +145,15 @@ export const RULES_YAML = `rules:
 /** The dedup key of an incident app's alert (services/alerter/engine.ts dedupKey: rule{label="value"}). */
 export const incidentKey = (app: string): string => `fault-pii-leak{app_name=${JSON.stringify(app)}}`
 
-/** Env of each service for a scenario: broker, one chDB directory for the sink, the rules file. */
+/**
+ * The ClickHouse database of a scenario (its work directory's name): the test run's served
+ * ClickHouse (test/global-setup.ts) holds every scenario's tables, each in its own database.
+ */
+export function scenarioDatabase(workDir: string): string {
+  return `faults_${path.basename(workDir).replace(/[^A-Za-z0-9_]/g, '_')}`
+}
+
+/** Env of each service for a scenario: broker, the sink's ClickHouse (CLICKHOUSE_URL, the scenario's database), the rules file. */
 export function serviceEnv(brokers: string[], workDir: string): Record<ServiceName, Record<string, string>> {
   const rulesFile = path.join(workDir, 'rules.yaml')
   mkdirSync(workDir, { recursive: true })
@@ -154,7 +162,7 @@ export function serviceEnv(brokers: string[], workDir: string): Record<ServiceNa
   return {
     // Inline scoring: the machine has 2 cores shared by the broker, three services and the test.
     scorer: { ...base, SCORER_WORKERS: '0' },
-    sink: { ...base, CLICKHOUSE_PATH: path.join(workDir, 'clickhouse'), CLICKHOUSE_DATABASE: 'llmwatch', SINK_BATCH_ROWS: '5000', SINK_FLUSH_MS: '200' },
+    sink: { ...base, ...clickhouseEnv(scenarioDatabase(workDir)), SINK_BATCH_ROWS: '5000', SINK_FLUSH_MS: '200' },
     alerter: { ...base, ALERTER_RULES_FILE: rulesFile, ALERTER_TICK_MS: '500' },
   }
 }
@@ -394,8 +402,7 @@ async function rows<T>(ch: ClickHouseClient, query: string): Promise<T[]> {
 /**
  * Reads the topics (llm.scores read committed, llm.alerts, llm.dlq) and the ClickHouse tables and
  * counts: per produced event one interactions row and one scores row per score entry, aggregates
- * equal to the raw counts, one firing alert per incident. Call after `drained` and after the sink
- * process is gone (the test process then opens the chDB directory).
+ * equal to the raw counts, one firing alert per incident. Call after `drained`.
  */
 export async function checkBooks(kafka: KafkaHandle, ch: ClickHouseClient, w: Workload): Promise<Books> {
   const produced = new Set(w.events.map((e) => e.event_id))
@@ -479,9 +486,9 @@ export async function checkBooks(kafka: KafkaHandle, ch: ClickHouseClient, w: Wo
 
 export { recordFailure, recordResult, RESULTS_FILE, type ScenarioResult } from './results.js'
 
-/** Opens the sink's chDB directory from the test process (only once the sink process is gone). */
+/** A client on the scenario's ClickHouse database (see scenarioDatabase). */
 export async function openClickHouse(workDir: string): Promise<ClickHouseClient> {
-  return createClickHouse({ database: 'llmwatch', path: path.join(workDir, 'clickhouse') })
+  return testClickHouse(scenarioDatabase(workDir))
 }
 
 /** What does not balance in the books (empty when they are exact): recorded with the results. */

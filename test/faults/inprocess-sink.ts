@@ -1,16 +1,15 @@
 /**
- * The sink in the test process, over the real chDB, behind a fault-injecting wrapper of the
+ * The sink in the test process, over the test run's served ClickHouse, behind a fault-injecting wrapper of the
  * ClickHouse client (a real client whose calls can be made to fail or slow down; nothing is
  * mocked behind it). Used where a fault must sit between the sink and ClickHouse: an outage
  * (scenario 3) and a throttled sink (scenario 5).
  */
-import path from 'node:path'
-import { createClickHouse, type ClickHouseClient } from '../../shared/clickhouse.js'
+import type { ClickHouseClient } from '../../shared/clickhouse.js'
 import type { KafkaHandle } from '../../shared/kafka.js'
 import { createLogger } from '../../shared/logger.js'
 import { migrate } from '../../shared/migrate.js'
 import { startSink, type SinkHandle } from '../../services/sink/sink.js'
-import { codec, GROUPS, sleep } from './harness.js'
+import { codec, GROUPS, openClickHouse, scenarioDatabase, sleep } from './harness.js'
 
 export interface Faults {
   /** While true, every insert and query fails as a refused connection would. */
@@ -33,8 +32,8 @@ function refused(): Error {
 }
 
 export async function startInProcessSink(kafka: KafkaHandle, workDir: string, opts: { retryBudgetMs?: number } = {}): Promise<InProcessSink> {
-  const client = await createClickHouse({ database: 'llmwatch', path: path.join(workDir, 'clickhouse') })
-  await migrate(client, { database: 'llmwatch', log: () => {} })
+  const client = await openClickHouse(workDir)
+  await migrate(client, { database: scenarioDatabase(workDir), log: () => {} })
   const faults: Faults = { down: false, msPerEvent: 0 }
   const flaky: Pick<ClickHouseClient, 'insert' | 'query'> = {
     insert: (async (params: Parameters<ClickHouseClient['insert']>[0]) => {

@@ -2,18 +2,17 @@
  * Crash test: the sink runs as its own process (as deployed), is SIGKILLed in the middle of
  * consuming a backlog, and restarted. Whatever was inserted but not committed is delivered again;
  * raw tables and aggregates must still hold every event exactly once.
- * chDB binds one data directory per process, so this test opens the directory only after the sink
- * processes are gone.
+ * The sink talks to the test run's served ClickHouse (CLICKHOUSE_URL), in a database of its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createClickHouse, type ClickHouseClient } from '../../shared/clickhouse.js'
+import type { ClickHouseClient } from '../../shared/clickhouse.js'
 import { Codec } from '../../shared/codec.js'
 import type { KafkaHandle } from '../../shared/kafka.js'
 import { repoPath } from '../../shared/paths.js'
 import { alertsGroupId } from '../../services/sink/sink.js'
-import { brokers, tempDir, testKafka, uniqueName, waitFor } from '../helpers.js'
+import { brokers, clickhouseEnv, testClickHouse, testKafka, uniqueName, waitFor } from '../helpers.js'
 import { alert, scored } from './sink-fixtures.js'
 
 const codec = Codec.load()
@@ -73,12 +72,11 @@ describe('sink crash and restart', () => {
     await p.send(t.alerts, Array.from({ length: 10 }, () => ({ key: 'k', value: codec.encode('Alert', alert({ rule: 'crash-rule' })) })))
     await p.disconnect()
 
-    const dir = tempDir('llmwatch-crash-ch-')
+    const ch = clickhouseEnv()
     const group = uniqueName('sink')
     const env = {
       KAFKA_BROKERS: brokers().join(','),
-      CLICKHOUSE_PATH: dir,
-      CLICKHOUSE_DATABASE: 'llmwatch',
+      ...ch,
       SINK_GROUP_ID: group,
       SINK_SCORES_TOPIC: t.scores,
       SINK_ALERTS_TOPIC: t.alerts,
@@ -96,7 +94,7 @@ describe('sink crash and restart', () => {
       if (l.msg === 'inserted' && ++inserts === 2) first.child.kill('SIGKILL')
     })
     const code1 = await first.exited
-    expect(code1).toBe(null) // killed by the signal
+    expect(code1, JSON.stringify(first.lines.filter((l) => Number(l.level) >= 50))).toBe(null) // killed by the signal
     const lagAfterKill = await kafka.groupLag(group, t.scores)
     expect(lagAfterKill).toBeGreaterThan(0)
     expect(lagAfterKill).toBeLessThanOrEqual(N)
@@ -111,7 +109,7 @@ describe('sink crash and restart', () => {
     const skipped = second.lines.filter((l) => l.msg === 'skipped re-delivered messages already in ClickHouse').reduce((s, l) => s + Number(l.skipped), 0)
     console.log(`[sink-redelivery] killed after ${inserts} inserts; lag after kill ${lagAfterKill}; restart inserted ${stopped?.stats?.insertedRows?.interactions} events, skipped ${skipped} re-delivered units`)
 
-    client = await createClickHouse({ database: 'llmwatch', path: dir })
+    client = await testClickHouse(ch.CLICKHOUSE_DATABASE)
     const n = async (q: string) => Number((await (await client!.query({ query: q, format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n)
     expect(await n(`SELECT count() AS n FROM interactions`)).toBe(N)
     expect(await n(`SELECT uniqExact(event_id) AS n FROM interactions`)).toBe(N)

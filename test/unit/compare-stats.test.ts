@@ -127,7 +127,7 @@ describe('quantiles and bootstrap', () => {
     const shifted = bootstrapDiff(v, v.map((x) => x + 30), { kind: 'quantile', q: 0.5 })
     expect(shifted.estimate).toBe(30)
     // Not floored at 1 / resamples (the bootstrap standard error gives the p-value): Holm can still call it.
-    expect(shifted.p).toBeLessThan(1e-6)
+    expect(shifted.p).toBeLessThan(1e-4)
     expect(shifted.low).toBeGreaterThan(0)
     const small = bootstrapDiff(v, v.map((x) => x + 1), { kind: 'mean' })
     expect(small.p).toBeGreaterThan(0.5)
