@@ -7,6 +7,7 @@
  * cut to the contract's limits, and what still breaks the contract is a rejected span with the reason.
  */
 import { createHash } from 'node:crypto'
+import { withinInteractionContract } from '../../shared/codec.js'
 import { LIMITS, LlmInteractionSchema, type LlmInteraction, type Message } from '../../shared/contract.js'
 import type { AttrValue, Attrs, OtlpSpan } from './otlp.js'
 
@@ -48,7 +49,8 @@ const int = (c: Ctx, names: string[]): number | undefined => {
 }
 const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n) : s)
 /** Lone UTF-16 surrogates (from invalid input) would fail Avro's UTF-8 encoding and ClickHouse's JSON parsing. */
-const clean = (s: string): string => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
+const SURROGATE = /[\uD800-\uDFFF]/
+const clean = (s: string): string => (SURROGATE.test(s) ? s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD') : s)
 const text = (s: string): string => clean(cut(s, LIMITS.maxTextChars))
 
 /** Text of a message-ish value: a string, `{content}`, `{parts: [{type: 'text', content}]}` or a list of those. */
@@ -210,6 +212,8 @@ export function isGenAiSpan(span: OtlpSpan): boolean {
   return a['gen_ai.operation.name'] !== undefined || a['gen_ai.request.model'] !== undefined || a['gen_ai.system'] !== undefined || a['gen_ai.provider.name'] !== undefined
 }
 
+const DEFAULTS: Partial<LlmInteraction> = { environment: 'production', operation_name: 'chat', response_model: null, response_id: null, first_token_time: null, usage_input_tokens: 0, usage_output_tokens: 0, usage_cached_input_tokens: 0 }
+
 export type MapResult = { ok: true; event: LlmInteraction } | { ok: false; reason: string }
 
 /** One GenAI span to an LlmInteraction checked by the contract; never throws. */
@@ -226,6 +230,10 @@ export function spanToInteraction(span: OtlpSpan, content: SpanContent | null = 
   }
   if (!span.traceId || !span.spanId) return { ok: false, reason: `span "${cut(span.name, 64)}": trace id and span id are required` }
   if (!Number.isFinite(span.startMs) || !Number.isFinite(span.endMs)) return { ok: false, reason: `span ${span.spanId}: start and end times are required` }
+  // The contract's defaults for what the span does not say; a well-formed event then passes the
+  // codec's fast contract check (the same rules as the zod schema), zod only names what is wrong.
+  const full = { ...DEFAULTS, ...raw } as LlmInteraction
+  if (typeof full.app_name === 'string' && typeof full.request_model === 'string' && withinInteractionContract(full, Date.now())) return { ok: true, event: full }
   const parsed = LlmInteractionSchema.safeParse(raw)
   if (parsed.success) return { ok: true, event: parsed.data }
   const issue = parsed.error.issues[0]!
