@@ -31,6 +31,7 @@ import { startScorer, type ScorerService } from '../scorer/service.js'
 import { loadServeEnv } from '../clickhouse/config.js'
 import { startSink, type SinkHandle } from '../sink/sink.js'
 import { startEmbeddedGateway } from '../gateway/embedded.js'
+import { startDemoUi } from '../ui/main.js'
 import { DEMO_QUERIES, EXPECTED_ALERTS } from './expectations.js'
 import { formatTable } from './table.js'
 
@@ -185,6 +186,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const gateway = await startEmbeddedGateway({ kafka, codec, logger })
   out(`  ingest gateway at ${gateway.url} (OTLP/HTTP /v1/traces and /v1/logs, JSON /v1/interactions; header Authorization: Bearer ${gateway.key})`)
   life.add('gateway', () => gateway.stop())
+  // The dashboard (docs/DASHBOARD.md), as the read-only reader; a ClickHouse without that user gets a note.
+  const ui = await startDemoUi(chUrl, env.CLICKHOUSE_DATABASE, logger).catch((err: unknown) => (out(`  dashboard not started: ${(err as Error).message}`), null))
+  if (ui) out(`  dashboard at ${ui.server.url}`)
+  if (ui) life.add('ui', () => ui.close())
   life.add('http', () => http.close())
   life.add('scorer', () => scorer.stop())
   life.add('alerter', () => alerter.stop())

@@ -5,7 +5,7 @@
  */
 import { createClickHouse } from '../../shared/clickhouse.js'
 import { ConfigError } from '../../shared/errors.js'
-import { createLogger } from '../../shared/logger.js'
+import { createLogger, type Logger } from '../../shared/logger.js'
 import { compareHandler } from './compare-api.js'
 import { loadUiEnv, type UiEnv } from './config.js'
 import { clickhouseDb, num } from './queries.js'
@@ -19,8 +19,8 @@ export interface RunningUi {
 }
 
 /** Starts the dashboard; refuses (ConfigError) a ClickHouse user that may write unless UI_ALLOW_WRITER. */
-export async function startUi(cfg: UiEnv): Promise<RunningUi> {
-  const log = createLogger('ui')
+export async function startUi(cfg: UiEnv, logger?: Logger): Promise<RunningUi> {
+  const log = logger?.child({ service: 'ui' }) ?? createLogger('ui')
   const client = await createClickHouse({ url: cfg.CLICKHOUSE_URL, user: cfg.UI_CLICKHOUSE_USER, password: cfg.UI_CLICKHOUSE_PASSWORD, database: cfg.CLICKHOUSE_DATABASE, path: cfg.CLICKHOUSE_PATH })
   const db = clickhouseDb(client)
   try {
@@ -44,6 +44,14 @@ export async function startUi(cfg: UiEnv): Promise<RunningUi> {
       await client.close()
     },
   }
+}
+
+/**
+ * The dashboard for `llmwatch demo`: on the demo's ClickHouse as the reader, on UI_PORT or a free
+ * port, logging to the demo's log.
+ */
+export function startDemoUi(clickhouseUrl: string, database: string, logger: Logger, env: Record<string, string | undefined> = process.env): Promise<RunningUi> {
+  return startUi(loadUiEnv({ ...env, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, UI_PORT: env.UI_PORT ?? '0' }), logger)
 }
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {

@@ -12,7 +12,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { repoPath } from '../../shared/paths.js'
 import { generateEvents } from '../../shared/traffic/index.js'
-import { brokers, clickhouseEnv, tempDir, uniqueName } from '../helpers.js'
+import { brokers, clickhouseEnv, tempDir, testClickHouse, uniqueName } from '../helpers.js'
 
 const README = readFileSync(repoPath('README.md'), 'utf8')
 const SCRIPTS = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
@@ -370,6 +370,22 @@ const PLAN: Record<string, Plan> = {
     },
   },
   'npx llmwatch infra up': { same: ['llmwatch infra up|down|status'] },
+  'llmwatch ui': {
+    // As the read-only reader of the test run's ClickHouse (a database the writer created), on a free
+    // port, until it prints its URL; Ctrl-C stops it with exit 0. The pages: test/e2e/ui.test.ts.
+    run: async (readme) => {
+      const env = chEnv()
+      await (await testClickHouse(env.CLICKHOUSE_DATABASE)).close()
+      const cmd = `npx ${readme}`
+      const r = await sh(cmd, { env: { ...env, UI_PORT: '0' }, until: (out) => /dashboard at http/.test(out), timeoutMs: 90_000 })
+      expect(r.out, r.err).toMatch(/llmwatch ui: dashboard at http:\/\/127\.0\.0\.1:\d+/)
+      expect(r.out).toMatch(/"clickhouseUser":"reader","msg":"dashboard serving"/)
+      expectCtrlCExit(cmd, r)
+    },
+  },
+  'npx llmwatch ui': { same: ['llmwatch ui'] },
+  'npm run screenshots:ui': { skip: "regenerates docs/img (Chromium over a 30-minute demo's data, about 1.5 min); test/e2e/ui.test.ts drives the same pages in the same browser" },
+  'npm run bench:ui -- --json': { skip: 'long benchmark: seeds millions of interactions into a served ClickHouse (docs/DASHBOARD.md#measured)' },
   'npx llmwatch run scorer': {
     run: (readme) => service(readme, /scorer running/, /"msg":"scorer stopped"/, { SCORER_GROUP_ID: uniqueName('readme-scorer'), SCORER_INPUT_TOPIC: uniqueName('readme-in'), SCORER_OUTPUT_TOPIC: uniqueName('readme-out'), SCORER_DLQ_TOPIC: uniqueName('readme-dlq') }),
   },

@@ -61,7 +61,7 @@ export function fmtPct(v, d = 1) {
 }
 export function fmtMs(v) {
   if (v === null || v === undefined || Number.isNaN(v)) return '–'
-  return v >= 10_000 ? `${nf(1).format(v / 1000)} s` : `${nf(0).format(v)} ms`
+  return v >= 10_000 ? `${nf(1).format(v / 1000)} s` : v >= 1000 ? `${nf(2).format(v / 1000)} s` : `${nf(0).format(v)} ms`
 }
 export function fmtUsd(v, d) {
   if (v === null || v === undefined || Number.isNaN(v)) return '–'
