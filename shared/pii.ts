@@ -540,3 +540,12 @@ export function maskPii(f: PiiFinding): string {
       return `address(${v.length} chars)`
   }
 }
+
+/**
+ * What the scorer's redaction is, as a Kafka header on the llm.scores records it redacted
+ * (`llmwatch.redaction`): the sink skips its second pass over a record redacted by this same
+ * detector (`redactPii` again finds nothing there). Change the version whenever detection changes,
+ * so that records redacted by an older detector are redacted again.
+ */
+export const REDACTION_HEADER = 'llmwatch.redaction'
+export const PII_REDACTION = 'pii/2'

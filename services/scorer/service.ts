@@ -19,6 +19,7 @@ import { TOPICS, type LlmInteraction } from '../../shared/contract.js'
 import type { KafkaHandle, OutMessage, Producer, SourceOffset } from '../../shared/kafka.js'
 import type { Logger } from '../../shared/logger.js'
 import { metrics, prom, registry } from '../../shared/metrics.js'
+import { PII_REDACTION, REDACTION_HEADER } from '../../shared/pii.js'
 import { startConsumer, startUndecodedConsumer, type ConsumerHandle, type Rejected } from '../../shared/runner.js'
 import type { TextMode } from './engine.js'
 import { InlineScoring, type Encoded, type Scoring } from './pool.js'
@@ -32,6 +33,7 @@ export interface ScorerDeps {
   scorers: readonly Scorer<unknown>[]
   config: ScorerConfig
   groupId?: string
+  /** The text mode scoring runs with (also that of `scoring` when given): 'redacted' marks the records as redacted here. */
   textMode?: TextMode
   exactlyOnce?: boolean
   concurrency?: number
@@ -107,6 +109,8 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerService> {
     exactlyOnce ? { transactionalId: deps.transactionalId ?? `${groupId}-${os.hostname()}-${process.pid}` } : {},
   )
   const scoring: Scoring = deps.scoring ?? new InlineScoring(deps.scorers, deps.config, deps.codec, deps.textMode ?? 'redacted')
+  // Texts redacted here with shared/pii.ts (and evidence PII-free by construction): the sink need not scan them again.
+  const redacted = (deps.textMode ?? 'redacted') === 'redacted'
   // One transactional producer runs one transaction at a time. Group commit: batches that finish
   // while a transaction is in flight wait for it and then go together in the next one (their
   // messages and every partition's offsets), so there are fewer transactions than batches when
@@ -141,11 +145,11 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerService> {
   /** Produces one batch's scores and commits its offsets (in one transaction with exactly-once). */
   const publish = async (batch: { topic: string; partition: number; nextOffset: string }, results: readonly Encoded[], offsets: readonly string[]) => {
     const sourcePartition = String(batch.partition)
-    const messages: OutMessage[] = results.map((r, i) => ({
-      key: r.key,
-      value: r.value,
-      headers: { 'llmwatch.source.offset': offsets[i]!, 'llmwatch.source.partition': sourcePartition },
-    }))
+    const messages: OutMessage[] = results.map((r, i) => {
+      const headers: Record<string, string> = { 'llmwatch.source.offset': offsets[i]!, 'llmwatch.source.partition': sourcePartition }
+      if (redacted) headers[REDACTION_HEADER] = PII_REDACTION
+      return { key: r.key, value: r.value, headers }
+    })
     if (exactlyOnce) {
       await commitInGroup(messages, { groupId, topic: batch.topic, partition: batch.partition, offset: batch.nextOffset })
     } else {

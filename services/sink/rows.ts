@@ -3,11 +3,12 @@
  * entries on the same row (`scores` map keyed 'scorer:target', `flags`, `score_*` arrays; the long
  * `scores` shape is a view, migration 0004); one Alert gives one `alerts` row. Every row carries its source
  * topic/partition/offset (the dedup key, see writer.ts). Text is stored at the stricter of the
- * event's own text_mode and SINK_TEXT_MODE; 'redacted' re-applies the PII scorer's redaction here
- * too (defence in depth: raw PII must never reach ClickHouse even if a producer mislabels its mode).
+ * event's own text_mode and SINK_TEXT_MODE; 'redacted' re-applies the PII redaction (shared/pii.ts)
+ * here unless the scorer says it applied this same redaction (`redactedByScorer`): raw PII must never
+ * reach ClickHouse, whoever wrote the record.
  */
 import type { Alert, ScoredInteraction } from '../../shared/contract.js'
-import { redactPii } from '../../shared/pii.js'
+import { PII_REDACTION, redactPii, REDACTION_HEADER } from '../../shared/pii.js'
 import type { TextMode } from './config.js'
 import type { Unit } from './writer.js'
 
@@ -37,9 +38,20 @@ export function effectiveTextMode(eventMode: TextMode, sinkMode: TextMode): Text
   return STRICTNESS[eventMode] <= STRICTNESS[sinkMode] ? eventMode : sinkMode
 }
 
-function storedText(text: string | null, mode: TextMode): string {
+function storedText(text: string | null, mode: TextMode, scan: boolean): string {
   if (text === null || mode === 'none') return ''
-  return mode === 'redacted' ? redactPii(text) : text
+  return scan ? redactPii(text) : text
+}
+
+/**
+ * Whether the scorer already redacted this record with the sink's own detector: its text_mode is
+ * 'redacted' and its `llmwatch.redaction` header names this detector version (shared/pii.ts). Then
+ * a second pass would find nothing; any other record (text_mode 'full', no header, an older
+ * detector) is scanned here. The header is the scorer's word, as trustworthy as llm.scores itself:
+ * only the scorer may write that topic.
+ */
+export function redactedByScorer(v: Pick<ScoredInteraction, 'text_mode'>, headers: Readonly<Record<string, string>> | undefined): boolean {
+  return v.text_mode === 'redacted' && headers?.[REDACTION_HEADER] === PII_REDACTION
 }
 
 export interface Source {
@@ -51,9 +63,13 @@ export interface Source {
 /** The map key of a score entry: `scorer:target` (scorer names never contain ':'). */
 export const scoreKey = (name: string, target: string): string => `${name}:${target}`
 
-/** Rows for one ScoredInteraction: one `interactions` row that carries its scores. */
-export function scoredUnit(v: ScoredInteraction, src: Source, sinkMode: TextMode): Unit {
+/**
+ * Rows for one ScoredInteraction: one `interactions` row that carries its scores. `redacted`: the
+ * scorer already redacted it with this detector (`redactedByScorer`), so no second PII pass.
+ */
+export function scoredUnit(v: ScoredInteraction, src: Source, sinkMode: TextMode, redacted = false): Unit {
   const mode = effectiveTextMode(v.text_mode, sinkMode)
+  const scan = mode === 'redacted' && !redacted
   // Entries keyed scorer:target. A scorer emits one entry per target; a repeated key (which no scorer
   // emits) keeps its first entry, since a map row cannot carry the same key twice in JSON.
   const scores: Record<string, number | null> = {}
@@ -75,7 +91,7 @@ export function scoredUnit(v: ScoredInteraction, src: Source, sinkMode: TextMode
     versions.push(s.version)
     statuses.push(s.status)
     labels.push(s.label)
-    details.push(mode === 'none' ? '{}' : mode === 'redacted' ? redactPii(s.details) : s.details)
+    details.push(mode === 'none' ? '{}' : scan ? redactPii(s.details) : s.details)
   }
   const interaction = {
     event_id: v.event_id,
@@ -103,8 +119,8 @@ export function scoredUnit(v: ScoredInteraction, src: Source, sinkMode: TextMode
     error_type: v.error_type ?? '',
     cache_hit: v.cache_hit,
     text_mode: mode,
-    prompt_text: storedText(v.prompt_text, mode),
-    response_text: storedText(v.response_text, mode),
+    prompt_text: storedText(v.prompt_text, mode, scan),
+    response_text: storedText(v.response_text, mode, scan),
     flagged_scorers: flaggedNames.sort(),
     scores,
     flags,

@@ -12,7 +12,7 @@ import type { Logger } from '../../shared/logger.js'
 import { prom, registry } from '../../shared/metrics.js'
 import { deadLetterMessage, startConsumer, type ConsumerHandle } from '../../shared/runner.js'
 import { DEFAULT_FETCH_MIN_BYTES, type TextMode } from './config.js'
-import { alertUnit, scoredUnit, TABLES, COMPACT_COLUMNS } from './rows.js'
+import { alertUnit, redactedByScorer, scoredUnit, TABLES, COMPACT_COLUMNS } from './rows.js'
 import { BufferedWriter, type Rejected, type WriterStats } from './writer.js'
 
 export const SERVICE = 'sink'
@@ -178,7 +178,7 @@ export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
         // Another instance may have written these partitions since we last owned them.
         onAssignment: () => writer.invalidate(scoresTopic),
         handle: async (b) => {
-          await writer.write(b.messages.map((m) => ({ ...scoredUnit(m.value, m, config.textMode), source: m.value })))
+          await writer.write(b.messages.map((m) => ({ ...scoredUnit(m.value, m, config.textMode, redactedByScorer(m.value, m.headers)), source: m.value })))
           const now = Date.now()
           for (const m of b.messages) eventToRow.observe(Math.max(0, now - m.value.end_time) / 1000)
         },

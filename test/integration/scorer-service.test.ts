@@ -4,6 +4,7 @@
  * worker-thread pool giving the same scores as inline scoring (and dead-lettering the same poison when
  * it decodes in its workers), and exactly-once hand-off.
  */
+import { PII_REDACTION, REDACTION_HEADER } from '../../shared/pii.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { Codec } from '../../shared/codec.js'
@@ -52,14 +53,14 @@ async function run(events: ReturnType<typeof generateEvents>, opts: { scoring?: 
     kafka, codec, logger: silentLogger, scorers, config, groupId: uniqueName('g'), inputTopic: t.in, outputTopic: t.out, dlqTopic: t.dlq,
     exactlyOnce: opts.exactlyOnce ?? true, ...(opts.scoring ? { scoring: opts.scoring(scorers) } : {}),
   })
-  const out: { partition: number; key: string; value: ScoredInteraction }[] = []
+  const out: { partition: number; key: string; value: ScoredInteraction; redaction: string }[] = []
   let stats = svc.stats()
   try {
     await waitFor(async () => {
       out.length = 0
       await kafka.readRange({ topic: t.out, onMessage: (m) => {
         const r = codec.decode('ScoredInteraction', m.value)
-        if (r.ok) out.push({ partition: m.partition, key: m.key!.toString(), value: r.value })
+        if (r.ok) out.push({ partition: m.partition, key: m.key!.toString(), value: r.value, redaction: String(m.headers[REDACTION_HEADER] ?? '') })
       } })
       return out.length >= events.length
     }, 60_000, 'scores for every event')
@@ -84,6 +85,8 @@ describe('scorer service', () => {
     expect(new Set(out.map((o) => o.value.event_id))).toEqual(new Set(events.map((e) => e.event_id)))
     for (const o of out) {
       expect(o.key).toBe(o.value.app_name)
+      // Redacted here (the default text mode), with the detector the sink would use: it skips its own pass.
+      expect([o.value.text_mode, o.redaction]).toEqual(['redacted', PII_REDACTION])
       const names = new Set(o.value.scores.map((s) => s.name))
       for (const s of SCORERS) expect(names.has(s.name)).toBe(true)
     }

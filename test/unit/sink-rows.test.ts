@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { ScoredInteractionSchema } from '../../shared/contract.js'
 import { loadSinkEnv } from '../../services/sink/config.js'
-import { alertUnit, COMPACT_COLUMNS, effectiveTextMode, scoredUnit, TABLES } from '../../services/sink/rows.js'
+import { alertUnit, COMPACT_COLUMNS, effectiveTextMode, redactedByScorer, scoredUnit, TABLES } from '../../services/sink/rows.js'
+import { PII_REDACTION, REDACTION_HEADER } from '../../shared/pii.js'
 import { parseArgs, renderTable } from '../../services/sink/sql-cli.js'
 import { classifyInsertError } from '../../services/sink/writer.js'
 
@@ -53,6 +54,22 @@ describe('sink row mapping', () => {
     expect(i.prompt_text).toBe('write to [EMAIL]')
     expect(String(i.response_text)).not.toMatch(/4111/)
     expect(JSON.stringify(i.score_details)).not.toContain('ann@example.com')
+  })
+
+  it('skips its second PII pass only for records the scorer redacted with the same detector', () => {
+    const redacted = { ...base, text_mode: 'redacted' as const }
+    expect(redactedByScorer(redacted, { [REDACTION_HEADER]: PII_REDACTION })).toBe(true)
+    expect(redactedByScorer(redacted, { [REDACTION_HEADER]: 'pii/0' })).toBe(false) // an older detector: scan again
+    expect(redactedByScorer(redacted, {})).toBe(false)
+    expect(redactedByScorer(base, { [REDACTION_HEADER]: PII_REDACTION })).toBe(false) // says full text: scan
+    // Trusted: stored as the scorer wrote it (a test text with PII left in shows that no pass ran).
+    const kept = scoredUnit(redacted, src, 'redacted', true).rows[TABLES.interactions]![0]!
+    expect(kept.prompt_text).toBe('write to ann@example.com')
+    expect((kept.score_details as string[])[0]).toContain('ann@example.com')
+    // Not trusted: scanned.
+    expect(scoredUnit(redacted, src, 'redacted', false).rows[TABLES.interactions]![0]!.prompt_text).toBe('write to [EMAIL]')
+    // SINK_TEXT_MODE=none still wins.
+    expect(scoredUnit(redacted, src, 'none', true).rows[TABLES.interactions]![0]!.prompt_text).toBe('')
   })
 
   it('none: stores no text and no evidence', () => {
