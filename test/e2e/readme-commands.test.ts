@@ -239,6 +239,67 @@ const PLAN: Record<string, Plan> = {
     },
   },
   'llmwatch run scorer|sink|alerter': { same: ['npx llmwatch run scorer', 'npx llmwatch run sink', 'npx llmwatch run alerter'] },
+  'llmwatch compare --by prompt_template_version v1 v2 [--where app_name=support-bot] [--since 24h] [--format json]': {
+    // On a database of its own in the test run's ClickHouse, holding two prompt versions of
+    // support-bot (v1 flags toxicity 5 times in 200, v2 40 times) written through the sink's own writer.
+    run: async (readme) => {
+      const { inject } = await import('vitest')
+      const { createClickHouse } = await import('../../shared/clickhouse.js')
+      const { migrate } = await import('../../shared/migrate.js')
+      const { silentLogger } = await import('../../shared/logger.js')
+      const { scoredUnit, TABLES } = await import('../../services/sink/rows.js')
+      const { BufferedWriter } = await import('../../services/sink/writer.js')
+      const { scored } = await import('../integration/sink-fixtures.js')
+      const url = inject('clickhouseUrl') as string | null
+      expect(url, 'needs the ClickHouse server of test/global-setup.ts').toBeTruthy()
+      const database = uniqueName('readme_compare').replace(/-/g, '_')
+      const client = await createClickHouse({ url: url!, database })
+      try {
+        await migrate(client, { database })
+        const writer = new BufferedWriter({ client, tables: Object.values(TABLES), batchRows: 10_000, flushMs: 10, retryBudgetMs: 1_000, logger: silentLogger, deadLetter: async (r) => { throw new Error(String(r[0]?.reason)) } })
+        const units = []
+        for (let i = 0; i < 400; i++) {
+          const version = i % 2 === 0 ? 'v1' : 'v2'
+          const toxic = version === 'v1' ? i % 80 === 0 : i % 10 === 1
+          units.push(scoredUnit(scored({ app: 'support-bot', promptVersion: version, time: Date.now() - 60_000 - i * 1000, scores: { toxicity: [toxic ? 0.9 : 0.1, toxic, 'response'] } }), { topic: 'readme', partition: 0, offset: String(i) }, 'redacted'))
+        }
+        await writer.write(units)
+        await writer.close()
+      } finally {
+        await client.close()
+      }
+      const env = { CLICKHOUSE_URL: url!, CLICKHOUSE_DATABASE: database }
+      const full = readme.replace('[--where app_name=support-bot]', '--where app_name=support-bot').replace('[--since 24h]', '--since 24h').replace('[--format json]', '--format json')
+      expect(full).toBe('llmwatch compare --by prompt_template_version v1 v2 --where app_name=support-bot --since 24h --format json')
+      const json = await sh(`npx ${full}`, { env })
+      expect(json.code, json.err).toBe(0)
+      const c = JSON.parse(json.out) as { a: { events: number }; b: { events: number }; rows: { key: string; verdict: string; a: { count: number }; b: { count: number } }[] }
+      expect([c.a.events, c.b.events]).toEqual([200, 200])
+      expect(c.rows.find((r) => r.key === 'flag_rate:toxicity:response')).toMatchObject({ a: { count: 5 }, b: { count: 40 }, verdict: 'worse' })
+      const table = await sh('npx llmwatch compare --by prompt_template_version v1 v2', { env })
+      expect(table.code, table.err).toBe(0)
+      expect(table.out).toMatch(/^B is significantly worse on: toxicity response flag rate$/m)
+    },
+  },
+  'llmwatch gate candidate.jsonl [--baseline baseline.jsonl] [--junit out.xml] [--markdown out.md]': {
+    // The worked example's runs (examples/rag-prompt-gate) against the shipped config/gates.yaml:
+    // the candidate prompt raises grounding hallucinations, so the gate fails (exit 1).
+    run: async (readme) => {
+      const { runVersion } = await import('../../examples/rag-prompt-gate/run.js')
+      const dir = tempDir('llmwatch-readme-gate-')
+      writeFileSync(path.join(dir, 'candidate.jsonl'), runVersion('v4').map((e) => JSON.stringify(e)).join('\n') + '\n')
+      writeFileSync(path.join(dir, 'baseline.jsonl'), runVersion('v3').map((e) => JSON.stringify(e)).join('\n') + '\n')
+      const cmd = readme.replace(/\[(--\w+ [\w.]+)\]/g, '$1').replace(/(\w+\.(jsonl|xml|md))/g, `${dir}/$1`)
+      expect(cmd).toBe(`llmwatch gate ${dir}/candidate.jsonl --baseline ${dir}/baseline.jsonl --junit ${dir}/out.xml --markdown ${dir}/out.md`)
+      const r = await sh(`npx ${cmd}`)
+      expect(r.code, r.err).toBe(1)
+      expect(r.err).toMatch(/^FAIL {2}grounding hallucination not worse than baseline by more than 2 points: /m)
+      expect(readFileSync(path.join(dir, 'out.xml'), 'utf8')).toMatch(/<testsuites name="llmwatch gate" tests="8" failures="1" errors="0"/)
+      expect(readFileSync(path.join(dir, 'out.md'), 'utf8')).toMatch(/^## ❌ llmwatch gate failed: 1 of 8 checks failed/)
+      const same = await sh(`npx llmwatch gate ${dir}/baseline.jsonl --baseline ${dir}/baseline.jsonl`)
+      expect(same.code, same.err).toBe(0)
+    },
+  },
   'llmwatch sql "<query>" [--format table|json|csv]': {
     run: async () => {
       const env = chEnv()
@@ -358,6 +419,8 @@ const PLAN: Record<string, Plan> = {
   'llmwatch demo': { same: ['npm install && npm run demo'] },
   'llmwatch produce': { same: ['llmwatch produce --rate 500 --duration 60s [--format avro|json]'] },
   'llmwatch sql': { same: ['llmwatch sql "<query>" [--format table|json|csv]'] },
+  'llmwatch compare': { same: ['llmwatch compare --by prompt_template_version v1 v2 [--where app_name=support-bot] [--since 24h] [--format json]'] },
+  'llmwatch gate': { same: ['llmwatch gate candidate.jsonl [--baseline baseline.jsonl] [--junit out.xml] [--markdown out.md]'] },
   'llmwatch infra up': { same: ['llmwatch infra up|down|status'] },
   'llmwatch clickhouse serve': {
     // On a fresh directory and a free port, until it serves; Ctrl-C stops it with exit 0.
