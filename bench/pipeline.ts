@@ -299,6 +299,13 @@ async function main(): Promise<void> {
         `(sustained ${sustainedEps}/s; scorer start-up ${((startAt - scorerSpawn) / 1000).toFixed(1)} s excluded); baseline ratio ${(e2eEps / baselineEps).toFixed(2)}`,
     )
 
+    // Rows the raw tables hold per stored event after phase 2 (issue 14: 11 when every score entry
+    // was a row of its own; 1 with the scores on the event's row). Alerts are not per event.
+    const rawRows = await fetch(`${env.CLICKHOUSE_URL}/?query=${encodeURIComponent("SELECT sum(rows) FROM system.parts WHERE database = 'llmwatch' AND active AND table IN ('interactions', 'scores')")}`)
+      .then(async (r) => (r.ok ? Number((await r.text()).trim()) : NaN), () => NaN)
+    const storageRowsPerEvent = round(rawRows / args.events, 2)
+    log(`  storage: ${rawRows} raw rows for ${args.events} events = ${storageRowsPerEvent} per event`)
+
     // ---- 3. latency at a fixed load: swap the sink for the probing sink (same group: it resumes).
     log('phase 3: replacing the sink by the probing sink ...')
     await sink.stop()
@@ -423,6 +430,7 @@ async function main(): Promise<void> {
         ratio_to_baseline: round(e2eEps / baselineEps, 3),
         cpu_ms_per_event: cpuMsPerEvent,
         broker_cpu_ms_per_event: brokerCpuMs,
+        storage_rows_per_event: storageRowsPerEvent,
         // What 2 cores would do if the services had them to themselves (broker and producer excluded).
         cpu_bound_events_per_s: Math.round((os.availableParallelism() * 1000) / Object.values(cpuMsPerEvent).reduce<number>((x, y) => x + (y ?? NaN), 0)),
         target_events_per_s: 10_000,
