@@ -126,7 +126,10 @@ export async function scoreRun(file: string, config: ScorerConfig): Promise<Scor
     const parsed = parseOfflineEvent(raw)
     if (!parsed.ok) {
       bad++
-      if (problems.length < 10) problems.push(`line ${n}: invalid LlmInteraction: ${parsed.error}`)
+      const scored = typeof raw === 'object' && raw !== null && 'scores' in raw && 'scored_time' in raw
+      if (problems.length < 10) {
+        problems.push(scored ? `line ${n}: a ScoredInteraction (the output of llmwatch score): give the gate the LlmInteraction lines, it scores them itself` : `line ${n}: invalid LlmInteraction: ${parsed.error}`)
+      }
       continue
     }
     out.push(scoreEvent(parsed.event, SCORERS, config, { textMode: 'none' }))

@@ -13,7 +13,9 @@ import { repoPath } from '../../shared/paths.js'
 import { generateEvents } from '../../shared/traffic/index.js'
 import { makeInputs, INPUTS_FILE, runVersion } from '../../examples/rag-prompt-gate/run.js'
 import { main as compareMain } from '../../services/gate/compare-cli.js'
-import { main as gateMain } from '../../services/gate/gate-cli.js'
+import { main as gateMain, offlineScorerConfig } from '../../services/gate/gate-cli.js'
+import { scoreEvent } from '../../services/scorer/engine.js'
+import { SCORERS } from '../../services/scorer/scorers/index.js'
 import { tempDir } from '../helpers.js'
 
 interface Result {
@@ -107,6 +109,7 @@ describe('llmwatch gate exit codes', () => {
     const events = generateEvents(5, 3)
     writeFileSync(file('bad.jsonl'), [JSON.stringify(events[0]), '{"event_id": "nope"}', 'not json', JSON.stringify(events[1])].join('\n') + '\n')
     writeFileSync(file('ok.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n')
+    writeFileSync(file('scored.jsonl'), JSON.stringify(scoreEvent(events[0]!, SCORERS, offlineScorerConfig())) + '\n')
     const cases: [string[], RegExp][] = [
       [[], /expected the candidate JSONL file/],
       [[file('ok.jsonl'), '--frobnicate'], /unknown option --frobnicate/],
@@ -115,6 +118,7 @@ describe('llmwatch gate exit codes', () => {
       [[file('missing.jsonl')], /no such file: .*missing\.jsonl/],
       [[file('bad.jsonl')], /bad\.jsonl: 2 invalid lines:\n {2}line 2: invalid LlmInteraction: .*\n {2}line 3: invalid JSON/],
       [[file('ok.jsonl'), '--gates', file('nope.yaml')], /no such gates file/],
+      [[file('scored.jsonl')], /line 1: a ScoredInteraction \(the output of llmwatch score\): give the gate the LlmInteraction lines/],
       [[file('ok.jsonl'), '--gates', gatesFile('version: 1\nchecks:\n  - name: x\n    metric: flag_rate\n    max: 1\n')], /checks\.0: a flag_rate check names its scorer and target/],
       [[file('ok.jsonl'), '--gates', gatesFile('version: 1\nchecks:\n  - {name: rel, metric: error_rate, max_increase: 0.01}\n')], /could not evaluate every check/],
       [[file('ok.jsonl'), '--scorer-config', file('nope.json')], /no such scorer config file/],
