@@ -73,6 +73,9 @@ describe('the worked example (examples/rag-prompt-gate)', () => {
     expect(r.code, r.err).toBe(1)
     expect(r.out).toBe('') // the summary went to the file
     expect(r.err).toContain('llmwatch gate: FAILED (4/6 checks passed)')
+    // The example's README shows this very output.
+    const readme = readFileSync(repoPath(EXAMPLE, 'README.md'), 'utf8')
+    for (const line of r.err.trim().split('\n')) expect(readme).toContain(line)
     const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(file('v4.xml'), 'utf8')) as Suite
     expect(doc.testsuites).toMatchObject({ tests: '6', failures: '2', errors: '0' })
     const failed = doc.testsuites.testsuite.testcase.filter((t) => t.failure !== undefined).map((t) => t.name)
