@@ -1,7 +1,7 @@
 /**
  * Ingest gateway benchmark.
  *
- *   npm run bench:gateway -- [--json] [--seconds 20] [--connections 16] [--spans 100]
+ *   npm run bench:gateway -- [--json] [--seconds 20] [--connections 16] [--spans 100] [--cpu-prof DIR]
  *
  * The gateway runs as its own process (`llmwatch run gateway`, as deployed), producing to a topic of
  * its own; this process is the client: OTLP/HTTP protobuf requests of --spans GenAI spans each
@@ -33,16 +33,19 @@ import { brokersFor, log, sleep } from './common.js'
 
 interface Args {
   json: boolean
+  /** Directory for a V8 CPU profile of the gateway process (node --cpu-prof), written when it stops. */
+  cpuProf: string | null
   seconds: number
   connections: number
   spans: number
 }
 
 function parse(argv: readonly string[]): Args {
-  const a: Args = { json: false, seconds: 20, connections: 16, spans: 100 }
+  const a: Args = { json: false, cpuProf: null, seconds: 20, connections: 16, spans: 100 }
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]
     if (k === '--json') a.json = true
+    else if (k === '--cpu-prof') a.cpuProf = argv[++i] ?? null
     else if (k === '--seconds' || k === '--connections' || k === '--spans') a[k.slice(2) as 'seconds' | 'connections' | 'spans'] = Number(argv[++i])
     else throw new Error(`unknown argument ${k} (usage: bench/gateway.ts [--json] [--seconds N] [--connections N] [--spans N])`)
   }
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
   const topic = `bench-gateway-${randomBytes(4).toString('hex')}`
   const kafka = createKafka({ brokers: infra.brokers, clientId: 'bench-gateway', logger: silentLogger })
   await kafka.ensureTopics([{ name: topic }, { name: `${topic}-baseline` }])
-  const child = spawn(process.execPath, [repoPath('bin/llmwatch.mjs'), 'run', 'gateway'], {
+  const child = spawn(process.execPath, [...(args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProf}`] : []), repoPath('bin/llmwatch.mjs'), 'run', 'gateway'], {
     cwd: repoPath(),
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, KAFKA_BROKERS: infra.brokers.join(','), GATEWAY_API_KEYS: `${KEY}=*`, GATEWAY_PORT: '0', GATEWAY_TOPIC: topic, GATEWAY_RATE_LIMIT_RPS: '1000000', LOG_LEVEL: 'info' },
@@ -207,16 +210,36 @@ async function main(): Promise<void> {
     )
     const bWall = (Date.now() - s0) / 1000
     const bCpu = selfCpu() - b0
+    // Raw produce latency at the gateway's latency-phase rate: what Kafka alone takes to ack a batch.
+    const bLat: number[] = []
+    const bPending: Promise<void>[] = []
+    const bl0 = Date.now()
+    for (let i = 0; ; i++) {
+      const due = bl0 + (i * 1000) / reqPerS
+      if (due > bl0 + args.seconds * 1000) break
+      const wait = due - Date.now()
+      if (wait > 0) await sleep(wait)
+      const t = process.hrtime.bigint()
+      const msgs = events0.map((e) => ({ key: `${e.app_name}|${e.request_model}`, value: codec.encode('LlmInteraction', { ...e, event_id: crypto.randomUUID() }), timestamp: String(e.end_time) }))
+      bPending.push(producer.send(`${topic}-baseline`, msgs).then(() => void bLat.push(Number(process.hrtime.bigint() - t) / 1e6)))
+    }
+    await Promise.all(bPending)
+    bLat.sort((x, y) => x - y)
     await producer.disconnect()
-    const baseline = { what: 'raw Kafka produce of the same events (Avro, acks=all, same batch size and concurrency) from one process', events_per_s: Math.round(sent / bWall), events_per_cpu_s: Math.round(sent / bCpu), cpu_cores: round(bCpu / bWall, 2) }
-    log(`  ${baseline.events_per_s} events/s, ${baseline.events_per_cpu_s} per CPU-second of the producing process`)
+    const baseline = {
+      what: 'raw Kafka produce of the same events (Avro, acks=all, same batch size and concurrency) from one process',
+      events_per_s: Math.round(sent / bWall), events_per_cpu_s: Math.round(sent / bCpu), cpu_cores: round(bCpu / bWall, 2),
+      latency_at_same_rate: { p50_ms: round(pct(bLat, 50)), p99_ms: round(pct(bLat, 99)), max_ms: round(bLat.at(-1) ?? NaN) },
+    }
+    log(`  ${baseline.events_per_s} events/s, ${baseline.events_per_cpu_s} per CPU-second of the producing process; at ${Math.round(rate)} events/s ack p50 ${baseline.latency_at_same_rate.p50_ms} ms, p99 ${baseline.latency_at_same_rate.p99_ms} ms`)
     const result = {
       spans_per_request: args.spans,
       connections: args.connections,
       throughput,
       latency,
       baseline,
-      ratio: { events_per_s: round(throughput.events_per_s / baseline.events_per_s, 2), events_per_cpu_s: round(throughput.events_per_cpu_s / baseline.events_per_cpu_s, 2) },
+      ratio: { events_per_s: round(throughput.events_per_s / baseline.events_per_s, 2), events_per_cpu_s: round(throughput.events_per_cpu_s / baseline.events_per_cpu_s, 2), p99_ms: round(latency.p99_ms / baseline.latency_at_same_rate.p99_ms, 2) },
+      load_average: (await import('node:os')).loadavg().map((x) => round(x, 1)),
       machine: `${(await import('node:os')).cpus().length} cores, shared; broker on the same machine`,
     }
     if (args.json) process.stdout.write(JSON.stringify(result) + '\n')

@@ -212,27 +212,42 @@ export function isGenAiSpan(span: OtlpSpan): boolean {
   return a['gen_ai.operation.name'] !== undefined || a['gen_ai.request.model'] !== undefined || a['gen_ai.system'] !== undefined || a['gen_ai.provider.name'] !== undefined
 }
 
-const DEFAULTS: Partial<LlmInteraction> = { environment: 'production', operation_name: 'chat', response_model: null, response_id: null, first_token_time: null, usage_input_tokens: 0, usage_output_tokens: 0, usage_cached_input_tokens: 0 }
+/**
+ * An event before mapping: the contract's defaults, every field in the contract's order, so that all
+ * events share one object shape (V8 keeps such objects fast to fill, check and encode).
+ */
+export function blankEvent(): Record<keyof LlmInteraction, unknown> {
+  return {
+    event_id: undefined, app_name: undefined, environment: 'production', provider_name: undefined, operation_name: 'chat', request_model: undefined,
+    response_model: null, response_id: null, response_finish_reasons: [], usage_input_tokens: 0, usage_output_tokens: 0, usage_cached_input_tokens: 0,
+    request_start_time: undefined, first_token_time: null, end_time: undefined, trace_id: null, span_id: null, session_id: null, user_id_hash: null,
+    prompt_template_id: null, prompt_template_version: null, messages: [], response_text: '', retrieved_context: [], sampled_responses: [], cache_hit: false,
+    status: 'ok', error_type: null, attributes: {},
+  }
+}
 
 export type MapResult = { ok: true; event: LlmInteraction } | { ok: false; reason: string }
 
 /** One GenAI span to an LlmInteraction checked by the contract; never throws. */
 export function spanToInteraction(span: OtlpSpan, content: SpanContent | null = null): MapResult {
   const ctx: Ctx = { span, content, attr: (n) => (n in span.attributes ? span.attributes[n] : span.resource[n]) }
+  const e = blankEvent()
   const raw: Record<string, unknown> = {}
   try {
     for (const row of SPAN_MAPPING) {
       const v = row.get(ctx)
-      if (v !== undefined) raw[row.field] = typeof v === 'string' ? clean(v) : v
+      if (v === undefined) continue
+      const x = typeof v === 'string' ? clean(v) : v
+      e[row.field] = x
+      raw[row.field] = x
     }
   } catch (err) {
     return { ok: false, reason: `span ${span.spanId || '?'}: ${(err as Error).message}` }
   }
   if (!span.traceId || !span.spanId) return { ok: false, reason: `span "${cut(span.name, 64)}": trace id and span id are required` }
   if (!Number.isFinite(span.startMs) || !Number.isFinite(span.endMs)) return { ok: false, reason: `span ${span.spanId}: start and end times are required` }
-  // The contract's defaults for what the span does not say; a well-formed event then passes the
-  // codec's fast contract check (the same rules as the zod schema), zod only names what is wrong.
-  const full = { ...DEFAULTS, ...raw } as LlmInteraction
+  // A well-formed event passes the codec's fast contract check (the zod schema's rules); zod only names what is wrong.
+  const full = e as LlmInteraction
   if (typeof full.app_name === 'string' && typeof full.request_model === 'string' && withinInteractionContract(full, Date.now())) return { ok: true, event: full }
   const parsed = LlmInteractionSchema.safeParse(raw)
   if (parsed.success) return { ok: true, event: parsed.data }

@@ -6,7 +6,7 @@ import { LIMITS, LlmInteractionSchema } from '../../shared/contract.js'
 import { repoPath } from '../../shared/paths.js'
 import { apiKeyList, gatewayEnvSchema } from '../../services/gateway/config.js'
 import { ContentJoin } from '../../services/gateway/content-join.js'
-import { eventIdFor, isGenAiSpan, mappingMarkdown, spanToInteraction } from '../../services/gateway/mapping.js'
+import { blankEvent, eventIdFor, isGenAiSpan, mappingMarkdown, SPAN_MAPPING, spanToInteraction } from '../../services/gateway/mapping.js'
 import { decodeTraces, exportResponse, decodeExportResponse, idHex, nanosToMs, type AttrValue, type OtlpSpan } from '../../services/gateway/otlp.js'
 import { sampleTraceBody } from '../../services/gateway/sample.js'
 
@@ -87,6 +87,12 @@ describe('gateway mapping', () => {
       } else expect(r.reason).toMatch(/^span /)
     }
     expect(accepted).toBeGreaterThan(50)
+  })
+
+  it('one row per contract field; the blank event has the contract\'s fields in its order', () => {
+    const fields = Object.keys(LlmInteractionSchema.shape)
+    expect(SPAN_MAPPING.map((r) => r.field)).toEqual(fields)
+    expect(Object.keys(blankEvent())).toEqual(fields)
   })
 
   it('only GenAI spans count', () => {
