@@ -1,7 +1,7 @@
 /**
  * Sink benchmark.
  *
- *   npx tsx bench/sink.ts [--json] [--events 30000] [--batches 1000,5000,20000,60000] [--simple]
+ *   npx tsx bench/sink.ts [--json] [--events 30000] [--batches 1000,5000,20000,60000] [--repeat 3] [--simple]
  *   npx tsx bench/sink.ts --stages [--json] [--events 10000] [--repeat 3] [--formats compact,json]
  *
  * --stages: CPU time per event of each sink stage, no Kafka (see stages() below).
@@ -15,8 +15,9 @@
  *  1. raw: the same rows (built by the sink's own mapping) inserted with client.insert in chunks
  *     of that size in the sink's format (JSONCompactEachRow), no Kafka: the ClickHouse ceiling,
  *     twice: into chDB in this process (`inProcess`) and through `llmwatch clickhouse serve` (a
- *     child process on its own directory, over HTTP, as the services write: `served`), in
- *     alternating order; `servedVsInProcess` is the ratio of their rates.
+ *     child process on its own directory, over HTTP, as the services write: `served`), --repeat
+ *     times each (default 3) in alternating order, the median run reported; `servedVsInProcess` is
+ *     the ratio of their rates.
  *  2. sink: a real sink (new consumer group, reads the topic from the beginning) writing to the
  *     served ClickHouse, until every row is stored and its group lag is 0. Rate = rows / time from
  *     partition assignment to the end (the consumer-group join before it is reported apart: it is
@@ -76,7 +77,7 @@ function parse(argv: readonly string[]): Args {
     }
     else if (k === '--events') a.events = Number(argv[++i])
     else if (k === '--batches') a.batches = String(argv[++i]).split(',').map(Number)
-    else throw new Error(`unknown argument ${k} (usage: bench/sink.ts [--json] [--events N] [--batches a,b,c] [--simple] | --stages [--json] [--events N] [--repeat N] [--formats compact,json])`)
+    else throw new Error(`unknown argument ${k} (usage: bench/sink.ts [--json] [--events N] [--batches a,b,c] [--repeat N] [--simple] | --stages [--json] [--events N] [--repeat N] [--formats compact,json])`)
   }
   if (!(a.events > 0) || !(a.repeat > 0) || a.batches.some((b) => !(b > 0))) throw new Error('--events and --batches must be positive')
   return a
@@ -278,18 +279,25 @@ async function main(): Promise<void> {
     }
     const rawResult = (batchRows: number, sec: number): RawResult => ({ batchRows, seconds: +sec.toFixed(3), rowsPerSec: Math.round(totalRows / sec), eventsPerSec: Math.round(args.events / sec) })
     for (const [bi, batchRows] of args.batches.entries()) {
-      // 1. raw inserts, views on, no Kafka: in this process and through the server, in alternating order.
-      const rawDb = `bench_raw_${bi}`
-      for (const where of bi % 2 === 0 ? ['inProcess', 'served'] as const : ['served', 'inProcess'] as const) {
-        const rc = where === 'inProcess' ? await createEmbeddedClickHouse({ database: rawDb, path: chPath }) : await createClickHouse({ url: server.url, database: rawDb })
-        clients.push(rc)
-        await migrate(rc, { database: rawDb })
-        const r = rawResult(batchRows, await insertAll(rc, batchRows))
-        ;(where === 'inProcess' ? raw : served).push(r)
-        log(`raw   batch ${batchRows} ${where === 'inProcess' ? 'in-process' : 'served    '}: ${r.rowsPerSec} rows/s`)
-        // Dropped so its background merges do not bill the next measurement.
-        await rc.command({ query: `DROP DATABASE ${rawDb} SYNC` })
+      // 1. raw inserts, views on, no Kafka: in this process and through the server, --repeat times
+      // each in alternating order (the machine's load moves); the median run of each is reported.
+      const runs: Record<'inProcess' | 'served', number[]> = { inProcess: [], served: [] }
+      for (let rep = 0; rep < args.repeat; rep++) {
+        for (const where of (bi + rep) % 2 === 0 ? ['inProcess', 'served'] as const : ['served', 'inProcess'] as const) {
+          const rawDb = `bench_raw_${bi}_${rep}_${where}`
+          const rc = where === 'inProcess' ? await createEmbeddedClickHouse({ database: rawDb, path: chPath }) : await createClickHouse({ url: server.url, database: rawDb })
+          clients.push(rc)
+          await migrate(rc, { database: rawDb })
+          const sec = await insertAll(rc, batchRows)
+          runs[where].push(sec)
+          log(`raw   batch ${batchRows} ${where === 'inProcess' ? 'in-process' : 'served    '}: ${Math.round(totalRows / sec)} rows/s`)
+          // Dropped so its background merges do not bill the next measurement.
+          await rc.command({ query: `DROP DATABASE ${rawDb} SYNC` })
+        }
       }
+      const medianSec = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+      raw.push(rawResult(batchRows, medianSec(runs.inProcess)))
+      served.push(rawResult(batchRows, medianSec(runs.served)))
 
       // 2. the sink from Kafka.
       const db = `bench_sink_${bi}`
@@ -317,7 +325,7 @@ async function main(): Promise<void> {
       const clickhouseCpuMsPerEvent = +((((procCpuSeconds(server.pid) ?? NaN) - serverCpu0) * 1000) / args.events).toFixed(4)
       const flushes = s.stats().flushes
       await s.stop()
-      const stored = (await count(sc, 'interactions')) + (await count(sc, 'scores'))
+      const stored = await count(sc, 'interactions') // one row per event; `scores` is a view of it
       if (stored !== totalRows) throw new Error(`sink stored ${stored} rows, expected ${totalRows}`)
       const sec = (done - joinedAt) / 1000
       const rowsPerSec = Math.round(totalRows / sec)
