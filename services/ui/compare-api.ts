@@ -9,8 +9,8 @@ import { ParamError, parseView } from './params.js'
 import type { CompareHandler } from './server.js'
 
 /** Values per side for the latency and cost intervals, and bootstrap resamples. */
-const SAMPLE = 2000
-const ITERATIONS = 300
+const SAMPLE = 1000
+const ITERATIONS = 200
 
 const BY: Record<string, CompareColumn> = { version: 'prompt_template_version', model: 'request_model' }
 

@@ -48,8 +48,12 @@ const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000
 /** Chart steps (s): the smallest one giving at most MAX_POINTS points over the range. */
 const STEPS = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400]
 const MAX_POINTS = 120
-/** Up to this range the minute tables are read; beyond, the hourly ones. */
-const MINUTE_TABLES_UP_TO = 2 * 86_400_000
+/**
+ * Up to this range the minute tables are read; beyond, the hourly ones (whole hours from the one
+ * holding the range start). A range's cost is the t-digest states it merges (one per minute or hour
+ * and series), not the events behind them: a day of minutes is 24x a day of hours.
+ */
+const MINUTE_TABLES_UP_TO = 12 * 3_600_000
 
 export const RANGE_PRESETS = ['15m', '1h', '6h', '24h', '7d', '30d'] as const
 
@@ -84,8 +88,8 @@ export function parseFilters(q: URLSearchParams): Filters {
 export function parseView(q: URLSearchParams, now = Date.now()): View {
   const range = parseRange(q, now)
   const span = range.to - range.from
-  const step = STEPS.find((s) => span / (s * 1000) <= MAX_POINTS) ?? STEPS[STEPS.length - 1]!
-  const minute = span <= MINUTE_TABLES_UP_TO && step < 3600
+  const minute = span <= MINUTE_TABLES_UP_TO
+  const step = STEPS.find((s) => (minute || s >= 3600) && span / (s * 1000) <= MAX_POINTS) ?? STEPS[STEPS.length - 1]!
   return {
     range,
     filters: parseFilters(q),

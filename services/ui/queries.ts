@@ -177,10 +177,11 @@ interface AggRow {
   t95: number | null
 }
 
+/** Each t-digest column merged once for both levels (quantiles, not two quantile calls). */
 const METRIC_COLUMNS = `sum(events) AS n_events, sum(errors) AS n_errors, sum(cost_usd) AS n_cost, sum(unpriced_events) AS n_unpriced,
   sum(cache_hits) AS n_hits, sum(cached_input_tokens) AS n_cached,
-  quantileTDigestMerge(0.5)(latency_ms_q) AS p50, quantileTDigestMerge(0.95)(latency_ms_q) AS p95,
-  quantileTDigestMerge(0.5)(ttft_ms_q) AS t50, quantileTDigestMerge(0.95)(ttft_ms_q) AS t95`
+  quantilesTDigestMerge(0.5, 0.95)(latency_ms_q) AS lq, lq[1] AS p50, lq[2] AS p95,
+  quantilesTDigestMerge(0.5, 0.95)(ttft_ms_q) AS tq, tq[1] AS t50, tq[2] AS t95`
 
 function breakdown(r: AggRow, hours: number, seconds: number, savings: number): Omit<Breakdown, 'app' | 'model'> {
   const events = num(r.n_events) ?? 0
@@ -214,34 +215,19 @@ export async function overview(db: Db, v: View): Promise<Overview> {
   const seconds = (v.range.to - v.range.from) / 1000
   const hours = seconds / 3600
 
-  const p1: Params = {}
-  const where1 = `${aggTime(v, p1)}${filterSql(f, p1)}`
-  const byRows = db.rows<AggRow & { g: number }>(
-    `SELECT app_name, request_model, ${METRIC_COLUMNS}, grouping(app_name, request_model) AS g
-     FROM ${v.metrics} WHERE ${where1}
-     GROUP BY GROUPING SETS ((app_name, request_model), ())
-     ORDER BY g DESC, n_events DESC`,
-    p1,
-  )
-
-  const p2: Params = { step: v.step }
+  // One scan of the metrics table for all of it (grouping sets): the chart series (per step), the
+  // events per app and step, the table per app and model, and the totals. grouping(x) is 1 where x
+  // is aggregated away.
+  const p1: Params = { step: v.step }
   const bucket = `toUnixTimestamp(toStartOfInterval(${v.timeCol}, INTERVAL {step:UInt32} SECOND))`
-  const seriesRows = db.rows<{ b: string; n_events: string; n_errors: string; n_cost: number; p50: number | null; p95: number | null; t50: number | null; t95: number | null }>(
-    `SELECT ${bucket} AS b, sum(events) AS n_events, sum(errors) AS n_errors, sum(cost_usd) AS n_cost,
-            quantileTDigestMerge(0.5)(latency_ms_q) AS p50, quantileTDigestMerge(0.95)(latency_ms_q) AS p95,
-            quantileTDigestMerge(0.5)(ttft_ms_q) AS t50, quantileTDigestMerge(0.95)(ttft_ms_q) AS t95
-     FROM ${v.metrics} WHERE ${aggTime(v, p2)}${filterSql(f, p2)}
-     GROUP BY b ORDER BY b`,
-    p2,
-  )
-  const p3: Params = { step: v.step }
-  const appRows = db.rows<{ b: string; app_name: string; n_events: string }>(
-    `SELECT ${bucket} AS b, app_name, sum(events) AS n_events
-     FROM ${v.metrics} WHERE ${aggTime(v, p3)}${filterSql(f, p3)}
-     GROUP BY b, app_name ORDER BY b`,
-    p3,
-  )
-
+  const metricQuery = db.rows<AggRow & { b: string; gb: number; ga: number; gm: number }>(
+    `SELECT ${bucket} AS b, app_name, request_model, ${METRIC_COLUMNS},
+            grouping(b) AS gb, grouping(app_name) AS ga, grouping(request_model) AS gm
+     FROM ${v.metrics} WHERE ${aggTime(v, p1)}${filterSql(f, p1)}
+     GROUP BY GROUPING SETS ((b), (b, app_name), (app_name, request_model), ())
+     ORDER BY n_events DESC`,
+    p1,
+  ).then((rows) => rows.map((r) => ({ ...r, gb: Number(r.gb), ga: Number(r.ga), gm: Number(r.gm) })))
   // Scorer shares: the aggregates carry app and model only; filtered by environment or prompt
   // version, the raw scores answer.
   const raw = Boolean(f.env || f.version)
@@ -261,7 +247,10 @@ export async function overview(db: Db, v: View): Promise<Overview> {
         p4,
       )
 
-  const [by, series, apps, scores] = await Promise.all([byRows, seriesRows, appRows, scoreRows])
+  const [metricRows, scores] = await Promise.all([metricQuery, scoreRows])
+  const by = metricRows.filter((r) => r.gb === 1)
+  const series = metricRows.filter((r) => r.gb === 0 && r.ga === 1)
+  const apps = metricRows.filter((r) => r.gb === 0 && r.ga === 0 && r.gm === 1)
 
   // Timeline: every step from the range start, so gaps show as gaps.
   const first = Math.floor(v.range.from / 1000 / v.step) * v.step
@@ -325,7 +314,7 @@ export async function overview(db: Db, v: View): Promise<Overview> {
   const rows: Breakdown[] = []
   let totals: Omit<Breakdown, 'app' | 'model'> | undefined
   for (const r of by) {
-    if (Number(r.g) !== 0) {
+    if (r.ga === 1) {
       totals = breakdown(r, hours, seconds, 0)
       continue
     }

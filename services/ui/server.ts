@@ -82,8 +82,18 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     return b
   }
 
+  const filterCache = new Map<string, { at: number; value: unknown }>()
   const api = async (route: string, q: URLSearchParams): Promise<unknown> => {
-    if (route === '/api/filters') return filterOptions(db, parseView(q))
+    if (route === '/api/filters') {
+      // The apps, models and versions of a range change rarely: kept 30 s per range (every live page asks).
+      const key = `${q.get('range') ?? ''}|${q.get('end') ?? ''}`
+      const hit = filterCache.get(key)
+      if (hit && Date.now() - hit.at < FILTER_CACHE_MS) return hit.value
+      const value = await filterOptions(db, parseView(q))
+      if (filterCache.size > 100) filterCache.clear()
+      filterCache.set(key, { at: Date.now(), value })
+      return value
+    }
     if (route === '/api/overview') return { refreshSeconds: opts.refreshSeconds, ...(await overview(db, parseView(q))) }
     if (route === '/api/alerts') return alerts(db, parseView(q), intParam(q, 'limit', 200, 1000))
     if (route === '/api/events') {
@@ -181,3 +191,5 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
 }
 
 class NotFound extends Error {}
+
+const FILTER_CACHE_MS = 30_000
