@@ -54,6 +54,8 @@ function parse(argv: readonly string[]): Args {
 }
 
 const KEY = `bench-${randomBytes(12).toString('hex')}`
+/** Apps the requests cycle over (the topics have 6 partitions). */
+const APPS = 6
 const CLK_TCK = 100
 
 /** CPU seconds (user + system) a process used so far, from /proc. */
@@ -72,13 +74,20 @@ const selfCpu = () => {
  * span ids are overwritten in place (protobuf fields of fixed length), so the client spends little CPU.
  */
 function bodyFactory(n: number): () => Buffer {
-  const traceIds = Array.from({ length: n }, () => randomBytes(16).toString('hex'))
-  const spanIds = Array.from({ length: n }, () => randomBytes(8).toString('hex'))
-  const template = sampleTraceBody('bench-app', traceIds.map((t, i) => ({ traceId: t, spanId: spanIds[i]!, prompt: `How do I reset my password? (${i})` })), 'protobuf')
-  const at = spanIds.map((s, i) => ({ trace: template.indexOf(Buffer.from(traceIds[i]!, 'hex')), span: template.indexOf(Buffer.from(s, 'hex')) }))
-  if (at.some((x) => x.trace < 0 || x.span < 0)) throw new Error('template ids not found')
+  // One request holds one app's spans (as an app's exporter sends them); requests cycle over APPS
+  // apps, so that records spread over the topic's partitions (the key is app|model) as real traffic does.
+  const templates = Array.from({ length: APPS }, (_, k) => {
+    const traceIds = Array.from({ length: n }, () => randomBytes(16).toString('hex'))
+    const spanIds = Array.from({ length: n }, () => randomBytes(8).toString('hex'))
+    const template = sampleTraceBody(`bench-app-${k}`, traceIds.map((t, i) => ({ traceId: t, spanId: spanIds[i]!, prompt: `How do I reset my password? (${i})` })), 'protobuf')
+    const at = spanIds.map((s, i) => ({ trace: template.indexOf(Buffer.from(traceIds[i]!, 'hex')), span: template.indexOf(Buffer.from(s, 'hex')) }))
+    if (at.some((x) => x.trace < 0 || x.span < 0)) throw new Error('template ids not found')
+    return { template, at }
+  })
   let counter = 0
+  let k = 0
   return () => {
+    const { template, at } = templates[k++ % APPS]!
     const b = Buffer.from(template)
     for (const x of at) {
       counter++
@@ -192,7 +201,8 @@ async function main(): Promise<void> {
     // 3. Baseline: the same events produced straight to Kafka from this process.
     log(`baseline: the same events, Avro, ${args.spans} per send, ${args.connections} sends in flight, ${args.seconds} s ...`)
     const codec = Codec.load()
-    const events0 = decodeTraces(next(), 'protobuf').filter(isGenAiSpan).map((s) => spanToInteraction(s)).flatMap((m) => (m.ok ? [m.event] : []))
+    const batches = Array.from({ length: APPS }, () => decodeTraces(next(), 'protobuf').filter(isGenAiSpan).map((s) => spanToInteraction(s)).flatMap((m) => (m.ok ? [m.event] : [])))
+    let bi = 0
     const producer = await kafka.producer()
     let sent = 0
     const b0 = selfCpu()
@@ -202,7 +212,7 @@ async function main(): Promise<void> {
       Array.from({ length: args.connections }, async () => {
         while (Date.now() < bUntil) {
           // Encoding is part of the work (the gateway encodes too); the ids differ per send as in the gateway run.
-          const msgs = events0.map((e) => ({ key: `${e.app_name}|${e.request_model}`, value: codec.encode('LlmInteraction', { ...e, event_id: crypto.randomUUID() }), timestamp: String(e.end_time) }))
+          const msgs = batches[bi++ % APPS]!.map((e) => ({ key: `${e.app_name}|${e.request_model}`, value: codec.encode('LlmInteraction', { ...e, event_id: crypto.randomUUID() }), timestamp: String(e.end_time) }))
           await producer.send(`${topic}-baseline`, msgs)
           sent += msgs.length
         }
@@ -220,7 +230,7 @@ async function main(): Promise<void> {
       const wait = due - Date.now()
       if (wait > 0) await sleep(wait)
       const t = process.hrtime.bigint()
-      const msgs = events0.map((e) => ({ key: `${e.app_name}|${e.request_model}`, value: codec.encode('LlmInteraction', { ...e, event_id: crypto.randomUUID() }), timestamp: String(e.end_time) }))
+      const msgs = batches[bi++ % APPS]!.map((e) => ({ key: `${e.app_name}|${e.request_model}`, value: codec.encode('LlmInteraction', { ...e, event_id: crypto.randomUUID() }), timestamp: String(e.end_time) }))
       bPending.push(producer.send(`${topic}-baseline`, msgs).then(() => void bLat.push(Number(process.hrtime.bigint() - t) / 1e6)))
     }
     await Promise.all(bPending)
