@@ -48,7 +48,9 @@ export function loadEnv<S extends z.ZodType>(schema: S, env: Record<string, stri
   const lines = result.error.issues.map((i) => {
     const name = i.path.join('.') || '(environment)'
     const got = i.path.length ? cleaned[String(i.path[0])] : undefined
-    return `${name}: ${i.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`
+    // Secrets (passwords, API keys) are never echoed back into logs.
+    const shown = /PASSWORD|SECRET|TOKEN|API_KEYS/.test(name) ? 'a value not shown' : JSON.stringify(got)
+    return `${name}: ${i.message}${got === undefined ? '' : ` (got ${shown})`}`
   })
   throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`)
 }

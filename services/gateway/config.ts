@@ -16,7 +16,7 @@ export interface ApiKey {
  * `[A-Za-z0-9._~+/-]`; app names as in the contract (1-128 characters, no `|`, `;` or `=`).
  */
 export const apiKeyList = z
-  .string()
+  .string({ error: 'required: API keys as token=app1|app2;token2=* (tokens of 16-256 characters [A-Za-z0-9._~+/-], * for any app)' })
   .transform((s, ctx): ApiKey[] => {
     const keys: ApiKey[] = []
     const entries = s.split(';').map((e) => e.trim()).filter(Boolean)

@@ -128,7 +128,10 @@ describe('gateway configuration', () => {
   })
 
   it('a bad or missing GATEWAY_API_KEYS names the variable', () => {
-    expect(() => loadEnv(gatewayEnvSchema, {})).toThrow(/GATEWAY_API_KEYS/)
+    expect(() => loadEnv(gatewayEnvSchema, {})).toThrow(/GATEWAY_API_KEYS: required: API keys as token=app1\|app2/)
+    // The tokens are secrets: a bad value is not echoed into the logs.
+    expect(() => loadEnv(gatewayEnvSchema, { GATEWAY_API_KEYS: 'abcdefghijklmnop1=app;short' })).toThrow(/GATEWAY_API_KEYS: entry 2: .*\(got a value not shown\)/)
+    expect(() => loadEnv(gatewayEnvSchema, { GATEWAY_API_KEYS: 'abcdefghijklmnop1=app;short' })).not.toThrow(/abcdefghijklmnop1/)
     expect(() => loadEnv(gatewayEnvSchema, { GATEWAY_API_KEYS: 'short=app' })).toThrow(/GATEWAY_API_KEYS: entry 1: expected token=app1\|app2/)
     expect(() => loadEnv(gatewayEnvSchema, { GATEWAY_API_KEYS: 'abcdefghijklmnop1=app', GATEWAY_PORT: 'x' })).toThrow(/GATEWAY_PORT/)
   })
