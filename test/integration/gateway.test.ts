@@ -152,7 +152,9 @@ describe('gateway: on through the scorer and the sink', () => {
       const rs = await ch.query({ query: "SELECT app_name, request_model, response_model, input_tokens, output_tokens, latency_ms, prompt_text, response_text, environment FROM interactions WHERE app_name IN ('otel-proto', 'otel-json') ORDER BY app_name, prompt_text", format: 'JSONEachRow' })
       const r = await rs.json<Row>()
       return r.length >= 4 ? r : null
-    }, 120_000, 'the four interactions in ClickHouse')
+    }, 120_000, 'the four interactions in ClickHouse').catch((err: Error) => {
+      throw new Error(`${err.message}; scorer ${JSON.stringify(scorer.stats())}, sink ${JSON.stringify(sink.stats())}`)
+    })
     expect(rows).toHaveLength(4)
     const questions = Object.keys(ANSWERS)
     for (const r of rows) {
