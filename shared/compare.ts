@@ -333,19 +333,53 @@ export function mulberry32(seed: number): () => number {
 /** A statistic of one sample: `mean`, or a quantile of it. */
 export type Statistic = { kind: 'mean' } | { kind: 'quantile'; q: number }
 
-function statOf(sample: Float64Array, stat: Statistic, sorted = false): number {
+function statOf(sample: Float64Array, stat: Statistic): number {
   if (sample.length === 0) return NaN
   if (stat.kind === 'mean') {
     let s = 0
     for (let i = 0; i < sample.length; i++) s += sample[i]!
     return s / sample.length
   }
-  return quantile(sorted ? sample : sample.slice().sort(), stat.q)
+  return quantile(sample.slice().sort(), stat.q)
 }
 
-function resample(src: Float64Array, dst: Float64Array, rnd: () => number): void {
-  const n = src.length
-  for (let i = 0; i < n; i++) dst[i] = src[Math.floor(rnd() * n)]!
+/**
+ * Draws the statistic of one bootstrap resample of `values` in O(n), without building or sorting
+ * the resample: a mean sums n random picks; a quantile counts how often each value of the sorted
+ * sample is drawn and walks the counts to the ranks the type-7 quantile reads.
+ */
+function resampler(values: ArrayLike<number>, stat: Statistic): (rnd: () => number) => number {
+  const n = values.length
+  if (stat.kind === 'mean') {
+    const src = Float64Array.from(values)
+    return (rnd) => {
+      let s = 0
+      for (let i = 0; i < n; i++) s += src[Math.floor(rnd() * n)]!
+      return s / n
+    }
+  }
+  const sorted = sortedCopy(values)
+  const counts = new Uint32Array(n)
+  const h = (n - 1) * stat.q
+  const lo = Math.floor(h)
+  const frac = h - lo
+  return (rnd) => {
+    counts.fill(0)
+    for (let i = 0; i < n; i++) {
+      const j = Math.floor(rnd() * n)
+      counts[j] = counts[j]! + 1
+    }
+    // The smallest j whose cumulative count exceeds rank lo holds the resample's lo-th value.
+    let cum = 0
+    let j = 0
+    while (cum + counts[j]! <= lo) cum += counts[j++]!
+    const x = sorted[j]!
+    if (frac === 0 || lo + 1 >= n) return x
+    let k = j
+    let c = cum + counts[j]!
+    while (c <= lo + 1) c += counts[++k]!
+    return x + frac * (sorted[k]! - x)
+  }
 }
 
 export interface BootstrapOptions {
@@ -362,12 +396,9 @@ export function bootstrap(values: ArrayLike<number>, stat: Statistic, opts: Boot
   const B = opts.iterations ?? 2000
   const conf = opts.confidence ?? 0.95
   const rnd = mulberry32(opts.seed ?? 1)
-  const buf = new Float64Array(src.length)
+  const draw = resampler(src, stat)
   const stats = new Float64Array(B)
-  for (let b = 0; b < B; b++) {
-    resample(src, buf, rnd)
-    stats[b] = statOf(buf, stat)
-  }
+  for (let b = 0; b < B; b++) stats[b] = draw(rnd)
   stats.sort()
   const alpha = 1 - conf
   return { estimate: statOf(src, stat), low: quantile(stats, alpha / 2), high: quantile(stats, 1 - alpha / 2) }
@@ -376,6 +407,9 @@ export function bootstrap(values: ArrayLike<number>, stat: Statistic, opts: Boot
 export interface DiffResult extends Interval {
   /** Two-sided p-value of "no difference": the estimate over the bootstrap standard error, against the normal distribution. */
   p: number
+  /** Each side's own percentile interval, from the same resamples. */
+  a?: Interval
+  b?: Interval
 }
 
 /** Percentile bootstrap of stat(B) - stat(A), the two samples resampled independently. */
@@ -386,27 +420,34 @@ export function bootstrapDiff(a: ArrayLike<number>, b: ArrayLike<number>, stat: 
   const B = opts.iterations ?? 2000
   const conf = opts.confidence ?? 0.95
   const rnd = mulberry32(opts.seed ?? 1)
-  const ba = new Float64Array(sa.length)
-  const bb = new Float64Array(sb.length)
+  const drawA = resampler(sa, stat)
+  const drawB = resampler(sb, stat)
   const diffs = new Float64Array(B)
+  const statsA = new Float64Array(B)
+  const statsB = new Float64Array(B)
   let sum = 0
   let sum2 = 0
   for (let i = 0; i < B; i++) {
-    resample(sa, ba, rnd)
-    resample(sb, bb, rnd)
-    const d = statOf(bb, stat) - statOf(ba, stat)
+    const da = (statsA[i] = drawA(rnd))
+    const db = (statsB[i] = drawB(rnd))
+    const d = db - da
     diffs[i] = d
     sum += d
     sum2 += d * d
   }
   diffs.sort()
+  statsA.sort()
+  statsB.sort()
   const alpha = 1 - conf
-  const estimate = statOf(sb, stat) - statOf(sa, stat)
+  const estA = statOf(sa, stat)
+  const estB = statOf(sb, stat)
+  const estimate = estB - estA
   // p from the bootstrap standard error (normal approximation): unlike counting resamples beyond 0,
   // it does not bottom out at 1 / B, which Holm's factors would inflate past any level.
   const se = Math.sqrt(Math.max(0, sum2 / B - (sum / B) ** 2) * (B / Math.max(1, B - 1)))
   const p = se > 0 ? Math.min(1, 2 * normalCdf(-Math.abs(estimate) / se)) : estimate === 0 ? 1 : 0
-  return { estimate, low: quantile(diffs, alpha / 2), high: quantile(diffs, 1 - alpha / 2), p }
+  const iv = (x: Float64Array, e: number): Interval => ({ estimate: e, low: quantile(x, alpha / 2), high: quantile(x, 1 - alpha / 2) })
+  return { ...iv(diffs, estimate), p, a: iv(statsA, estA), b: iv(statsB, estB) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -474,7 +515,7 @@ export interface ComparisonRow {
 export interface CompareOptions {
   confidence?: number
   correction?: Correction
-  /** Bootstrap resamples (default 2000) and seed (default 1). */
+  /** Bootstrap resamples (default 1000) and seed (default 1). */
   iterations?: number
   seed?: number
 }
@@ -511,15 +552,19 @@ function rateRow(key: string, metric: MetricName, xA: number, nA: number, xB: nu
 }
 
 function sampleRow(key: MetricName, a: number[], b: number[], stat: Statistic, conf: number, opts: CompareOptions): RowDraft {
-  const bo = { confidence: conf, iterations: opts.iterations ?? 2000, seed: opts.seed ?? 1 }
-  const side = (v: number[]): SideEstimate => ({ ...(stat.kind === 'quantile' ? quantileInterval(v, stat.q, conf) : bootstrap(v, stat, bo)), n: v.length })
+  const bo = { confidence: conf, iterations: opts.iterations ?? 1000, seed: opts.seed ?? 1 }
   const d = bootstrapDiff(a, b, stat, bo)
+  // Quantiles: the order-statistic interval; means: the side's interval from the difference's resamples.
+  const side = (v: number[], fromDiff: Interval | undefined): SideEstimate => ({
+    ...(stat.kind === 'quantile' ? quantileInterval(v, stat.q, conf) : (fromDiff ?? bootstrap(v, stat, bo))),
+    n: v.length,
+  })
   return {
     key,
     metric: key,
     higherIsWorse: key !== 'cache_savings_per_event_usd',
-    a: side(a),
-    b: side(b),
+    a: side(a, d.a),
+    b: side(b, d.b),
     diff: { estimate: d.estimate, low: d.low, high: d.high },
     p: d.p,
     method: stat.kind === 'quantile' ? 'order-statistic interval, bootstrap difference' : 'bootstrap',

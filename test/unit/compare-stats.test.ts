@@ -16,6 +16,7 @@ import {
   compareSides,
   fisherExact,
   holm,
+  mulberry32,
   newcombeDiff,
   normalCdf,
   normalQuantile,
@@ -122,6 +123,19 @@ describe('quantiles and bootstrap', () => {
     expect(a.high).toBeLessThan(58)
     expect(a.low).toBeLessThan(47)
     expect(a.high).toBeGreaterThan(54)
+  })
+  it('the O(n) quantile resampler gives what sorting each resample gives', () => {
+    const values = Array.from({ length: 257 }, (_, i) => ((i * 7919) % 1000) / 7)
+    const sorted = Float64Array.from(values).sort()
+    for (const q of [0.5, 0.95, 0.99, 0]) {
+      const rnd = mulberry32(3)
+      const stats = Array.from({ length: 200 }, () => {
+        const r = Float64Array.from(sorted, () => sorted[Math.floor(rnd() * sorted.length)]!).sort()
+        return quantile(r, q)
+      }).sort((x, y) => x - y)
+      const b = bootstrap(values, { kind: 'quantile', q }, { seed: 3, iterations: 200 })
+      expect([b.low, b.high]).toEqual([quantile(stats, 0.025), quantile(stats, 0.975)])
+    }
   })
   it('a shift of 30 in the median is significant, a shift of 1 in the mean is not', () => {
     const shifted = bootstrapDiff(v, v.map((x) => x + 30), { kind: 'quantile', q: 0.5 })
