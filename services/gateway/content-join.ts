@@ -108,11 +108,11 @@ export class ContentJoin {
    * The content recorded for this span, waiting for its completion record when the service sends
    * log records; null when there is none.
    */
-  async take(traceId: string, spanId: string, service: string | undefined): Promise<SpanContent | null> {
+  async take(traceId: string, spanId: string, service: string | undefined, wait = true): Promise<SpanContent | null> {
     const key = traceId + spanId
     let e = this.entries.get(key)
     const seen = service === undefined ? undefined : this.servicesWithLogs.get(service)
-    if ((!e || !e.done) && this.opts.waitMs > 0 && seen !== undefined && this.now() - seen < RECENT_MS && !this.waiters.has(key)) {
+    if (wait && (!e || !e.done) && this.opts.waitMs > 0 && seen !== undefined && this.now() - seen < RECENT_MS && !this.waiters.has(key)) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, this.opts.waitMs)
         function done() {
@@ -132,8 +132,9 @@ export class ContentJoin {
   }
 
   /** Whether a span would consult this store at all (cheap check before awaiting). */
-  has(traceId: string, spanId: string, service: string | undefined): boolean {
+  has(traceId: string, spanId: string, service: string | undefined, wait = true): boolean {
     if (this.entries.has(traceId + spanId)) return true
+    if (!wait) return false
     const seen = service === undefined ? undefined : this.servicesWithLogs.get(service)
     return this.opts.waitMs > 0 && seen !== undefined && this.now() - seen < RECENT_MS
   }

@@ -167,7 +167,10 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     const mapped = await Promise.all(
       genai.map(async (s) => {
         const service = typeof s.resource['service.name'] === 'string' ? s.resource['service.name'] : undefined
-        const content = opts.join.has(s.traceId, s.spanId, service) ? await opts.join.take(s.traceId, s.spanId, service) : null
+        // Only operations that produce a completion wait for its log record (an embeddings span never gets one).
+        const op = s.attributes['gen_ai.operation.name']
+        const wait = op === undefined || op === 'chat' || op === 'text_completion' || op === 'generate_content'
+        const content = opts.join.has(s.traceId, s.spanId, service, wait) ? await opts.join.take(s.traceId, s.spanId, service, wait) : null
         return spanToInteraction(s, content)
       }),
     )

@@ -63,6 +63,24 @@ describe('gateway mapping', () => {
     expect(join.size).toBe(0)
   })
 
+  it('a span of a service that sends log records waits for its completion record, bounded; other spans never wait', async () => {
+    const join = new ContentJoin({ maxBytes: 1 << 20, waitMs: 300 })
+    const rec = (spanId: string, eventName: string, body: AttrValue) => ({ traceId: 'ab'.repeat(16), spanId, timeMs: 0, eventName, body, attributes: {}, resource: { 'service.name': 'svc' } })
+    join.add([rec('0000000000000001', 'gen_ai.user.message', { content: 'q' })])
+    // The completion comes later: the span waits for it.
+    setTimeout(() => join.add([rec('0000000000000001', 'gen_ai.choice', { message: { content: 'a' } })]), 50)
+    let t = Date.now()
+    expect(await join.take('ab'.repeat(16), '0000000000000001', 'svc')).toEqual({ messages: [{ role: 'user', content: 'q' }], completions: ['a'] })
+    expect(Date.now() - t).toBeLessThan(250)
+    // No record ever comes: it waits waitMs, then goes without content.
+    t = Date.now()
+    expect(await join.take('ab'.repeat(16), '0000000000000002', 'svc')).toBeNull()
+    expect(Date.now() - t).toBeGreaterThanOrEqual(250)
+    // Embeddings (wait = false) and services that never sent log records do not wait.
+    expect(join.has('ab'.repeat(16), '0000000000000003', 'svc', false)).toBe(false)
+    expect(join.has('ab'.repeat(16), '0000000000000003', 'other-svc')).toBe(false)
+  })
+
   it('event ids derive from trace + span id: stable, distinct, valid UUIDs', () => {
     const a = eventIdFor('0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331')
     expect(a).toBe(eventIdFor('0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331'))
