@@ -38,7 +38,9 @@ export async function startInProcessSink(kafka: KafkaHandle, workDir: string, op
   const flaky: Pick<ClickHouseClient, 'insert' | 'query'> = {
     insert: (async (params: Parameters<ClickHouseClient['insert']>[0]) => {
       if (faults.down) throw refused()
-      if (faults.msPerEvent > 0 && params.table === 'interactions' && Array.isArray(params.values)) await sleep(params.values.length * faults.msPerEvent)
+      // The writer streams JSONCompactEachRow bodies (services/sink/writer.ts compactBody), which say their row count.
+      const rows = Array.isArray(params.values) ? params.values.length : ((params.values as { rowCount?: number }).rowCount ?? 0)
+      if (faults.msPerEvent > 0 && params.table === 'interactions') await sleep(rows * faults.msPerEvent)
       if (faults.down) throw refused()
       return client.insert(params)
     }) as ClickHouseClient['insert'],
