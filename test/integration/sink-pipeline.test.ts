@@ -14,6 +14,7 @@ import { alertsGroupId, startSink, type SinkConfig, type SinkHandle } from '../.
 import type { WriterOptions } from '../../services/sink/writer.js'
 import { testClickHouse, testKafka, uniqueName, waitFor } from '../helpers.js'
 import { alert, scored } from './sink-fixtures.js'
+import { PII_REDACTION, REDACTION_HEADER } from '../../shared/pii.js'
 
 const codec = Codec.load()
 let kafka: KafkaHandle
@@ -42,9 +43,9 @@ async function setup() {
   return t
 }
 
-async function produce(t: { scores: string; alerts: string }, events: ScoredInteraction[], alerts: Alert[] = []): Promise<void> {
+async function produce(t: { scores: string; alerts: string }, events: ScoredInteraction[], alerts: Alert[] = [], headers?: (e: ScoredInteraction) => Record<string, string>): Promise<void> {
   const p = await kafka.producer()
-  await p.send(t.scores, events.map((e) => ({ key: e.event_id, value: codec.encode('ScoredInteraction', e) })))
+  await p.send(t.scores, events.map((e) => ({ key: e.event_id, value: codec.encode('ScoredInteraction', e), ...(headers ? { headers: headers(e) } : {}) })))
   if (alerts.length) await p.send(t.alerts, alerts.map((a) => ({ key: a.dedup_key, value: codec.encode('Alert', a) })))
   await p.disconnect()
 }
@@ -176,5 +177,26 @@ describe('sink on a real broker and chDB', () => {
     expect(c.metrics1m).toBe(19)
     // Its scores are on its row: they went to the dead-letter topic with it (one row per event).
     expect(c.scores).toBe(38)
+  })
+
+  it('skips its second PII pass only on records the scorer marked as redacted by the same detector', async () => {
+    const t = await setup()
+    const app = uniqueName('pii')
+    // Emails left in on purpose: what the sink stores shows whether it scanned the record.
+    const mk = (i: number) => scored({ app, textMode: 'redacted', response: `mail row${i}@example.com` })
+    const events = Array.from({ length: 6 }, (_, i) => mk(i))
+    const header = (e: ScoredInteraction): Record<string, string> => {
+      const i = events.indexOf(e)
+      return i < 2 ? { [REDACTION_HEADER]: PII_REDACTION } : i < 4 ? { [REDACTION_HEADER]: 'pii/0' } : {}
+    }
+    await produce(t, events, [], header)
+    const group = uniqueName('g')
+    await sink(t, { groupId: group })
+    await waitFor(async () => (await num('SELECT count() AS n FROM interactions WHERE app_name = {a:String}', { a: app })) === 6, 60_000, '6 rows')
+    const rs = await client.query({ query: 'SELECT response_text FROM interactions WHERE app_name = {a:String} ORDER BY response_text', query_params: { a: app }, format: 'JSONEachRow' })
+    const texts = (await rs.json<{ response_text: string }>()).map((r) => r.response_text)
+    // Trusted (this detector's header): as the scorer wrote it. Another version or no header: redacted here.
+    expect(texts.filter((x) => x.includes('@example.com')).sort()).toEqual(['mail row0@example.com', 'mail row1@example.com'])
+    expect(texts.filter((x) => x === 'mail [EMAIL]')).toHaveLength(4)
   })
 })
