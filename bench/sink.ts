@@ -34,7 +34,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startSink } from '../services/sink/sink.js'
 import { scoredUnit, TABLES, COMPACT_COLUMNS } from '../services/sink/rows.js'
-import { BufferedWriter } from '../services/sink/writer.js'
+import { BufferedWriter, compactBody } from '../services/sink/writer.js'
 import { scoreEvent } from '../services/scorer/engine.js'
 import { defaultScorerConfig } from '../services/scorer/scorer-config.js'
 import { SCORERS as SCORER_IMPLS } from '../services/scorer/scorers/index.js'
@@ -270,9 +270,9 @@ async function main(): Promise<void> {
       const t0 = performance.now()
       for (const [table, rows] of tableRows) {
         const columns = COMPACT_COLUMNS[table]!
+        // The sink's insert: the rows streamed to the client (compactBody), as services/sink/writer.ts does.
         for (let i = 0; i < rows.length; i += batchRows) {
-          const values = rows.slice(i, i + batchRows).map((r) => columns.map((c) => r[c]))
-          await client.insert({ table, columns: columns as [string, ...string[]], values, format: 'JSONCompactEachRow' })
+          await client.insert({ table, columns: columns as [string, ...string[]], values: compactBody(rows.slice(i, i + batchRows), columns), format: 'JSONCompactEachRow' })
         }
       }
       return (performance.now() - t0) / 1000
