@@ -149,7 +149,7 @@ async function main(): Promise<void> {
       format: 'JSONEachRow',
     })).json<Record<string, string>>()
     log(`tables: ${JSON.stringify(sizes)}`)
-    const [sample] = await (await writer.query({ query: `SELECT toString(event_id) AS id FROM interactions WHERE event_time >= now() - INTERVAL 1 HOUR AND has(flagged_scorers, 'toxicity') LIMIT 1`, format: 'JSONEachRow' })).json<{ id: string }>()
+    const [sample] = await (await writer.query({ query: `SELECT toString(event_id) AS id, toUnixTimestamp64Milli(event_time) AS at FROM interactions WHERE event_time >= now() - INTERVAL 1 HOUR AND has(flagged_scorers, 'toxicity') LIMIT 1`, format: 'JSONEachRow' })).json<{ id: string; at: string }>()
     await writer.close()
 
     const ui = await startUi(loadUiEnv({ CLICKHOUSE_URL: served.url, CLICKHOUSE_DATABASE: DB, UI_PORT: '0' }), silentLogger)
@@ -170,7 +170,9 @@ async function main(): Promise<void> {
       cases.push(['events 1h', ['/api/filters?range=1h', '/api/events?range=1h']])
       cases.push(['events 24h, flagged by toxicity', ['/api/filters?range=24h', '/api/events?range=24h&flagged=toxicity']])
       cases.push(['events 24h, text search', ['/api/filters?range=24h', '/api/events?range=24h&q=account%2042']])
-      if (sample) cases.push(['event page', [`/api/events/${sample.id}`]])
+      // As the event lists link it (with its time), and as an alert's example ids do (without).
+      if (sample) cases.push(['event page', [`/api/events/${sample.id}?at=${sample.at}`]])
+      if (sample) cases.push(['event page, by id alone', [`/api/events/${sample.id}`]])
       cases.push(['compare 24h, two prompt versions', ['/api/filters?range=24h', '/api/compare?range=24h&app=support-bot&by=version&a=1&b=2']])
       const results: { page: string; requests: string[]; p50_ms: number; p95_ms: number; max_ms: number; iterations: number }[] = []
       for (const [name, paths] of cases) {

@@ -512,14 +512,15 @@ export interface EventDetail {
   trace: EventSummary[]
 }
 
-export async function eventDetail(db: Db, id: string): Promise<EventDetail | null> {
+/** One event; `atMs` (its event_time, as the event lists link it) narrows the lookup to its partition. */
+export async function eventDetail(db: Db, id: string, atMs: number | null = null): Promise<EventDetail | null> {
   const rows = await db.rows<Record<string, unknown>>(
     `SELECT toString(event_id) AS o_event_id, toUnixTimestamp64Milli(event_time) AS o_event_time, toUnixTimestamp64Milli(end_time) AS o_end_time,
             app_name, environment, provider_name, operation_name, request_model, response_model, prompt_template_id, prompt_template_version,
             trace_id, session_id, user_id_hash, latency_ms, ttft_ms, input_tokens, output_tokens, cached_input_tokens, cost_usd,
             status, error_type, cache_hit, text_mode, prompt_text, response_text, flagged_scorers
-     FROM interactions WHERE event_id = {id:UUID} LIMIT 1`,
-    { id },
+     FROM interactions WHERE event_id = {id:UUID}${atMs === null ? '' : " AND event_time = fromUnixTimestamp64Milli({at:Int64}, 'UTC')"} LIMIT 1`,
+    atMs === null ? { id } : { id, at: atMs },
   )
   const ev = rows[0]
   if (!ev) return null

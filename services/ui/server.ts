@@ -120,7 +120,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     if (m) {
       const id = decodeURIComponent(m[1]!)
       if (!isUuid(id)) throw new ParamError('id', `expected an event id (UUID); got "${id.slice(0, 64)}"`)
-      const d = await eventDetail(db, id)
+      const d = await eventDetail(db, id, numParam(q, 'at'))
       if (!d) throw new NotFound(`no event ${id}`)
       return d
     }

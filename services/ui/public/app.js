@@ -133,7 +133,7 @@ export async function chrome(current, { extraFields = [], showFilters = true } =
     el('div', { class: 'field actions' },
       el('button', { type: 'submit' }, 'Apply'),
       end
-        ? el('a', { href: sharedQuery({ end: null }) + keepExtra(), class: 'live-link' }, `Until ${fmtTime(/^\d+$/.test(end) ? Number(end) : Date.parse(end))} · go live`)
+        ? el('a', { href: withoutEnd(), class: 'live-link' }, `Until ${fmtTime(/^\d+$/.test(end) ? Number(end) : Date.parse(end))} · go live`)
         : el('span', { class: 'live', title: 'The view follows the current time' }, 'Live'),
     ),
   )
@@ -160,13 +160,12 @@ export async function chrome(current, { extraFields = [], showFilters = true } =
   }
 }
 
-/** Page-specific parameters of this URL as a query suffix (kept by "go live"). */
-function keepExtra() {
+/** This URL without `end`: the same view, following now. */
+function withoutEnd() {
   const p = params()
-  const q = new URLSearchParams()
-  for (const [k, v] of p) if (!SHARED.includes(k)) q.set(k, v)
-  const s = q.toString()
-  return s ? (location.search.includes('?') ? `&${s}` : `?${s}`) : ''
+  p.delete('end')
+  const s = p.toString()
+  return `${location.pathname}${s ? `?${s}` : ''}`
 }
 
 export function field(name, label, control) {
@@ -234,9 +233,8 @@ export function table(caption, columns, rows, { empty = 'Nothing in this range.'
 }
 
 /** Runs `load` now and, while the view is live, every `seconds`; stops refreshing when the tab is hidden. */
-export function refresh(load, seconds) {
+export function refresh(load, seconds, { live = !params().get('end') } = {}) {
   let timer
-  const live = !params().get('end')
   const run = async () => {
     try {
       const refreshSeconds = await load()

@@ -1,5 +1,5 @@
 // One event: every score with its evidence, the stored (redacted) texts, measures, ids, and its trace.
-import { api, chrome, el, fmtMs, fmtNum, fmtTime, fmtUsd, sharedQuery, showError, table } from '/static/app.js'
+import { api, chrome, el, fmtMs, fmtNum, fmtTime, fmtUsd, params, sharedQuery, showError, table } from '/static/app.js'
 
 await chrome('/events', { showFilters: false })
 
@@ -16,7 +16,7 @@ function evidence(details) {
 }
 
 try {
-  const d = await api(`/api/events/${encodeURIComponent(id)}`)
+  const d = await api(`/api/events/${encodeURIComponent(id)}`, { at: params().get('at') })
   const e = d.event
   document.querySelector('h1').textContent = `Event ${e.event_id}`
   document.title = `Event ${e.event_id.slice(0, 8)} · llmwatch`
@@ -57,7 +57,7 @@ try {
       ], d.scores, { empty: 'No scores stored for this event.' }))),
     el('section', { 'aria-labelledby': 'h-trace' }, el('h2', { id: 'h-trace' }, 'Same trace'),
       el('div', { class: 'scroll' }, table(e.trace_id ? `Events of trace ${e.trace_id}` : 'This event has no trace id', [
-        ['Time', (x) => (x.event_id === e.event_id ? el('strong', {}, `${fmtTime(x.event_time)} (this event)`) : el('a', { href: `/events/${x.event_id}${sharedQuery()}` }, fmtTime(x.event_time)))],
+        ['Time', (x) => (x.event_id === e.event_id ? el('strong', {}, `${fmtTime(x.event_time)} (this event)`) : el('a', { href: `/events/${x.event_id}${sharedQuery({ at: x.event_time })}` }, fmtTime(x.event_time)))],
         ['Model', (x) => x.request_model],
         ['Status', (x) => x.status],
         ['Latency', (x) => fmtMs(x.latency_ms), { num: true }],

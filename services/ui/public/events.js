@@ -24,11 +24,12 @@ if (p.get('ids')) {
     el('a', { href: `/events${sharedQuery()}` }, 'Show all events')))
 }
 
+// Loaded once (no live refresh: the list would move under the reader's keyboard and pointer).
 refresh(async () => {
   const d = await api('/api/events')
   results.replaceChildren(
     table(`${d.events.length} events, newest first${d.events.length >= 50 ? ' (the first 50)' : ''}`, [
-      ['Time', (e) => el('a', { href: `/events/${e.event_id}${sharedQuery()}` }, fmtTime(e.event_time))],
+      ['Time', (e) => el('a', { href: `/events/${e.event_id}${sharedQuery({ at: e.event_time })}` }, fmtTime(e.event_time))],
       ['App', (e) => e.app_name],
       ['Model', (e) => e.request_model],
       ['Env', (e) => e.environment],
@@ -41,4 +42,4 @@ refresh(async () => {
     ], d.events, { empty: 'No events match.' }),
   )
   document.body.dataset.loaded = 'true'
-}, 5)
+}, 5, { live: false })
