@@ -57,11 +57,12 @@ function filterSql(f: Filters, params: Params, has: readonly (keyof Filters)[] =
 }
 
 /** Time condition on an aggregate table: whole minutes (hours) from the one holding `from`, before `to`. */
-function aggTime(v: View, params: Params): string {
+function aggTime(v: View, params: Params, prefix = ''): string {
   params.from_s = Math.floor(v.range.from / 1000)
   params.to_s = Math.ceil(v.range.to / 1000)
   const start = v.timeCol === 'minute' ? 'toStartOfMinute' : 'toStartOfHour'
-  return `${v.timeCol} >= ${start}(toDateTime({from_s:UInt32}, 'UTC')) AND ${v.timeCol} < toDateTime({to_s:UInt32}, 'UTC')`
+  const col = `${prefix}${v.timeCol}`
+  return `${col} >= ${start}(toDateTime({from_s:UInt32}, 'UTC')) AND ${col} < toDateTime({to_s:UInt32}, 'UTC')`
 }
 
 /** Time condition on a raw table's event_time: [from, to). */
@@ -215,15 +216,23 @@ export async function overview(db: Db, v: View): Promise<Overview> {
   const seconds = (v.range.to - v.range.from) / 1000
   const hours = seconds / 3600
 
-  // One scan of the metrics table for all of it (grouping sets): the chart series (per step), the
-  // events per app and step, the table per app and model, and the totals. grouping(x) is 1 where x
-  // is aggregated away.
+  // One scan of the metrics table: its states are first merged per step x app x model (one pass over
+  // the stored t-digests, the costly part), then grouping sets over those few rows give the chart
+  // series (per step), the events per app and step, the table per app and model, and the totals.
+  // grouping(x) is 1 where x is aggregated away.
   const p1: Params = { step: v.step }
   const bucket = `toUnixTimestamp(toStartOfInterval(${v.timeCol}, INTERVAL {step:UInt32} SECOND))`
   const metricQuery = db.rows<AggRow & { b: string; gb: number; ga: number; gm: number }>(
-    `SELECT ${bucket} AS b, app_name, request_model, ${METRIC_COLUMNS},
+    `SELECT b, app_name, request_model, ${METRIC_COLUMNS},
             grouping(b) AS gb, grouping(app_name) AS ga, grouping(request_model) AS gm
-     FROM ${v.metrics} WHERE ${aggTime(v, p1)}${filterSql(f, p1)}
+     FROM (
+       SELECT toUnixTimestamp(toStartOfInterval(m.${v.timeCol}, INTERVAL {step:UInt32} SECOND)) AS b, m.app_name AS app_name, m.request_model AS request_model,
+              sum(m.events) AS events, sum(m.errors) AS errors, sum(m.cost_usd) AS cost_usd, sum(m.unpriced_events) AS unpriced_events,
+              sum(m.cache_hits) AS cache_hits, sum(m.cached_input_tokens) AS cached_input_tokens,
+              quantileTDigestMergeState(m.latency_ms_q) AS latency_ms_q, quantileTDigestMergeState(m.ttft_ms_q) AS ttft_ms_q
+       FROM ${v.metrics} AS m WHERE ${aggTime(v, p1, 'm.')}${filterSql(f, p1, undefined, 'm.')}
+       GROUP BY b, app_name, request_model
+     )
      GROUP BY GROUPING SETS ((b), (b, app_name), (app_name, request_model), ())
      ORDER BY n_events DESC`,
     p1,
