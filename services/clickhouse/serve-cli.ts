@@ -15,6 +15,12 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
   const cfg = loadServeEnv(env)
   const log = createLogger('clickhouse')
+  // Listened for before the server starts: a Ctrl-C right after "clickhouse serving" (or during the
+  // start) still stops it in order instead of killing the process.
+  const signalled = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+    process.once('SIGINT', () => resolve('SIGINT'))
+  })
   const server = await startClickHouseServer({
     path: cfg.CLICKHOUSE_PATH,
     host: cfg.CLICKHOUSE_SERVE_HOST,
@@ -38,14 +44,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     }
     throw err
   })
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'stopping')
-      resolve()
-    }
-    process.once('SIGTERM', () => stop('SIGTERM'))
-    process.once('SIGINT', () => stop('SIGINT'))
-  })
+  log.info({ signal: await signalled }, 'stopping')
   await server.close()
   return 0
 }
