@@ -114,6 +114,16 @@ export function runScorers(
       t0 = clock()
     }
     const budget = settings?.timeBudgetMs ?? config.timeBudgetMs
+    if (scorer.load !== undefined && !LOADED.has(scorer)) {
+      try {
+        loadScorer(scorer)
+      } catch (err) {
+        ran.push(errorEntry(scorer, errorMessage(err)))
+        t0 = clock()
+        continue
+      }
+      t0 = clock()
+    }
     let results: ScoreResult[]
     try {
       results = scorer.score(input, params)
@@ -137,6 +147,16 @@ export function runScorers(
     else out.push(r)
   }
   return out
+}
+
+/** Scorers whose `load` has run in this process. */
+const LOADED = new WeakSet<Scorer<unknown>>()
+
+/** Runs a scorer's `load` once (untimed). Services call it at start-up; the engine before a first run. */
+export function loadScorer(scorer: Scorer<unknown>): void {
+  if (LOADED.has(scorer)) return
+  scorer.load?.()
+  LOADED.add(scorer)
 }
 
 /** The cost scorer's event-level value, or null when it is absent or not ok. */

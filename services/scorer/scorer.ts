@@ -47,6 +47,12 @@ export interface Scorer<P = unknown> {
   readonly params: z.ZodType<P>
   /** Returns one result per target it scores (e.g. toxicity scores prompt and response). */
   score(input: ScoringInput, params: P): ScoreResult[]
+  /**
+   * Loads what the scorer needs (model files) once per process. The engine calls it before the
+   * scorer's first run, outside the time budget: a model read from disk on a loaded machine must not
+   * turn the first event's score into "time budget exceeded".
+   */
+  load?(): void
 }
 
 const FIXED_JSON = new WeakMap<object, string>()

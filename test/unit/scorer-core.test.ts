@@ -69,6 +69,21 @@ describe('engine', () => {
     expect(out.cost_usd).toBeNull()
   })
 
+  it("runs a scorer's load once, outside its time budget", () => {
+    let loads = 0
+    const heavy: Scorer<Record<string, never>> = {
+      name: 'heavy', version: '0', reads: [], params: z.object({}).strict() as z.ZodType<Record<string, never>>,
+      load() { loads++; const t = performance.now(); while (performance.now() - t < 30); },
+      score() { return [{ target: 'event', status: 'ok', value: 0, label: 'none', flagged: false, details: {} }] },
+    }
+    const cfg = resolveScorerConfig({ heavy: { timeBudgetMs: 10 } }, [heavy] as Scorer<unknown>[])
+    for (let i = 0; i < 3; i++) {
+      const out = scoreEvent(event(), [heavy] as Scorer<unknown>[], cfg, { textMode: 'full' })
+      expect(out.scores.find((s) => s.name === 'heavy')).toMatchObject({ status: 'ok', label: 'none' })
+    }
+    expect(loads).toBe(1)
+  })
+
   it('applies the privacy mode', () => {
     const e = event({ messages: [{ role: 'user', content: 'mail me at jane.doe@example.com' }] })
     expect(scoreEvent(e, [], config, { textMode: 'none' }).prompt_text).toBeNull()

@@ -255,6 +255,9 @@ export const biasScorer: Scorer<LearnedBiasParams> = {
   get version() {
     return `2.0.0+${model('bias').id}`
   },
+  load() {
+    model('bias')
+  },
   reads: ['response_text', 'messages'],
   params: learnedBiasParams,
   score(input, p) {

@@ -392,6 +392,9 @@ export const injectionScorer: Scorer<LearnedInjectionParams> = {
   get version() {
     return `2.0.0+${model('injection').id}`
   },
+  load() {
+    model('injection')
+  },
   reads: ['messages', 'retrieved_context'],
   params: learnedInjectionParams,
   score(input, lp) {

@@ -440,6 +440,9 @@ export const toxicityScorer: Scorer<LearnedToxicityParams> = {
   get version() {
     return `2.0.0+${model('toxicity').id}`
   },
+  load() {
+    model('toxicity')
+  },
   reads: ['messages', 'response_text'],
   params: learnedToxicityParams,
   score(input, p) {
