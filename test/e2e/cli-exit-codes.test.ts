@@ -65,7 +65,7 @@ const USAGE_ERRORS: [string, string[], Record<string, string>, RegExp][] = [
   ['alerts tail: an unknown option', ['alerts', 'tail', '--follow'], {}, /Unknown option '--follow'/],
   ['alerts tail: a bad KAFKA_BROKERS', ['alerts', 'tail'], { KAFKA_BROKERS: 'no-port' }, /KAFKA_BROKERS(\.0)?: expected host:port/],
   ['run: no service', ['run'], {}, /expected one of scorer, sink, alerter/],
-  ['run: an unknown service', ['run', 'indexer'], {}, /expected one of scorer, sink, alerter; got indexer/],
+  ['run: an unknown service', ['run', 'indexer'], {}, /expected one of scorer, sink, alerter, gateway; got indexer/],
   ['run sink: SINK_FLUSH_MS=abc', ['run', 'sink'], { SINK_FLUSH_MS: 'abc', KAFKA_BROKERS: '127.0.0.1:1' }, /SINK_FLUSH_MS: .*got \\"abc\\"/],
   ['run scorer: SCORER_WORKERS=abc', ['run', 'scorer'], { SCORER_WORKERS: 'abc', KAFKA_BROKERS: '127.0.0.1:1' }, /SCORER_WORKERS: .*got \\"abc\\"/],
   ['run scorer: SCORER_TEXT_MODE=all', ['run', 'scorer'], { SCORER_TEXT_MODE: 'all', KAFKA_BROKERS: '127.0.0.1:1' }, /SCORER_TEXT_MODE/],
