@@ -149,12 +149,16 @@ async function main(): Promise<void> {
       format: 'JSONEachRow',
     })).json<Record<string, string>>()
     log(`tables: ${JSON.stringify(sizes)}`)
-    const [sample] = await (await writer.query({ query: `SELECT toString(event_id) AS id, toUnixTimestamp64Milli(event_time) AS at FROM interactions WHERE event_time >= now() - INTERVAL 1 HOUR AND has(flagged_scorers, 'toxicity') LIMIT 1`, format: 'JSONEachRow' })).json<{ id: string; at: string }>()
+    // The pages are read as of the data's end (`end=`), so a data set seeded hours ago (reused)
+    // still has its last hour, day, ... in range: "1h" means the newest hour of the data.
+    const dataEnd = t0 + spanMs
+    const [sample] = await (await writer.query({ query: `SELECT toString(event_id) AS id, toUnixTimestamp64Milli(event_time) AS at FROM interactions WHERE event_time >= fromUnixTimestamp64Milli(toInt64(${dataEnd - 3_600_000}), 'UTC') AND has(flagged_scorers, 'toxicity') LIMIT 1`, format: 'JSONEachRow' })).json<{ id: string; at: string }>()
     await writer.close()
 
     const ui = await startUi(loadUiEnv({ CLICKHOUSE_URL: served.url, CLICKHOUSE_DATABASE: DB, UI_PORT: '0' }), silentLogger)
     try {
       const get = async (p: string): Promise<number> => {
+        if (p.includes('range=')) p += `&end=${dataEnd}`
         const t = performance.now()
         const res = await fetch(`${ui.server.url}${p}`)
         const body = await res.text()
