@@ -31,7 +31,12 @@ function refused(): Error {
   return Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123 (fault injected)'), { code: 'ECONNREFUSED' })
 }
 
-export async function startInProcessSink(kafka: KafkaHandle, workDir: string, opts: { retryBudgetMs?: number } = {}): Promise<InProcessSink> {
+/**
+ * `batchRows` caps one insert. The writer does not heartbeat inside one insert call, so a throttled
+ * insert (msPerEvent x its rows) must end well within the consumer's session timeout (15 s), or the
+ * group drops the member, as it would for a real insert that slow.
+ */
+export async function startInProcessSink(kafka: KafkaHandle, workDir: string, opts: { retryBudgetMs?: number; batchRows?: number } = {}): Promise<InProcessSink> {
   const client = await openClickHouse(workDir)
   await migrate(client, { database: scenarioDatabase(workDir), log: () => {} })
   const faults: Faults = { down: false, msPerEvent: 0 }
@@ -56,7 +61,7 @@ export async function startInProcessSink(kafka: KafkaHandle, workDir: string, op
     logger,
     client: flaky,
     config: {
-      groupId: GROUPS.sink, batchRows: 5000, flushMs: 200, retryBudgetMs: opts.retryBudgetMs ?? 5_000, textMode: 'redacted', concurrency: 6,
+      groupId: GROUPS.sink, batchRows: opts.batchRows ?? 5000, flushMs: 200, retryBudgetMs: opts.retryBudgetMs ?? 5_000, textMode: 'redacted', concurrency: 6,
       retry: { initialMs: 200, maxMs: 2_000 },
     },
   })

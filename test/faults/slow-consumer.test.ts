@@ -41,7 +41,9 @@ describe('scenario 5: slow consumer', () => {
     const env = serviceEnv(broker.brokers, workDir)
     const w = workload(N, 505, 2)
     live.push(spawnService('scorer', env.scorer, workDir), spawnService('alerter', env.alerter, workDir))
-    sink = await startInProcessSink(kafka, workDir)
+    // Inserts of at most ~400 rows plus one fetch: at 10 ms a row, well within the 15 s session timeout
+    // (with 5,000-row inserts one throttled insert took 50 s and the group dropped the sink).
+    sink = await startInProcessSink(kafka, workDir, { batchRows: 400 })
     sink.faults.msPerEvent = 1000 / (RATE / 2)
     const messages = w.events.map(toMessage)
     global.gc?.()
