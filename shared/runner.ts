@@ -21,9 +21,6 @@ import type { KafkaHandle, OutMessage, Producer } from './kafka.js'
 import type { Logger } from './logger.js'
 import { metrics } from './metrics.js'
 
-/** How often a batch whose handler is still running heartbeats (the consumer's heartbeatInterval). */
-const HANDLER_HEARTBEAT_MS = 3_000
-
 export interface ConsumerMessage<T> {
   topic: string
   partition: number
@@ -296,12 +293,6 @@ async function runLoop(
         log.info({ partition: batch.partition, attempt }, 'batch abandoned uncommitted (rebalance or shutdown)')
         return
       }
-      // Heartbeat while the handler runs: one slow call (an insert into a slow ClickHouse) must not
-      // outlive the session timeout and get this member dropped from the group ("the coordinator is
-      // not aware of this member", after which kafkajs gives up on the consumer).
-      const beat = setInterval(() => {
-        if (active()) p.heartbeat().catch(() => {})
-      }, HANDLER_HEARTBEAT_MS)
       try {
         result = await attemptBatch()
         break
@@ -320,8 +311,6 @@ async function runLoop(
           await p.heartbeat().catch(() => {})
         }
         delay = Math.min(maxMs, delay * 2)
-      } finally {
-        clearInterval(beat)
       }
     }
     if (result !== 'committed') {
