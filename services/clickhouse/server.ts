@@ -13,14 +13,25 @@
  * The reader's session gets max_execution_time / max_result_rows / max_result_bytes, then
  * readonly=1 (no writes, DDL, table functions like file()/url(), or setting changes, readonly
  * included). GET requests run with readonly=2, as in ClickHouse.
+ *
+ * Insert bodies (`INSERT INTO t [(cols)] FORMAT X` in the URL, the rows as the body, as clients send them):
+ * - text formats chDB's raw insert knows (JSONEachRow, JSONCompactEachRow, CSV, TSV ...): handed to it as bytes;
+ * - any other format (RowBinary, RowBinaryWithNamesAndTypes, Native, Parquet ...): chDB takes no
+ *   binary body (its raw insert reads the payload as query text and stops at a blank line), so the
+ *   body is streamed to a file of this process (under /dev/shm when there is one) and the statement
+ *   runs as `INSERT INTO t [(cols)] FROM INFILE '<file>' COMPRESSION 'none' FORMAT X`; the file is
+ *   deleted after. The engine reads the bytes as they are, as a ClickHouse server reads the body.
  */
 import http from 'node:http'
 import { randomUUID } from 'node:crypto'
 import { timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
 import zlib from 'node:zlib'
-import { mkdirSync } from 'node:fs'
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { unlink } from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
 import type { Logger } from '../../shared/logger.js'
 
 type ChdbModule = typeof import('chdb')
@@ -148,6 +159,40 @@ function credentials(req: http.IncomingMessage, url: URL): ServeUser {
   return { user, password }
 }
 
+function decompressError(enc: string, err: unknown): ClickHouseHttpError {
+  return new ClickHouseHttpError(354, 'CANNOT_DECOMPRESS', `Code: 354. DB::Exception: Cannot decompress the request body (${enc}): ${(err as Error).message}. (CANNOT_DECOMPRESS)`)
+}
+
+function unknownEncoding(enc: string): ClickHouseHttpError {
+  return new ClickHouseHttpError(48, 'NOT_IMPLEMENTED', `Code: 48. DB::Exception: Unknown Content-Encoding: ${enc}. (NOT_IMPLEMENTED)`)
+}
+
+/**
+ * Streams the request body (decompressed) into `file`; its size in bytes. Never holds the whole
+ * body in memory: a 20,000-row insert is tens of MB.
+ */
+async function bodyToFile(req: http.IncomingMessage, file: string): Promise<number> {
+  const enc = String(req.headers['content-encoding'] ?? '').toLowerCase()
+  const out = createWriteStream(file, { mode: 0o600 })
+  try {
+    if (enc === 'gzip' || enc === 'x-gzip' || enc === 'deflate') {
+      try {
+        await pipeline(req, enc === 'deflate' ? zlib.createInflate() : zlib.createGunzip(), out)
+      } catch (err) {
+        throw (err as NodeJS.ErrnoException).code?.startsWith('Z_') ? decompressError(enc, err) : err
+      }
+    } else if (enc && enc !== 'identity') {
+      req.resume()
+      out.destroy()
+      throw unknownEncoding(enc)
+    } else await pipeline(req, out)
+  } catch (err) {
+    await unlink(file).catch(() => {})
+    throw err
+  }
+  return out.bytesWritten
+}
+
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = []
   for await (const c of req) chunks.push(c as Buffer)
@@ -157,9 +202,9 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
     if (enc === 'gzip' || enc === 'x-gzip') return await gunzip(raw)
     if (enc === 'deflate') return await inflate(raw)
   } catch (err) {
-    throw new ClickHouseHttpError(354, 'CANNOT_DECOMPRESS', `Code: 354. DB::Exception: Cannot decompress the request body (${enc}): ${(err as Error).message}. (CANNOT_DECOMPRESS)`)
+    throw decompressError(enc, err)
   }
-  if (enc && enc !== 'identity') throw new ClickHouseHttpError(48, 'NOT_IMPLEMENTED', `Code: 48. DB::Exception: Unknown Content-Encoding: ${enc}. (NOT_IMPLEMENTED)`)
+  if (enc && enc !== 'identity') throw unknownEncoding(enc)
   return raw
 }
 
@@ -180,15 +225,33 @@ const RAW_FORMATS = ['JSONEachRow', 'JSONCompactEachRow', 'CSV', 'CSVWithNames',
 type RawFormat = (typeof RAW_FORMATS)[number]
 const SIMPLE_INSERT = /^\s*INSERT\s+INTO\s+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)\s*(?:\(([\w\s,`]*)\))?\s*FORMAT\s+(\w+)\s*$/i
 
-/** The raw-insert form of a statement + body, when the statement is a plain INSERT ... FORMAT of a text format. */
-function rawInsert(statement: string, data: Buffer, database: string): Job['insert'] {
+/** A plain `INSERT INTO t [(cols)] FORMAT X` statement: its table (qualified), columns and format. */
+function simpleInsert(statement: string, database: string): { table: string; columns?: string[]; format: string } | undefined {
   const m = SIMPLE_INSERT.exec(statement)
-  if (!m || data.length === 0) return undefined
-  const format = RAW_FORMATS.find((f) => f.toLowerCase() === m[3]!.toLowerCase())
-  if (!format) return undefined
+  if (!m) return undefined
   const columns = m[2]?.split(',').map((c) => c.trim().replace(/^`(.*)`$/, '$1'))
   if (columns && !columns.every((c) => IDENTIFIER.test(c))) return undefined
-  return { table: m[1]!.includes('.') ? m[1]! : `${database}.${m[1]!}`, columns, format, data }
+  return { table: m[1]!.includes('.') ? m[1]! : `${database}.${m[1]!}`, ...(columns ? { columns } : {}), format: m[3]! }
+}
+
+const rawFormat = (format: string): RawFormat | undefined => RAW_FORMATS.find((f) => f.toLowerCase() === format.toLowerCase())
+
+/** The raw-insert form of a statement + body, when the statement is a plain INSERT ... FORMAT of a text format. */
+function rawInsert(statement: string, data: Buffer, database: string): Job['insert'] {
+  const ins = simpleInsert(statement, database)
+  const format = ins && rawFormat(ins.format)
+  if (!ins || !format || data.length === 0) return undefined
+  return { table: ins.table, ...(ins.columns ? { columns: ins.columns } : {}), format, data }
+}
+
+/**
+ * The statement that reads an insert's body from `file`: for the formats chDB's raw insert does
+ * not take (binary ones above all), whose body is streamed to a file first.
+ */
+function fileInsert(statement: string, database: string, file: string): string | undefined {
+  const ins = simpleInsert(statement, database)
+  if (!ins || rawFormat(ins.format) || !IDENTIFIER.test(ins.format)) return undefined
+  return `INSERT INTO ${ins.table}${ins.columns ? ` (${ins.columns.map((c) => `\`${c}\``).join(', ')})` : ''} FROM INFILE ${quote(file)} COMPRESSION 'none' FORMAT ${ins.format}`
 }
 
 const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
@@ -196,6 +259,9 @@ const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'
 export async function startClickHouseServer(opts: ServerOptions): Promise<ClickHouseServer> {
   const dir = path.resolve(opts.path)
   mkdirSync(dir, { recursive: true })
+  // Binary insert bodies wait here for the engine (see the top of this file): in memory when /dev/shm exists.
+  const bodyDir = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'llmwatch-ch-insert-'))
+  let bodySeq = 0
   const { Session, version, drainPending } = await import('chdb')
   const engineVersion = String(version().libchdb).replace(/["v]/g, '')
   // The first session starts the engine: server settings go here, and hold for every later session.
@@ -296,8 +362,37 @@ export async function startClickHouseServer(opts: ServerOptions): Promise<ClickH
     }
     try {
       const isGet = req.method === 'GET' || req.method === 'HEAD'
-      const bodyBytes = isGet ? Buffer.alloc(0) : await readBody(req)
       const q = url.searchParams.get('query') ?? ''
+      const database0 = url.searchParams.get('database') ?? (req.headers['x-clickhouse-database'] as string | undefined) ?? 'default'
+      // An insert whose format chDB's raw insert does not take: its body goes to a file, the engine reads that.
+      const bodyFile = path.join(bodyDir, `${process.pid}-${++bodySeq}`)
+      const viaFile = who === 'writer' && !isGet && q && IDENTIFIER.test(database0) ? fileInsert(q, database0, bodyFile) : undefined
+      if (viaFile) {
+        await bodyToFile(req, bodyFile)
+        try {
+          return await run(viaFile, Buffer.alloc(0), q)
+        } catch (err) {
+          // The engine names the file it read: not the client's business (ClickHouse names no file for a body).
+          const e = fromChdb(err)
+          throw new ClickHouseHttpError(e.code, e.type, e.message.split(`: (in file/uri ${bodyFile})`).join('').replace(/ While executing File: data for INSERT was parsed from file\./, ''))
+        } finally {
+          await unlink(bodyFile).catch(() => {})
+        }
+      }
+      return await run(q, isGet ? Buffer.alloc(0) : await readBody(req), q)
+    } catch (err) {
+      let e = fromChdb(err)
+      // chDB runs every query as its built-in user "default": name the user who asked instead.
+      if (creds.user !== 'default') e = new ClickHouseHttpError(e.code, e.type, e.message.replace(/^(Code: \d+\. DB::Exception: )default: /, `$1${creds.user}: `))
+      opts.log.debug({ user: creds.user, queryId, ms: Date.now() - started, code: e.code }, 'query failed')
+      if (!res.headersSent) sendError(res, e, queryId)
+      else res.destroy()
+    }
+
+    /** Runs `q` (the statement; `body` appended to it unless it is a raw insert's rows) and answers. */
+    async function run(q: string, bodyBytes: Buffer, asked: string): Promise<void> {
+      if (!who) return
+      const isGet = req.method === 'GET' || req.method === 'HEAD'
       const params: Record<string, string> = {}
       const settings: [string, string][] = []
       for (const [k, v] of url.searchParams) {
@@ -336,7 +431,7 @@ export async function startClickHouseServer(opts: ServerOptions): Promise<ClickH
         'X-ClickHouse-Server-Display-Name': 'llmwatch',
         'X-ClickHouse-Summary': JSON.stringify({
           read_rows: String(result.rowsRead ?? 0), read_bytes: String(result.bytesRead ?? 0),
-          written_rows: job.insert ? String(result.rowsRead ?? 0) : '0', written_bytes: job.insert ? String(result.bytesRead ?? 0) : '0',
+          written_rows: job.insert || asked !== q ? String(result.rowsRead ?? 0) : '0', written_bytes: job.insert || asked !== q ? String(result.bytesRead ?? 0) : '0',
           total_rows_to_read: '0', result_rows: '0', result_bytes: String(out.length), elapsed_ns: String(Math.round((result.elapsed ?? 0) * 1e9)),
         }),
       }
@@ -346,14 +441,7 @@ export async function startClickHouseServer(opts: ServerOptions): Promise<ClickH
       }
       res.writeHead(200, headers)
       res.end(req.method === 'HEAD' ? undefined : out)
-      opts.log.debug({ user: creds.user, queryId, ms: Date.now() - started, bytes: out.length }, 'query')
-    } catch (err) {
-      let e = fromChdb(err)
-      // chDB runs every query as its built-in user "default": name the user who asked instead.
-      if (creds.user !== 'default') e = new ClickHouseHttpError(e.code, e.type, e.message.replace(/^(Code: \d+\. DB::Exception: )default: /, `$1${creds.user}: `))
-      opts.log.debug({ user: creds.user, queryId, ms: Date.now() - started, code: e.code }, 'query failed')
-      if (!res.headersSent) sendError(res, e, queryId)
-      else res.destroy()
+      opts.log.debug({ user: creds.user, queryId, ms: Date.now() - started, bytes: out.length, ...(asked !== q ? { viaFile: true } : {}) }, 'query')
     }
   }
 
@@ -387,6 +475,7 @@ export async function startClickHouseServer(opts: ServerOptions): Promise<ClickH
         await stopped
         writerSession.close()
         await drainPending()
+        rmSync(bodyDir, { recursive: true, force: true })
         // Its own peak memory (chDB's included): what the served ClickHouse costs.
         opts.log.info({ path: dir, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }, 'clickhouse stopped')
       })()

@@ -13,7 +13,7 @@ import { prom, registry } from '../../shared/metrics.js'
 import { deadLetterMessage, startConsumer, type ConsumerHandle } from '../../shared/runner.js'
 import { DEFAULT_FETCH_MIN_BYTES, type TextMode } from './config.js'
 import { alertUnit, redactedByScorer, scoredUnit, TABLES, COMPACT_COLUMNS } from './rows.js'
-import { BufferedWriter, type Rejected, type WriterStats } from './writer.js'
+import { BufferedWriter, type Rejected, type WriterOptions, type WriterStats } from './writer.js'
 
 export const SERVICE = 'sink'
 const DEFAULT_LINGER_MS = 20
@@ -49,7 +49,8 @@ export interface SinkDeps {
   kafka: KafkaHandle
   codec: Codec
   logger: Logger
-  client: Pick<ClickHouseClient, 'insert' | 'query'>
+  /** `exec` carries the RowBinary inserts of `interactions` (a client without it: they go as JSON, with a warning). */
+  client: WriterOptions['client']
   config: SinkConfig
   onFatal?: (err: Error) => void
 }
@@ -148,6 +149,8 @@ export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
     logger: logger.child({ component: 'writer' }),
     deadLetter,
     compactColumns: COMPACT_COLUMNS,
+    // One row per event, ~2.5 KB: RowBinary (docs/BENCHMARKS.md, Sink). Alerts are few: JSON.
+    rowBinary: { [TABLES.interactions]: COMPACT_COLUMNS[TABLES.interactions]! },
   })
   registerMetrics(() => writer.stats)
 

@@ -40,7 +40,7 @@ export async function startInProcessSink(kafka: KafkaHandle, workDir: string, op
   const client = await openClickHouse(workDir)
   await migrate(client, { database: scenarioDatabase(workDir), log: () => {} })
   const faults: Faults = { down: false, msPerEvent: 0 }
-  const flaky: Pick<ClickHouseClient, 'insert' | 'query'> = {
+  const flaky: Pick<ClickHouseClient, 'insert' | 'query' | 'exec'> = {
     insert: (async (params: Parameters<ClickHouseClient['insert']>[0]) => {
       if (faults.down) throw refused()
       // The writer streams JSONCompactEachRow bodies (services/sink/writer.ts compactBody), which say their row count.
@@ -53,6 +53,14 @@ export async function startInProcessSink(kafka: KafkaHandle, workDir: string, op
       if (faults.down) throw refused()
       return client.query(params)
     }) as ClickHouseClient['query'],
+    // The writer's RowBinary inserts of interactions (insertRowBinary: its body says its row count).
+    exec: (async (params: Parameters<ClickHouseClient['exec']>[0]) => {
+      if (faults.down) throw refused()
+      const rows = 'values' in params ? ((params.values as { rowCount?: number }).rowCount ?? 0) : 0
+      if (faults.msPerEvent > 0 && /^INSERT INTO interactions\b/.test(params.query)) await sleep(rows * faults.msPerEvent)
+      if (faults.down) throw refused()
+      return client.exec(params)
+    }) as ClickHouseClient['exec'],
   }
   const logger = createLogger('sink').child({ inProcess: true }, { level: process.env.FAULTS_SINK_LOG ?? 'error' })
   const sink = await startSink({
