@@ -41,8 +41,9 @@ function writer(over: Partial<WriterOptions> = {}, rejected: Rejected[] = []): B
     deadLetter: async (r) => {
       rejected.push(...r)
     },
-    // As the sink runs it: interactions and scores as JSONCompactEachRow.
+    // As the sink runs it: interactions as RowBinary, alerts as JSONEachRow.
     compactColumns: COMPACT_COLUMNS,
+    rowBinary: { [TABLES.interactions]: COMPACT_COLUMNS[TABLES.interactions]! },
     ...over,
   })
 }
@@ -134,13 +135,14 @@ describe('BufferedWriter', () => {
   })
 
   it('dead-letters a text ClickHouse cannot take (lone UTF-16 surrogate) instead of retrying it as an outage', async () => {
-    for (const compactColumns of [COMPACT_COLUMNS, {}]) {
+    // RowBinary (the sink's), JSONCompactEachRow, JSONEachRow.
+    for (const formats of [{}, { rowBinary: {} }, { rowBinary: {}, compactColumns: {} }]) {
       const app = uniqueName('surrogate')
       const rejected: Rejected[] = []
       const batch = units(app, 3, 0, 0)
       // Possible in a JSON-encoded record: JSON.parse accepts "\ud800" alone.
       batch[1] = scoredUnit(scored({ app, response: 'broken \ud800 text' }), { topic: app, partition: 0, offset: '1' }, 'full')
-      await writer({ compactColumns }, rejected).write(batch)
+      await writer(formats, rejected).write(batch)
       expect(rejected.map((r) => [r.table, r.code, r.unit.offset])).toEqual([['interactions', 25, 1n]])
       expect(await num('SELECT count() AS n FROM interactions WHERE app_name = {a:String}', { a: app })).toBe(2)
       // One row per event: the rejected event's scores go with it to the dead-letter topic.
@@ -162,6 +164,10 @@ describe('BufferedWriter', () => {
         if (Date.now() < downUntil) { failures++; throw new Error('connect ECONNREFUSED 127.0.0.1:8123') }
         return client.query(p)
       }) as ClickHouseClient['query'],
+      exec: (async (p: Parameters<ClickHouseClient['exec']>[0]) => {
+        if (Date.now() < downUntil) { failures++; throw new Error('connect ECONNREFUSED 127.0.0.1:8123') }
+        return client.exec(p)
+      }) as ClickHouseClient['exec'],
     }
     const w = writer({ client: flaky, retryBudgetMs: 10_000 })
     await w.write(units(app, 25, 5, 0))
@@ -226,7 +232,7 @@ describe('BufferedWriter', () => {
     const store = async (topic: string, compactColumns: WriterOptions['compactColumns']) => {
       const rejected: Rejected[] = []
       const all = events.map((e, i) => scoredUnit(e, { topic, partition: 0, offset: String(i) }, 'full'))
-      await writer({ compactColumns }, rejected).write(all)
+      await writer({ compactColumns, rowBinary: {} }, rejected).write(all)
       return rejected.length
     }
     const compactTopic = `${app}-compact`
