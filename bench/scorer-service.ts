@@ -29,6 +29,17 @@
  *    entries, produce), without the noise of subtracting two large numbers.
  * --profile writes a CPU profile of the main thread during round 2's service runs. --variants runs only
  * the named service variants (default all four); --no-steps skips the steps and the hand-off.
+ *
+ *   npx tsx bench/scorer-service.ts --process [--json] [--events 50000] [--rounds 3] [--roots DIR,DIR]
+ *
+ * Process mode: the scorer as bench/pipeline.ts runs it (`node bin/llmwatch.mjs run scorer`, default
+ * settings) on a backlog like the pipeline's (shared/traffic, seed 7, on llm.interactions), a fresh
+ * group and output topic per run. Per run: CPU ms per event of the child process (/proc, from its
+ * first committed offset to lag 0, over the events scored in between) and its peak RSS (VmHWM).
+ * --roots runs the `bin/llmwatch.mjs` of each checkout (e.g. a `git worktree` of an earlier commit),
+ * alternated round by round on the same broker and backlog: before/after in the same minutes; a root
+ * may carry settings for its scorer, `DIR?SCORER_FETCH_MAX_BYTES=262144&SCORER_CONCURRENCY=2`.
+ * BENCH_NODE_ARGS (e.g. "--heapsnapshot-near-heap-limit=1") go to the child's node.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
@@ -44,34 +55,38 @@ import { createKafka } from '../shared/kafka.js'
 import { silentLogger } from '../shared/logger.js'
 import { repoPath } from '../shared/paths.js'
 import { generateEvents } from '../shared/traffic/index.js'
-import { LlmInteractionSchema, type LlmInteraction } from '../shared/contract.js'
+import { LlmInteractionSchema, TOPICS, type LlmInteraction } from '../shared/contract.js'
 import type { KafkaHandle } from '../shared/kafka.js'
 import { scoreEvent } from '../services/scorer/engine.js'
 import { InlineScoring, WorkerPoolScoring, type Scoring } from '../services/scorer/pool.js'
 import { resolveScorerConfig } from '../services/scorer/scorer-config.js'
 import { SCORERS } from '../services/scorer/scorers/index.js'
 import { startScorer } from '../services/scorer/service.js'
+import { startChild, tail } from './pipeline/children.js'
+import { produceBacklog } from './pipeline/traffic.js'
 
 const log = (m: string) => process.stderr.write(`[bench:scorer-service] ${m}\n`)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-interface Args { json: boolean; events: number; cpu: boolean; rounds: number; profile: string | null; variants: string[] | null; steps: boolean }
+interface Args { json: boolean; events: number; cpu: boolean; process: boolean; roots: string[]; rounds: number; profile: string | null; variants: string[] | null; steps: boolean }
 
 function args(argv: string[]): Args {
-  const a: Args = { json: false, events: 0, cpu: false, rounds: 3, profile: null, variants: null, steps: true }
+  const a: Args = { json: false, events: 0, cpu: false, process: false, roots: [repoPath()], rounds: 3, profile: null, variants: null, steps: true }
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--json') a.json = true
     else if (argv[i] === '--events') a.events = Number(argv[++i])
     else if (argv[i] === '--cpu') a.cpu = true
+    else if (argv[i] === '--process') a.process = true
+    else if (argv[i] === '--roots') a.roots = (argv[++i] ?? '').split(',').map((r) => (r.includes('?') ? `${path.resolve(r.slice(0, r.indexOf('?')))}${r.slice(r.indexOf('?'))}` : path.resolve(r)))
     else if (argv[i] === '--rounds') a.rounds = Number(argv[++i])
     else if (argv[i] === '--profile') a.profile = argv[++i] ?? null
     else if (argv[i] === '--variants') a.variants = (argv[++i] ?? '').split(',')
     else if (argv[i] === '--no-steps') a.steps = false
-    else throw new Error(`unknown argument ${argv[i]} (usage: bench/scorer-service.ts [--cpu [--rounds R] [--profile F] [--variants a,b] [--no-steps]] [--json] [--events N])`)
+    else throw new Error(`unknown argument ${argv[i]} (usage: bench/scorer-service.ts [--cpu [--rounds R] [--profile F] [--variants a,b] [--no-steps] | --process [--rounds R] [--roots DIR,DIR]] [--json] [--events N])`)
   }
-  if (a.events === 0) a.events = a.cpu ? 4000 : 20_000
+  if (a.events === 0) a.events = a.cpu ? 4000 : a.process ? 50_000 : 20_000
   if (!(a.events > 0)) throw new Error('--events must be positive')
-  if (!(a.rounds >= 2)) throw new Error('--rounds must be at least 2 (the first is a warm-up)')
+  if (!(a.rounds >= (a.process ? 1 : 2))) throw new Error(a.process ? '--rounds must be at least 1' : '--rounds must be at least 2 (the first is a warm-up)')
   return a
 }
 
@@ -253,11 +268,76 @@ async function cpuMain(a: Args): Promise<void> {
   }
 }
 
+/** --process: the deployed scorer process of each root on one backlog, alternated; CPU per event and peak RSS. */
+async function processMain(a: Args): Promise<void> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'llmwatch-bench-scorer-'))
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'llmwatch-bench-scorer-logs-'))
+  const infra = await resolveKafka({ dataDir, fresh: true, log })
+  const kafka = createKafka({ brokers: infra.brokers, clientId: 'bench-scorer-service', logger: silentLogger, partitions: 6 })
+  const runs: { root: string; round: number; cpu_ms_per_event: number; peak_rss_mb: number; events_per_s: number }[] = []
+  try {
+    await kafka.ensureTopics()
+    const backlog = await produceBacklog({ kafka, codec: Codec.load(), count: a.events, seed: 7 })
+    log(`backlog: ${backlog.sent} events, ${(backlog.bytes / 1e6).toFixed(0)} MB on ${TOPICS.interactions.name}`)
+    for (let r = 0; r < a.rounds; r++) {
+      for (const root of a.roots) {
+        const [dir, query] = root.split('?') as [string, string | undefined]
+        const settings = Object.fromEntries(new URLSearchParams(query ?? ''))
+        const id = randomUUID().slice(0, 8)
+        const group = `bench-scorer-${id}`
+        const output = `bench.scores.${id}`
+        await kafka.ensureTopics([{ name: output, partitions: 6 }])
+        const { child } = await startChild({
+          name: `scorer-${r}-${path.basename(dir)}-${id}`, logDir,
+          args: [path.join(dir, 'bin', 'llmwatch.mjs'), 'run', 'scorer'],
+          env: { ...settings, KAFKA_BROKERS: infra.brokers.join(','), SCORER_GROUP_ID: group, SCORER_OUTPUT_TOPIC: output, LOG_LEVEL: 'warn' },
+        })
+        let first: { t: number; cpu: number; done: number } | null = null
+        let done = 0
+        try {
+          while (done < a.events) {
+            await sleep(200)
+            if (child.exited()) throw new Error(`the scorer exited:\n${tail(child.logFile)}`)
+            child.sample()
+            done = a.events - (await kafka.groupLag(group, TOPICS.interactions.name).catch(() => a.events))
+            if (first === null && done > 0) first = { t: Date.now(), cpu: child.cpuSeconds() ?? NaN, done }
+          }
+          const cpu = child.cpuSeconds() ?? NaN
+          child.sample()
+          const run = {
+            root, round: r + 1,
+            cpu_ms_per_event: Math.round(((cpu - first!.cpu) * 1e6) / (done - first!.done)) / 1000,
+            peak_rss_mb: Math.round(child.peak().hwmMb),
+            events_per_s: Math.round(((done - first!.done) * 1000) / (Date.now() - first!.t)),
+          }
+          runs.push(run)
+          log(`round ${r + 1} ${root}: ${run.cpu_ms_per_event} ms CPU/event, peak RSS ${run.peak_rss_mb} MB, ${run.events_per_s} events/s`)
+        } finally {
+          await child.stop()
+        }
+      }
+    }
+    const summary = Object.fromEntries(a.roots.map((root) => {
+      const mine = runs.filter((x) => x.root === root)
+      return [root, { cpu_ms_per_event: median(mine.map((x) => x.cpu_ms_per_event)), peak_rss_mb: median(mine.map((x) => x.peak_rss_mb)), events_per_s: median(mine.map((x) => x.events_per_s)) }]
+    }))
+    for (const [root, x] of Object.entries(summary)) log(`median ${root}: ${x.cpu_ms_per_event} ms CPU/event, peak RSS ${x.peak_rss_mb} MB, ${x.events_per_s} events/s`)
+    if (a.json) process.stdout.write(JSON.stringify({ events: a.events, rounds: a.rounds, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), runs, median: summary }) + '\n')
+  } finally {
+    await kafka.close()
+    await infra.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+    if (process.env.BENCH_KEEP_DIR) log(`kept ${logDir} (BENCH_KEEP_DIR)`)
+    else rmSync(logDir, { recursive: true, force: true })
+  }
+}
+
 interface Variant { name: string; processes: number; env: Record<string, string> }
 
 async function main(): Promise<void> {
   const a = args(process.argv.slice(2))
   if (a.cpu) return cpuMain(a)
+  if (a.process) return processMain(a)
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'llmwatch-bench-scorer-'))
   const infra = await resolveKafka({ dataDir, fresh: true, log })
   const kafka = createKafka({ brokers: infra.brokers, clientId: 'bench-scorer-service', logger: silentLogger, partitions: 6 })

@@ -335,8 +335,17 @@ const INTERN_MASK = (1 << INTERN_BITS) - 1
 export const INTERN_MAX = 1 << (INTERN_BITS - 1)
 /** Slot -> index + 1 into INTERN_WORDS (0: empty). */
 const INTERN_SLOTS = new Int32Array(1 << INTERN_BITS)
-const INTERN_HASHES: number[] = []
-const INTERN_WORDS: string[] = []
+// The marker tokens take the first ids (they have no slot: plain words are looked up, markers never).
+const INTERN_HASHES: number[] = [0, 0, 0]
+const INTERN_WORDS: string[] = ['.', ',', '"']
+const DOT_ID = 0
+const COMMA_ID = 1
+const QUOTE_ID = 2
+
+/** The intern id of a marker token, -1 for any other token. */
+function markerId(t: string): number {
+  return t.length !== 1 ? -1 : t === '.' ? DOT_ID : t === ',' ? COMMA_ID : t === '"' ? QUOTE_ID : -1
+}
 
 /**
  * Pushes the word s[cs, j) (hash h, see scanNorm) to parts and its id to ids: the same string
@@ -418,14 +427,14 @@ function scanNorm(s: string): { toks: string[]; ids: number[] } {
         ids.push(-1)
       } else pushInterned(s, cs, j, h, parts, ids)
       parts.push(c === 44 ? ',' : '.')
-      ids.push(-1)
+      ids.push(c === 44 ? COMMA_ID : DOT_ID)
       i = j + 1
       continue
     }
     let e = j
     while (e < n && !isSpace(s.charCodeAt(e))) e++
     fastChunk(s, cs, e, parts)
-    while (ids.length < parts.length) ids.push(-1)
+    while (ids.length < parts.length) ids.push(markerId(parts[ids.length] as string))
     i = e
   }
   return joinSpacedLetters(parts, ids)

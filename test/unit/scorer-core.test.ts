@@ -262,7 +262,7 @@ describe('analyze: one-pass scanner matches the reference normalization', () => 
     const text = Array.from({ length: 40_000 }, (_, i) => word(i) + (i % 7 === 0 ? ',' : '')).join(' ')
     for (let round = 0; round < 2; round++) expect(analyze(text).normTokens).toEqual(reference(text).normTokens)
   })
-  it('intern ids: one per token, equal words share an id, markers and joined letters have none', () => {
+  it('intern ids: one per token, equal words share an id, each marker has its own, joined letters have none', () => {
     const a = analyze('The cat saw the cat, then f u c k. Cat!')
     const b = analyze('the CAT')
     expect(a.normIds).toHaveLength(a.normTokens.length)
@@ -272,8 +272,21 @@ describe('analyze: one-pass scanner matches the reference normalization', () => 
     expect(idOf(a, 'the')).not.toBe(idOf(a, 'cat'))
     a.normTokens.forEach((t, i) => {
       if (t === 'cat') expect(a.normIds[i]).toBe(idOf(a, 'cat'))
-      if (t === '.' || t === ',' || t === 'fuck') expect(a.normIds[i]).toBe(-1)
+      if (t === 'fuck') expect(a.normIds[i]).toBe(-1)
     })
+    const q = analyze('He said "stop, now." Then "go".')
+    const markerIds = new Map<string, Set<number>>()
+    q.normTokens.forEach((t, i) => {
+      if (t === '.' || t === ',' || t === '"') markerIds.set(t, (markerIds.get(t) ?? new Set()).add(q.normIds[i]!))
+    })
+    expect([...markerIds.keys()].sort()).toEqual(['"', ',', '.'])
+    const ids = [...markerIds.values()].map((s) => [...s])
+    // One id per marker kind, the same wherever it stands, distinct from every word's.
+    for (const x of ids) expect(x).toHaveLength(1)
+    expect(new Set(ids.flat()).size).toBe(3)
+    for (const x of ids.flat()) expect(x).toBeGreaterThanOrEqual(0)
+    expect(ids.flat()).not.toContain(idOf(a, 'cat'))
+    expect(ids.flat()).not.toContain(idOf(a, 'the'))
   })
   it('drops only marks that are neither letters, digits, spaces nor quote marks', () => {
     for (let c = 0x80; c < 0x2400; c++) {

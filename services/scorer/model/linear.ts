@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { repoPath } from '../../../shared/paths.js'
-import type { AnalyzedText } from '../scorer.js'
+import { fixedDetails, type AnalyzedText } from '../scorer.js'
 import { INTERN_MAX } from '../text.js'
 import { embeddings, type Embeddings } from './embeddings.js'
 import { sha256Hex } from './hash.js'
@@ -63,6 +63,8 @@ export class LinearTextModel {
   readonly mask: number
   /** `<name>@<first 12 hex of sha256>`: what score versions carry. */
   readonly id: string
+  /** `{ model: id }`, the details of most results (unflagged): frozen and serialized once. */
+  readonly idDetails: Readonly<{ model: string }>
   private readonly cache = new Map<string, TokenEntry>()
   /** The same per intern id (text.ts): an array read instead of a Map lookup. NaN: not yet seen. */
   private readonly wById = new Float64Array(INTERN_MAX).fill(Number.NaN)
@@ -81,6 +83,7 @@ export class LinearTextModel {
     if (meta.signal_weights.length !== meta.signals.length) throw new Error(`model ${meta.name}: ${meta.signal_weights.length} signal weights for ${meta.signals.length} signals`)
     this.mask = (1 << meta.bits) - 1
     this.id = `${meta.name}@${meta.sha256.slice(0, 12)}`
+    this.idDetails = fixedDetails({ model: this.id })
   }
 
   private entry(tok: string): TokenEntry {

@@ -245,7 +245,7 @@ export function scoreBiasLearned(text: AnalyzedText, p: LearnedBiasParams): Omit
     value,
     label: flagged ? (lex.label === 'none' ? 'stereotype' : lex.label) : 'none',
     flagged,
-    details: flagged ? { model: m.id, evidence: m.evidence(mt.tokens), groups: d.groups ?? [] } : { model: m.id },
+    details: flagged ? { model: m.id, evidence: m.evidence(mt.tokens), groups: d.groups ?? [] } : m.idDetails,
   }
 }
 

@@ -428,7 +428,7 @@ export function scoreToxicityLearned(text: AnalyzedText, p: LearnedToxicityParam
     value,
     label: flagged ? lexLabel : 'none',
     flagged,
-    details: flagged ? { model: m.id, evidence: m.evidence(mt.tokens), categories: d.categories ?? {}, terms: d.terms ?? [] } : { model: m.id },
+    details: flagged ? { model: m.id, evidence: m.evidence(mt.tokens), categories: d.categories ?? {}, terms: d.terms ?? [] } : m.idDetails,
   }
 }
 
