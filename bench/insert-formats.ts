@@ -2,8 +2,8 @@
  * `npx tsx bench/insert-formats.ts [--events 9000] [--repeat 3] [--batch 1800] [--json]`: the CPU of
  * one insert of the sink's `interactions` rows (one per event, its scores on it), by format, in
  * this process with embedded chDB: JSONCompactEachRow (what the sink sends; JSON.stringify +
- * ClickHouse's JSON parser) against RowBinary (services/sink/rowbinary.ts + ClickHouse's binary
- * reader). Both are read by the engine from a file (`INSERT ... SELECT * FROM file(...)`), with the
+ * ClickHouse's JSON parser) against RowBinary (services/sink/rowbinary.ts, what the sink sends now,
+ * + ClickHouse's binary reader). Both are read by the engine from a file (`INSERT ... SELECT * FROM file(...)`), with the
  * views on, so the difference is the serialization and the parsing alone. Reports ms of CPU per event,
  * and checks that both formats stored the same rows (a hash over every written column, per round).
  * Also the sink's row mapping (redacted mode) with and without its second PII pass.
@@ -18,7 +18,7 @@ import { scoreEvent } from '../services/scorer/engine.js'
 import { defaultScorerConfig } from '../services/scorer/scorer-config.js'
 import { SCORERS } from '../services/scorer/scorers/index.js'
 import { COMPACT_COLUMNS, scoredUnit, TABLES } from '../services/sink/rows.js'
-import { encodeInteractions } from './rowbinary.js'
+import { rowBinaryEncoder } from '../services/sink/rowbinary.js'
 
 const argv = process.argv.slice(2)
 const arg = (name: string, def: number) => {
@@ -57,7 +57,7 @@ try {
   }
   const encoders = {
     JSONCompactEachRow: (rs: Record<string, unknown>[]) => Buffer.from(rs.map((r) => JSON.stringify(columns.map((c) => r[c]))).join('\n')),
-    RowBinary: (rs: Record<string, unknown>[]) => encodeInteractions(rs),
+    RowBinary: (rs: Record<string, unknown>[], types: readonly string[]) => Buffer.concat([...rowBinaryEncoder(columns, types).chunks(rs)]),
   }
   const results: Record<string, { encode: number[]; insert: number[]; bytesPerEvent: number }> = {}
   const hashes: string[] = []
@@ -75,7 +75,7 @@ try {
       let bytes = 0
       for (let i = 0; i < rows.length; i += batch) {
         let t = cpu()
-        const body = encode(rows.slice(i, i + batch))
+        const body = encode(rows.slice(i, i + batch), columns.map((c) => typeOf.get(c)!))
         encodeMs += ms(t)
         bytes += body.length
         // Through a file: chDB's raw insert cuts binary payloads at a blank line ("\n\n" occurs in
