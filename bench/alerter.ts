@@ -22,6 +22,7 @@
  * --paced R measures the same at a steady R events/s, as in the pipeline (small fetches and batches,
  * so the per-fetch and per-batch costs show): a child process produces the records while the
  * alerter, alone in this process, consumes them; each round's window starts 3 s into the production.
+ * BENCH_ALERTER_FETCH=minBytes/maxWaitMs (e.g. 262144/100) sets the alerter consumer's fetch sizing.
  *
  * Kafka: KAFKA_BROKERS, a broker from `llmwatch infra up`, or a temporary local broker.
  * Everything (producer, alerter, probe reader) runs in this one process on a shared machine.
@@ -199,7 +200,9 @@ async function consumeSetup(kafka: KafkaHandle, codec: Codec, rs: Rule[]) {
   const alertsTopic = `bench-consume-alerts-${suffix}`
   await kafka.ensureTopics([{ name: scoresTopic }, { name: alertsTopic }])
   const producer = await kafka.producer()
-  const config = { groupId: `bench-consume-${suffix}`, scoresTopic, alertsTopic, tickMs: 1000, replay: false }
+  const fetch = process.env.BENCH_ALERTER_FETCH // "minBytes/maxWaitMs", e.g. 262144/100: the consumer's fetch sizing
+  const [minBytes, maxWait] = (fetch ?? '').split('/').map(Number)
+  const config = { groupId: `bench-consume-${suffix}`, scoresTopic, alertsTopic, tickMs: 1000, replay: false, ...(fetch ? { fetchMinBytes: minBytes, fetchMaxWaitMs: maxWait } : {}) }
   const first = await startAlerter({ kafka, codec, logger: silentLogger, rules: rs, config })
   await first.ready()
   const partitions = await kafka.partitionCount(scoresTopic)

@@ -43,6 +43,9 @@ export interface AlerterConfig {
   alertsFormat?: 'avro' | 'json'
   /** Base URL that runbook paths (docs/ALERTING.md#x) are resolved against (ALERTER_RUNBOOK_BASE_URL). */
   runbookBaseUrl?: string
+  /** Fetch sizing of the llm.scores consumer (shared/runner.ts; defaults 64 KiB / 50 ms). */
+  fetchMinBytes?: number
+  fetchMaxWaitMs?: number
 }
 
 export interface AlerterDeps {
@@ -82,6 +85,20 @@ const lateCounter = getMetric(
 )
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/** Resolves once `p` (which never rejects) has, heartbeating the batch every second until then. */
+async function heartbeatUntil(p: Promise<void>, batch: { heartbeat(): Promise<void> }): Promise<void> {
+  let settled = false
+  const done = p.then(() => {
+    settled = true
+  })
+  while (!settled) {
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, 1000)))])
+    clearTimeout(timer)
+    if (!settled) await batch.heartbeat()
+  }
+}
 
 /** Publishes alerts in order, retrying with backoff until Kafka accepts them or the outbox closes. */
 class Outbox {
@@ -293,33 +310,22 @@ export async function startAlerter(deps: AlerterDeps): Promise<AlerterHandle> {
   }
 
   const handle = async (batch: ConsumerBatch<ScoredInteraction>): Promise<void> => {
-    // Wait for the rebuild of this assignment, heartbeating so the group does not evict us.
-    let done = false
-    void building.then(() => {
-      done = true
-    })
-    while (!done) {
-      await Promise.race([building, sleep(1000)])
-      if (!done) await batch.heartbeat()
-    }
+    // Wait for the rebuild of this assignment (isReady: it is done), heartbeating so the group does not evict us.
+    if (!isReady) await heartbeatUntil(building, batch)
     // A failed rebuild leaves the batch unprocessed: the runner retries it (and onFatal restarts us).
     if (!isReady) throw new Error('alert state is not rebuilt')
     const skipUpTo = replayedUpTo.get(batch.partition)
-    const events: ScoredInteraction[] = []
-    for (const m of batch.messages) if (skipUpTo === undefined || BigInt(m.offset) > skipUpTo) events.push(m.value)
+    const first = batch.messages[0]
+    // Offsets ascend: past the replay's last one, the whole batch is new.
+    const events =
+      skipUpTo === undefined || (first !== undefined && BigInt(first.offset) > skipUpTo)
+        ? batch.messages.map((m) => m.value)
+        : batch.messages.filter((m) => BigInt(m.offset) > skipUpTo).map((m) => m.value)
     const late = engine.stats.lateDropped
     const alerts = engine.ingest(events, now())
     if (engine.stats.lateDropped > late) lateCounter.inc(engine.stats.lateDropped - late)
-    const durable = outbox.publish(alerts)
-    // Hold the commit until the alerts are on the topic; heartbeat while Kafka is slow.
-    let published = false
-    void durable.then(() => {
-      published = true
-    })
-    while (!published) {
-      await Promise.race([durable, sleep(1000)])
-      if (!published) await batch.heartbeat()
-    }
+    // Hold the commit until the alerts this batch caused are on the topic (most batches cause none).
+    if (alerts.length > 0) await heartbeatUntil(outbox.publish(alerts), batch)
   }
 
   const consumer: ConsumerHandle = await startConsumer({
@@ -333,8 +339,8 @@ export async function startAlerter(deps: AlerterDeps): Promise<AlerterHandle> {
     skipFields: ALERTER_SKIP_FIELDS,
     // Each fetch, batch and offset commit has a fixed cost: under load let the broker gather
     // 64 KiB (~30 scored events) per fetch; when quiet it answers within 50 ms anyway.
-    fetchMinBytes: 64 * 1024,
-    fetchMaxWaitMs: 50,
+    fetchMinBytes: config.fetchMinBytes ?? 64 * 1024,
+    fetchMaxWaitMs: config.fetchMaxWaitMs ?? 50,
     handle,
     fromBeginning: false,
     onAssignment: (partitions) => {

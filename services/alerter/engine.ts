@@ -152,16 +152,26 @@ export function metricValue(s: ScoredInteraction, m: Metric): number | null {
 
 /** Whether a selector applies to an event (it has an ok entry of that scorer) and whether it hits. */
 export function selectorMatch(s: ScoredInteraction, sel: Selector): { applies: boolean; hit: boolean } {
-  if ('status' in sel) return { applies: true, hit: s.status === 'error' }
-  let applies = false
-  let hit = false
-  for (const e of s.scores) {
+  const m = matchOf(s, sel)
+  return { applies: m !== NO_MATCH, hit: m === HIT }
+}
+
+/** selectorMatch without an object per call (the engine's per-event path). */
+const NO_MATCH = 0
+const APPLIES = 1
+const HIT = 2
+function matchOf(s: ScoredInteraction, sel: Selector): number {
+  if ('status' in sel) return s.status === 'error' ? HIT : APPLIES
+  let m = NO_MATCH
+  const scores = s.scores
+  for (let i = 0; i < scores.length; i++) {
+    const e = scores[i]!
     if (e.name !== sel.scorer || e.status !== 'ok') continue
     if (sel.target !== undefined && e.target !== sel.target) continue
-    applies = true
-    if (sel.label !== undefined ? e.label === sel.label : e.flagged) hit = true
+    if (sel.label !== undefined ? e.label === sel.label : e.flagged) return HIT
+    m = APPLIES
   }
-  return { applies, hit }
+  return m
 }
 
 /** A rule's filter compiled once: dimension -> allowed values. */
@@ -176,8 +186,15 @@ function compileWhere(r: Rule): Where {
 }
 
 function passesWhere(s: ScoredInteraction, where: Where): boolean {
-  for (const [dim, allowed] of where) if (!allowed.has(dimValue(s, dim))) return false
+  for (let i = 0; i < where.length; i++) if (!where[i]![1].has(dimValue(s, where[i]![0]))) return false
   return true
+}
+
+/** lookupKey over an event's own dimensions (no closure per call). */
+function eventKey(dims: readonly string[], s: ScoredInteraction): string {
+  let k = ''
+  for (let i = 0; i < dims.length; i++) k += `${dimValue(s, dims[i]!)}\u0001`
+  return k
 }
 
 /** Cheap lookup key: the values of `dims` joined by a separator no label contains. */
@@ -263,6 +280,12 @@ export function resolveReasonText(r: Rule, reason: ResolveReason, value: number)
 export class AlertEngine {
   private readonly rules: Rule[]
   private readonly wheres: Where[]
+  /** Per rule: its series map, and the index of its `by` list among the distinct ones (keyed once per event). */
+  private readonly seriesByRule: Map<string, Series>[]
+  private readonly byIndex: number[]
+  private readonly distinctBy: (readonly string[])[] = []
+  /** Per distinct `by` list, the current event's lookup key (observe fills it lazily). */
+  private readonly keyOf: (string | null)[]
   private readonly series = new Map<string, Map<string, Series>>()
   private readonly incidents = new Map<string, Map<string, Incident>>()
   /** Per rule, series count per alert key (what `hasGroup` answers). */
@@ -292,6 +315,19 @@ export class AlertEngine {
       this.incidents.set(r.name, new Map())
       this.seriesPerGroup.set(r.name, new Map())
     }
+    this.seriesByRule = rules.map((r) => this.series.get(r.name)!)
+    const sig = new Map<string, number>()
+    this.byIndex = rules.map((r) => {
+      const k = r.by.join('\u0001')
+      let i = sig.get(k)
+      if (i === undefined) {
+        i = this.distinctBy.length
+        this.distinctBy.push(r.by)
+        sig.set(k, i)
+      }
+      return i
+    })
+    this.keyOf = this.distinctBy.map(() => null)
   }
 
   /** How far back a restart must replay llm.scores to rebuild every window. */
@@ -415,19 +451,26 @@ export class AlertEngine {
 
   /** Adds one scored event. Returns alerts of immediate rules it fires. */
   observe(ev: ScoredInteraction, wallNow: number): Alert[] {
+    const out: Alert[] = []
+    this.observeInto(ev, wallNow, out)
+    return out
+  }
+
+  /** `observe`, appending the alerts to `out` (no array per event). */
+  private observeInto(ev: ScoredInteraction, wallNow: number, out: Alert[]): void {
     this.stats.observed++
     // A timestamp from the future (clock skew) counts as now.
     const t = Math.min(ev.end_time, wallNow)
     if (t > this.clock) this.clock = t
-    const out: Alert[] = []
+    const keyOf = this.keyOf
+    keyOf.fill(null)
     for (let i = 0; i < this.rules.length; i++) {
       const r = this.rules[i]!
       if (!passesWhere(ev, this.wheres[i]!)) continue
-      const s = this.seriesOf(r, lookupKey(r.by, (d) => dimValue(ev, d)), () => {
-        const labels: Record<string, string> = {}
-        for (const d of r.by) labels[d] = dimValue(ev, d)
-        return labels
-      })
+      const b = this.byIndex[i]!
+      let key = keyOf[b]!
+      if (key === null) key = keyOf[b] = eventKey(this.distinctBy[b]!, ev)
+      const s = this.seriesByRule[i]!.get(key) ?? this.newSeries(r, key, ev)
       if (!s) continue
       if (t > s.lastSeen) s.lastSeen = t
       if (!this.addSample(s, ev, t)) {
@@ -440,8 +483,16 @@ export class AlertEngine {
         if (a) out.push(a)
       } else this.dirty.add(s)
     }
-    out.push(...this.flush(this.clock))
-    return out
+    if (this.touched.size > 0) this.flushInto(this.clock, out)
+  }
+
+  /** A new series of `r` for the event's `by` values (seriesOf's slow path); null past maxGroups. */
+  private newSeries(r: Rule, key: string, ev: ScoredInteraction): Series | null {
+    return this.seriesOf(r, key, () => {
+      const labels: Record<string, string> = {}
+      for (const d of r.by) labels[d] = dimValue(ev, d)
+      return labels
+    })
   }
 
   /** Adds the event to the series' window; false when it is too late for the window. */
@@ -449,10 +500,10 @@ export class AlertEngine {
     const r = g.rule
     switch (r.kind) {
       case 'rate': {
-        const { applies, hit } = selectorMatch(s, r.select)
-        if (!applies) return true
-        if (hit) this.remember(g, s.event_id)
-        return (g.window as CountWindow).add(t, hit)
+        const m = matchOf(s, r.select)
+        if (m === NO_MATCH) return true
+        if (m === HIT) this.remember(g, s.event_id)
+        return (g.window as CountWindow).add(t, m === HIT)
       }
       case 'budget': {
         const v = metricValue(s, r.metric) ?? 0
@@ -467,17 +518,16 @@ export class AlertEngine {
       case 'anomaly': {
         const w = g.window as CountWindow
         if ('rate' in r.signal) {
-          const { applies, hit } = selectorMatch(s, r.signal.rate)
-          if (!applies) return true
-          if (hit) this.remember(g, s.event_id)
-          return w.add(t, hit)
+          const m = matchOf(s, r.signal.rate)
+          if (m === NO_MATCH) return true
+          if (m === HIT) this.remember(g, s.event_id)
+          return w.add(t, m === HIT)
         }
         const v = metricValue(s, r.signal.mean)
         return v === null ? true : w.add(t, false, v)
       }
       case 'immediate': {
-        const { hit } = selectorMatch(s, r.select)
-        if (hit) {
+        if (matchOf(s, r.select) === HIT) {
           // A match older than the quiet period cannot fire anything.
           if (t <= this.clock - r.quiet_for) return false
           if (t > g.lastMatch) g.lastMatch = t
@@ -618,9 +668,14 @@ export class AlertEngine {
    */
   private flush(now: number): Alert[] {
     const out: Alert[] = []
+    this.flushInto(now, out)
+    return out
+  }
+
+  private flushInto(now: number, out: Alert[]): void {
     if (this.replaying) {
       this.touched.clear()
-      return out
+      return
     }
     for (const inc of this.touched) {
       if (!inc.firing || inc.members.size === 0) continue
@@ -633,7 +688,6 @@ export class AlertEngine {
       }
     }
     this.touched.clear()
-    return out
   }
 
   private join(g: Series): Incident {
@@ -772,20 +826,24 @@ export class AlertEngine {
   /** Evaluates the series touched since the last call at the engine clock. */
   evaluateDirty(): Alert[] {
     const out: Alert[] = []
+    this.evaluateDirtyInto(out)
+    return out
+  }
+
+  private evaluateDirtyInto(out: Alert[]): void {
     for (const g of this.dirty) {
       const a = this.transition(g, this.evaluate(g, this.clock), this.clock)
       if (a) out.push(a)
     }
     this.dirty.clear()
-    out.push(...this.flush(this.clock))
-    return out
+    if (this.touched.size > 0) this.flushInto(this.clock, out)
   }
 
   /** Observes a batch then evaluates the series it touched. */
   ingest(events: readonly ScoredInteraction[], wallNow: number): Alert[] {
     const out: Alert[] = []
-    for (const s of events) out.push(...this.observe(s, wallNow))
-    out.push(...this.evaluateDirty())
+    for (let i = 0; i < events.length; i++) this.observeInto(events[i]!, wallNow, out)
+    this.evaluateDirtyInto(out)
     return out
   }
 

@@ -126,6 +126,9 @@ export class QuantileWindow {
   private readonly total = new Uint32Array(N_BINS)
   private count = 0
   private head = -Infinity
+  /** Bins outside [lo, hi] are empty in `total` (a query scans only this range). */
+  private lo = N_BINS
+  private hi = -1
 
   constructor(
     readonly bucketMs: number,
@@ -151,6 +154,10 @@ export class QuantileWindow {
     }
     b.clear()
     this.epochs[i] = -Infinity
+    if (this.count === 0) {
+      this.lo = N_BINS
+      this.hi = -1
+    }
   }
 
   /** Adds a value at time t; false when t is older than the ring (late, dropped). */
@@ -171,6 +178,8 @@ export class QuantileWindow {
     b.set(bin, (b.get(bin) ?? 0) + 1)
     this.total[bin]! += 1
     this.count += 1
+    if (bin < this.lo) this.lo = bin
+    if (bin > this.hi) this.hi = bin
     return true
   }
 
@@ -195,7 +204,7 @@ export class QuantileWindow {
     // Nearest-rank: the smallest value with at least ceil(q * count) values at or below it.
     const rank = Math.max(1, Math.ceil(q * this.count))
     let acc = 0
-    for (let bin = 0; bin < N_BINS; bin++) {
+    for (let bin = this.lo; bin <= this.hi; bin++) {
       acc += this.total[bin]!
       if (acc >= rank) return valueOf(bin)
     }

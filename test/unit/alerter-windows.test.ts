@@ -55,6 +55,21 @@ describe('QuantileWindow', () => {
     expect(w.add(1_000, 5)).toBe(false)
   })
 
+  it('answers from the live values only after the window emptied and refilled elsewhere', () => {
+    // Queries scan only the bins in use: a window that emptied must forget its old range.
+    const w = new QuantileWindow(1000, 10)
+    for (let i = 0; i < 50; i++) w.add(0, 1e6)
+    expect(w.quantile(0, 0.5)).toBeGreaterThan(0.98e6)
+    for (let i = 1; i <= 100; i++) w.add(20_000, i) // the 1e6 values expired: 1..100 remain
+    expect(w.size(20_000)).toBe(100)
+    expect(w.quantile(20_000, 0.01)).toBeCloseTo(1, 1)
+    expect(Math.abs(w.quantile(20_000, 0.95) - 95) / 95).toBeLessThanOrEqual(QUANTILE_RELATIVE_ERROR)
+    w.add(20_500, 0) // the zero bin, below the range so far
+    expect(w.quantile(20_500, 0.001)).toBe(0)
+    w.add(21_000, 1e9)
+    expect(w.quantile(21_000, 0.999)).toBeGreaterThan(0.98e9)
+  })
+
   it('handles zero and huge values', () => {
     const w = new QuantileWindow(1000, 5)
     w.add(0, 0)
