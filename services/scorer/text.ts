@@ -352,6 +352,13 @@ function markerId(t: string): number {
  * object as for earlier equal words, and its id (-1 once the table is full and the word is new).
  */
 function pushInterned(s: string, cs: number, j: number, h: number, parts: string[], ids: number[]): void {
+  const id = internId(s, cs, j, h)
+  parts.push(id >= 0 ? (INTERN_WORDS[id] as string) : s.slice(cs, j))
+  ids.push(id)
+}
+
+/** The intern id of the word s[cs, j) (hash h, see scanNorm), interned now if new; -1 once the table is full and the word is new. */
+function internId(s: string, cs: number, j: number, h: number): number {
   const len = j - cs
   let slot = h & INTERN_MASK
   for (;;) {
@@ -359,24 +366,34 @@ function pushInterned(s: string, cs: number, j: number, h: number, parts: string
     if (idx === 0) break
     if (INTERN_HASHES[idx - 1] === h) {
       const w = INTERN_WORDS[idx - 1] as string
-      if (w.length === len && sameChars(s, cs, w)) {
-        parts.push(w)
-        ids.push(idx - 1)
-        return
-      }
+      if (w.length === len && sameChars(s, cs, w)) return idx - 1
     }
     slot = (slot + 1) & INTERN_MASK
   }
-  const w = s.slice(cs, j)
-  parts.push(w)
-  if (INTERN_WORDS.length >= INTERN_MAX) {
-    ids.push(-1)
-    return
-  }
-  ids.push(INTERN_WORDS.length)
-  INTERN_WORDS.push(w)
+  if (INTERN_WORDS.length >= INTERN_MAX) return -1
+  INTERN_WORDS.push(cs === 0 && j === s.length ? s : s.slice(cs, j))
   INTERN_HASHES.push(h)
   INTERN_SLOTS[slot] = INTERN_WORDS.length
+  return INTERN_WORDS.length - 1
+}
+
+/**
+ * Ids for parts[ids.length ..]: the tokens a chunk that is not a plain word gave ("don't" -> "dont",
+ * "(word)", "well-known"): markers have theirs, plain words are interned like scanNorm's (and
+ * replaced by the interned string object), anything else gets -1.
+ */
+function idsForTail(parts: string[], ids: number[]): void {
+  for (let k = ids.length; k < parts.length; k++) {
+    const t = parts[k] as string
+    let id = markerId(t)
+    if (id < 0 && isPlainWord(t)) {
+      let h = 0
+      for (let i = 0; i < t.length; i++) h = (Math.imul(h, 31) + t.charCodeAt(i)) | 0
+      id = internId(t, 0, t.length, h)
+      if (id >= 0) parts[k] = INTERN_WORDS[id] as string
+    }
+    ids.push(id)
+  }
 }
 
 function sameChars(s: string, cs: number, w: string): boolean {
@@ -434,7 +451,7 @@ function scanNorm(s: string): { toks: string[]; ids: number[] } {
     let e = j
     while (e < n && !isSpace(s.charCodeAt(e))) e++
     fastChunk(s, cs, e, parts)
-    while (ids.length < parts.length) ids.push(markerId(parts[ids.length] as string))
+    idsForTail(parts, ids)
     i = e
   }
   return joinSpacedLetters(parts, ids)

@@ -86,6 +86,18 @@ export class LinearTextModel {
     this.idDetails = fixedDetails({ model: this.id })
   }
 
+  private versionBase = ''
+  private versionFull = ''
+
+  /** `<base>+<id>`, the version of a scorer built on this model: made once (engine reads it per entry). */
+  version(base: string): string {
+    if (base !== this.versionBase) {
+      this.versionBase = base
+      this.versionFull = `${base}+${this.id}`
+    }
+    return this.versionFull
+  }
+
   private entry(tok: string): TokenEntry {
     let e = this.cache.get(tok)
     if (e === undefined) {

@@ -253,7 +253,7 @@ export const biasScorer: Scorer<LearnedBiasParams> = {
   name: 'bias',
   /** The model's hash is part of the version: analysts compare model versions in ClickHouse. */
   get version() {
-    return `2.0.0+${model('bias').id}`
+    return model('bias').version('2.0.0')
   },
   load() {
     model('bias')

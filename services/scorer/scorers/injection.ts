@@ -390,7 +390,7 @@ export const injectionScorer: Scorer<LearnedInjectionParams> = {
   name: 'injection',
   /** The model's hash is part of the version: analysts compare model versions in ClickHouse. */
   get version() {
-    return `2.0.0+${model('injection').id}`
+    return model('injection').version('2.0.0')
   },
   load() {
     model('injection')

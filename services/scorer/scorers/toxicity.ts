@@ -438,7 +438,7 @@ export const toxicityScorer: Scorer<LearnedToxicityParams> = {
   name: 'toxicity',
   /** The model's hash is part of the version: analysts compare model versions in ClickHouse. */
   get version() {
-    return `2.0.0+${model('toxicity').id}`
+    return model('toxicity').version('2.0.0')
   },
   load() {
     model('toxicity')
