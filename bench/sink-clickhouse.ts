@@ -17,6 +17,10 @@
  *   null_table     RowBinary into a Null-engine copy of interactions, no views: parse alone
  *   zstd1          RowBinary, the text columns (prompt_text, response_text, score_details) ZSTD(1) instead of ZSTD(3)
  *   lz4            RowBinary, the text columns LZ4
+ *   big_inserts    RowBinary, inserts of 3 x --batch rows
+ *   no_index       RowBinary, without the event_id bloom filter index
+ *   cascade        RowBinary, the hourly views fed by the minute tables (metrics_1m -> metrics_1h,
+ *                  scores_1m -> scores_1h) instead of each reading the raw row
  * Progress on stderr; the last stdout line is the JSON result.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -43,7 +47,7 @@ const N = Number(arg('--events', '12000'))
 const batch = Number(arg('--batch', '2000'))
 const repeat = Number(arg('--repeat', '3'))
 const settleSec = Number(arg('--settle', '3'))
-const ALL = ['rowbinary', 'json', 'no_views', 'metrics_views', 'scores_views', 'null_table', 'zstd1', 'lz4'] as const
+const ALL = ['rowbinary', 'json', 'no_views', 'metrics_views', 'scores_views', 'null_table', 'zstd1', 'lz4', 'no_index', 'cascade', 'big_inserts'] as const
 type Variant = (typeof ALL)[number]
 const variants = arg('--variants', ALL.join(',')).split(',') as Variant[]
 for (const v of variants) if (!ALL.includes(v)) throw new Error(`unknown variant ${v} (${ALL.join(', ')})`)
@@ -51,6 +55,19 @@ const log = (m: string) => process.stderr.write(`[sink-clickhouse] ${m}\n`)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const VIEWS = ['metrics_1m_mv', 'metrics_1h_mv', 'scores_1m_mv', 'scores_1h_mv']
+
+const sums = (cols: string[]) => cols.map((c) => `sum(${c}) AS ${c}`).join(', ')
+const CASCADE = [
+  'DROP VIEW metrics_1h_mv',
+  `CREATE MATERIALIZED VIEW metrics_1h_mv TO metrics_1h AS SELECT toStartOfHour(minute) AS hour, app_name, request_model, environment, prompt_template_version,
+     ${sums(['events', 'errors', 'input_tokens', 'output_tokens', 'cached_input_tokens', 'cost_usd', 'unpriced_events', 'cache_hits', 'latency_ms_sum'])},
+     quantileTDigestMergeState(latency_ms_q) AS latency_ms_q, quantileTDigestMergeState(ttft_ms_q) AS ttft_ms_q
+   FROM metrics_1m GROUP BY hour, app_name, request_model, environment, prompt_template_version`,
+  'DROP VIEW scores_1h_mv',
+  `CREATE MATERIALIZED VIEW scores_1h_mv TO scores_1h AS SELECT toStartOfHour(minute) AS hour, app_name, request_model, scorer, target,
+     ${sums(['rows', 'scored', 'errors', 'flagged', 'value_sum'])}, quantileTDigestMergeState(value_q) AS value_q
+   FROM scores_1m GROUP BY hour, app_name, request_model, scorer, target`,
+]
 
 const dir = mkdtempSync(join(tmpdir(), 'llmwatch-bench-chcost-'))
 const server = await startServedClickHouse({ path: join(dir, 'ch'), logFile: join(dir, 'ch.log'), env: { CLICKHOUSE_SERVE_PORT: '0', LOG_LEVEL: 'info' }, log })
@@ -77,6 +94,8 @@ try {
         const type = col === 'score_details' ? 'Array(String)' : 'String'
         await c.command({ query: `ALTER TABLE interactions MODIFY COLUMN ${col} ${type} CODEC(${variant === 'lz4' ? 'LZ4' : 'ZSTD(1)'})` })
       }
+      if (variant === 'no_index') await c.command({ query: 'ALTER TABLE interactions DROP INDEX idx_event_id' })
+      if (variant === 'cascade') for (const q of CASCADE) await c.command({ query: q })
       const table = variant === 'null_table' ? 'interactions_null' : TABLES.interactions
       if (variant === 'null_table') await c.command({ query: 'CREATE TABLE interactions_null AS interactions ENGINE = Null' })
       const rs = await c.query({ query: `SELECT name, type FROM system.columns WHERE database = '${db}' AND table = '${table}'`, format: 'JSONEachRow' })
@@ -85,8 +104,9 @@ try {
       await sleep(500)
       const s0 = procCpuSeconds(server.pid)!
       const c0 = process.cpuUsage()
-      for (let i = 0; i < rows.length; i += batch) {
-        const part = rows.slice(i, i + batch)
+      const perInsert = variant === 'big_inserts' ? 3 * batch : batch
+      for (let i = 0; i < rows.length; i += perInsert) {
+        const part = rows.slice(i, i + perInsert)
         if (variant === 'json') await c.insert({ table, columns: columns as [string, ...string[]], values: compactBody(part, columns), format: 'JSONCompactEachRow' })
         else await insertRowBinary(c.exec.bind(c), table, enc, part)
       }

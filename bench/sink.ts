@@ -3,6 +3,14 @@
  *
  *   npx tsx bench/sink.ts [--json] [--events 30000] [--batches 1000,5000,20000,60000] [--repeat 3] [--simple]
  *   npx tsx bench/sink.ts --stages [--json] [--events 10000] [--repeat 3] [--formats compact,json]
+ *   npx tsx bench/sink.ts --process [--json] [--events 30000] [--repeat 2] [--checkouts DIR,DIR]
+ *
+ * --process: the deployed sink (`node <checkout>/bin/llmwatch.mjs run sink`, a child process with
+ * its defaults) drains the topic into the served ClickHouse (a fresh database and group per run),
+ * once per checkout per repeat, checkouts alternated (default: this one; give a worktree of an
+ * older commit to compare in the same minutes). Per run: the sink's and the server's CPU ms per
+ * event (/proc, from the sink's start until every row is stored, then 3 s of the server's merges),
+ * the sink's peak RSS (VmHWM) and events/s from the first stored row.
  *
  * --stages: CPU time per event of each sink stage, no Kafka (see stages() below).
  *
@@ -48,6 +56,10 @@ import { silentLogger } from '../shared/logger.js'
 import { migrate } from '../shared/migrate.js'
 import { generateEvents } from '../shared/traffic/index.js'
 import { brokersFor, log, prng, sleep } from './common.js'
+import { resolve as resolvePath } from 'node:path'
+import { repoPath } from '../shared/paths.js'
+import { startChild } from './pipeline/children.js'
+import { PII_REDACTION, REDACTION_HEADER } from '../shared/pii.js'
 
 interface Args {
   json: boolean
@@ -59,16 +71,20 @@ interface Args {
   simple: boolean
   /** --stages: insert formats to measure ('compact' = the sink's JSONCompactEachRow, 'json' = JSONEachRow). */
   formats: ('compact' | 'json')[]
+  process: boolean
+  checkouts: string[]
 }
 
 function parse(argv: readonly string[]): Args {
-  const a: Args = { json: false, events: 30_000, batches: [1_000, 5_000, 20_000, 60_000], stages: false, repeat: 3, formats: ['compact'], simple: false }
+  const a: Args = { json: false, events: 30_000, batches: [1_000, 5_000, 20_000, 60_000], stages: false, repeat: 3, formats: ['compact'], simple: false, process: false, checkouts: [repoPath()] }
   if (argv.includes('--stages')) a.events = 10_000
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]
     if (k === '--json') a.json = true
     else if (k === '--stages') a.stages = true
     else if (k === '--simple') a.simple = true
+    else if (k === '--process') a.process = true
+    else if (k === '--checkouts') a.checkouts = String(argv[++i]).split(',').map((d) => resolvePath(d))
     else if (k === '--repeat') a.repeat = Number(argv[++i])
     else if (k === '--formats') {
       const fs = String(argv[++i]).split(',')
@@ -232,9 +248,82 @@ async function stages(args: Args): Promise<void> {
   }
 }
 
+/** --process: the deployed sink of each checkout, alternated (see the top of this file). */
+async function processes(args: Args): Promise<void> {
+  const chPath = mkdtempSync(join(tmpdir(), 'llmwatch-bench-ch-'))
+  const infra = await brokersFor()
+  const kafka: KafkaHandle = createKafka({ brokers: infra.brokers, clientId: 'bench-sink', logger: silentLogger, partitions: 6 })
+  const codec = Codec.load()
+  const server = await startServedClickHouse({ path: join(chPath, 'served'), logFile: join(chPath, 'served.log'), env: { CLICKHOUSE_SERVE_PORT: '0', LOG_LEVEL: 'info' }, log })
+  const admin = await createClickHouse({ url: server.url, database: 'default' })
+  try {
+    const events = scoredTraffic(args.events)
+    const topic = `bench-scores-${randomUUID().slice(0, 8)}`
+    await kafka.ensureTopics([{ name: topic, partitions: 6 }, { name: `${topic}-alerts`, partitions: 1 }, { name: `${topic}-dlq`, partitions: 1 }])
+    const producer = await kafka.producer()
+    // As the scorer writes them: marked as redacted by this detector, so the sink skips its second PII pass.
+    const headers = { [REDACTION_HEADER]: PII_REDACTION }
+    for (let i = 0; i < events.length; i += 2_000) {
+      await producer.send(topic, events.slice(i, i + 2_000).map((e) => ({ key: e.event_id, value: codec.encode('ScoredInteraction', e), headers })))
+    }
+    await producer.disconnect()
+    log(`produced ${events.length} events to ${topic}`)
+    const runs: { checkout: string; sinkCpuMsPerEvent: number; clickhouseCpuMsPerEvent: number; sinkPeakRssMb: number; eventsPerSec: number }[] = []
+    for (let r = 0; r < args.repeat; r++) {
+      for (const checkout of r % 2 ? [...args.checkouts].reverse() : args.checkouts) {
+        const db = `bench_proc_${r}_${runs.length}`
+        const env = {
+          KAFKA_BROKERS: infra.brokers.join(','), CLICKHOUSE_URL: server.url, CLICKHOUSE_DATABASE: db, LOG_LEVEL: 'warn',
+          SINK_SCORES_TOPIC: topic, SINK_ALERTS_TOPIC: `${topic}-alerts`, SINK_DLQ_TOPIC: `${topic}-dlq`, SINK_GROUP_ID: `bench-sink-${randomUUID().slice(0, 8)}`,
+        }
+        const serverCpu0 = procCpuSeconds(server.pid) ?? NaN
+        const { child } = await startChild({ name: 'sink', env, logDir: chPath, args: [join(checkout, 'bin', 'llmwatch.mjs'), 'run', 'sink'] })
+        let firstRowAt = 0
+        for (;;) {
+          child.sample()
+          if (child.exited()) throw new Error(`the sink of ${checkout} exited (log ${child.logFile})`)
+          const n = await count(admin, `${db}.interactions`).catch(() => 0)
+          if (n > 0 && !firstRowAt) firstRowAt = performance.now()
+          if (n >= events.length) break
+          await sleep(100)
+        }
+        const sec = (performance.now() - firstRowAt) / 1000
+        child.sample()
+        const sinkCpu = child.cpuSeconds() ?? NaN
+        await sleep(3_000) // the server's merges of what was inserted
+        const serverCpu = (procCpuSeconds(server.pid) ?? NaN) - serverCpu0
+        await child.stop()
+        const run = {
+          checkout, sinkCpuMsPerEvent: +((sinkCpu * 1000) / events.length).toFixed(4), clickhouseCpuMsPerEvent: +((serverCpu * 1000) / events.length).toFixed(4),
+          sinkPeakRssMb: Math.round(child.peak().hwmMb), eventsPerSec: Math.round(events.length / sec),
+        }
+        runs.push(run)
+        log(`run ${r + 1} ${checkout}: sink ${run.sinkCpuMsPerEvent} ms CPU/event, clickhouse ${run.clickhouseCpuMsPerEvent}, sink peak RSS ${run.sinkPeakRssMb} MB, ${run.eventsPerSec} events/s`)
+        await admin.command({ query: `DROP DATABASE ${db} SYNC` })
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+    const result = {
+      benchmark: 'sink-process', events: args.events, partitions: 6, runs,
+      medians: Object.fromEntries(args.checkouts.map((c) => {
+        const rs = runs.filter((x) => x.checkout === c)
+        return [c, { sinkCpuMsPerEvent: median(rs.map((x) => x.sinkCpuMsPerEvent)), clickhouseCpuMsPerEvent: median(rs.map((x) => x.clickhouseCpuMsPerEvent)), sinkPeakRssMb: median(rs.map((x) => x.sinkPeakRssMb)), eventsPerSec: median(rs.map((x) => x.eventsPerSec)) }]
+      })),
+    }
+    process.stdout.write(`${JSON.stringify(result, null, args.json ? undefined : 2)}\n`)
+  } finally {
+    await admin.close()
+    await server.stop()
+    await kafka.close()
+    await infra.stop()
+    rmSync(chPath, { recursive: true, force: true })
+  }
+}
+
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2))
   if (args.stages) return stages(args)
+  if (args.process) return processes(args)
   const chPath = mkdtempSync(join(tmpdir(), 'llmwatch-bench-ch-'))
   const infra = await brokersFor()
   const kafka: KafkaHandle = createKafka({ brokers: infra.brokers, clientId: 'bench-sink', logger: silentLogger, partitions: 6 })
