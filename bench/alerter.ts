@@ -219,7 +219,13 @@ async function consumeSetup(kafka: KafkaHandle, codec: Codec, rs: Rule[]) {
   }
 }
 
-const toScoresMessage = (codec: Codec, e: ScoredInteraction) => ({ key: `${e.app_name}|${e.request_model}`, value: codec.encode('ScoredInteraction', e) })
+/** As the scorer writes them: keyed by app and model, with its source-offset headers. */
+let sourceOffset = 0
+const toScoresMessage = (codec: Codec, e: ScoredInteraction) => ({
+  key: `${e.app_name}|${e.request_model}`,
+  value: codec.encode('ScoredInteraction', e),
+  headers: { 'llmwatch.source.offset': String(sourceOffset++), 'llmwatch.source.partition': String(sourceOffset % 6) },
+})
 
 /**
  * The consume cost of a backlog: see the module comment. Each round produces `n` records with no

@@ -176,6 +176,11 @@ export class Codec {
     if (unknown) await this.lookup!([...unknown])
   }
 
+  /** Whether unknown schema ids are looked up at all (registry mode): else `needsLookup` is always false. */
+  looksUpIds(): boolean {
+    return this.lookup !== null
+  }
+
   /** Whether `resolveUnknownIds` has anything to look up (a registry, and an id not known yet). */
   needsLookup(values: readonly (Buffer | null | undefined)[]): boolean {
     return this.unknownIds(values) !== null

@@ -159,7 +159,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 function headersToStrings(h: EachBatchPayload['batch']['messages'][number]['headers']): { str: Record<string, string>; raw: Record<string, string | Buffer> } {
   const str: Record<string, string> = {}
   const raw: Record<string, string | Buffer> = {}
-  for (const [k, v] of Object.entries(h ?? {})) {
+  if (h === undefined) return { str, raw }
+  for (const k in h) {
+    const v = h[k]
     const first = Array.isArray(v) ? v[0] : v
     if (first === undefined) continue
     raw[k] = first
@@ -180,7 +182,7 @@ export async function startConsumer<R extends RecordName>(opts: RunnerOptions<R>
     })
     // With a schema registry, schema ids not known yet are looked up before decoding, in the attempt
     // (an unreachable registry fails it, and it is retried); otherwise the batch decodes right here.
-    let lookup = opts.codec.needsLookup(batch.messages.map((m) => m.value))
+    let lookup = opts.codec.looksUpIds() && opts.codec.needsLookup(batch.messages.map((m) => m.value))
     if (!lookup) decodeAll()
     const { messages: _raw, deadLetter: _dl, ...rest } = batch
     // Dead letters first: once they are durable, committing past them loses nothing.
@@ -190,7 +192,7 @@ export async function startConsumer<R extends RecordName>(opts: RunnerOptions<R>
         decodeAll()
         lookup = false
       }
-      await deadLetter(bad)
+      if (bad.length > 0) await deadLetter(bad)
       return opts.handle({ ...rest, messages: good })
     }
   })

@@ -3,9 +3,11 @@
  * messages dead-lettered with reasons while good ones keep flowing, failed handlers retried without
  * loss, graceful shutdown committing exactly what was processed.
  */
+import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ALERTER_SKIP_FIELDS } from '../../services/alerter/alerter.js'
 import { Codec } from '../../shared/codec.js'
-import type { LlmInteraction } from '../../shared/contract.js'
+import type { LlmInteraction, ScoredInteraction } from '../../shared/contract.js'
 import type { KafkaHandle, RawMessage } from '../../shared/kafka.js'
 import { headerValue } from '../../shared/kafka.js'
 import { silentLogger } from '../../shared/logger.js'
@@ -208,5 +210,63 @@ describe('shared runner on a real broker', () => {
     expect(headerValue(dead[0]!.headers, 'dlq.error.code')).toBe('DECODE_UNKNOWN_FORMAT')
     expect(headerValue(dead[0]!.headers, 'x-test')).toBe('kept')
     expect(headerValue(dead[0]!.headers, 'dlq.source.topic')).toBe(input)
+  })
+
+  it('a consumer that skips fields (the alerter) still dead-letters what it cannot decode or validate, with the bytes and reason', async () => {
+    const { input, dlq } = await topics()
+    const producer = await kafka.producer()
+    const t = Date.now()
+    const scored = (over: Partial<ScoredInteraction> = {}): ScoredInteraction => ({
+      event_id: randomUUID(), app_name: 'app', environment: 'production', provider_name: 'openai', operation_name: 'chat', request_model: 'm1',
+      response_model: null, prompt_template_id: null, prompt_template_version: null, trace_id: null, session_id: null, user_id_hash: null,
+      request_start_time: t - 400, end_time: t, scored_time: t, latency_ms: 400, ttft_ms: null, usage_input_tokens: 10, usage_output_tokens: 10,
+      usage_cached_input_tokens: 0, cost_usd: 0.0001, cache_hit: false, status: 'ok', error_type: null, text_mode: 'redacted',
+      prompt_text: 'the prompt [EMAIL]', response_text: 'the response',
+      scores: [{ name: 'toxicity', target: 'response', version: '1', status: 'ok', value: 0.1, label: '', flagged: false, details: '{"evidence":["x"]}' }],
+      ...over,
+    })
+    const good = Array.from({ length: 10 }, () => scored())
+    const hugeCount = codec.encode('ScoredInteraction', scored())
+    // The scores array's block count sits right after the last text: make it claim 2^30 entries.
+    const at = hugeCount.indexOf(Buffer.from('the response')) + 'the response'.length
+    const poison = [
+      { value: codec.encode('ScoredInteraction', scored()).subarray(0, 60), why: 'DECODE_AVRO' },
+      { value: Buffer.concat([hugeCount.subarray(0, at), Buffer.from([0x80, 0x80, 0x80, 0x80, 0x08]), hugeCount.subarray(at + 1)]), why: 'DECODE_AVRO' },
+      { value: codec.encode('ScoredInteraction', scored({ latency_ms: -1 })), why: 'VALIDATION' },
+      { value: codec.encode('ScoredInteraction', scored({ event_id: 'not-a-uuid' })), why: 'VALIDATION' },
+      { value: codec.encode('LlmInteraction', interaction()), why: 'DECODE_SCHEMA_MISMATCH' },
+    ]
+    await producer.send(input, [
+      ...good.slice(0, 5).map((e) => ({ key: e.app_name, value: codec.encode('ScoredInteraction', e) })),
+      ...poison.map((p, i) => ({ key: `poison-${i}`, value: p.value })),
+      ...good.slice(5).map((e) => ({ key: e.app_name, value: codec.encode('ScoredInteraction', e) })),
+    ])
+    await producer.disconnect()
+
+    const seen: ScoredInteraction[] = []
+    const consumer = await startConsumer({
+      kafka, codec, logger: silentLogger, service: 'test', groupId: uniqueName('g'), topic: input, record: 'ScoredInteraction', dlqTopic: dlq,
+      skipFields: ALERTER_SKIP_FIELDS,
+      handle: async (b) => void seen.push(...b.messages.map((m) => m.value)),
+    })
+    try {
+      await waitFor(() => seen.length === good.length, 30_000, 'all good records')
+      expect(new Set(seen.map((e) => e.event_id))).toEqual(new Set(good.map((e) => e.event_id)))
+      // What the alerter reads is there; the texts and evidence it skips are at their defaults.
+      expect(seen[0]).toMatchObject({ app_name: 'app', latency_ms: 400, prompt_text: null, response_text: null, scores: [{ name: 'toxicity', value: 0.1, details: '{}' }] })
+      const dead = await waitFor(async () => {
+        const d = await readAll(dlq)
+        return d.length === poison.length ? d : null
+      }, 30_000, 'dead letters')
+      const byKey = new Map(dead.map((d) => [d.key!.toString(), d]))
+      poison.forEach((p, i) => {
+        const d = byKey.get(`poison-${i}`)!
+        expect(headerValue(d.headers, 'dlq.error.code'), headerValue(d.headers, 'dlq.reason')).toBe(p.why)
+        expect(headerValue(d.headers, 'dlq.reason')!.length).toBeGreaterThan(10)
+        expect(d.value!.equals(p.value)).toBe(true)
+      })
+    } finally {
+      await consumer.stop()
+    }
   })
 })
