@@ -29,5 +29,14 @@ export const scorerEnvSchema = baseEnvSchema.extend({
   SCORER_TRANSACTIONAL_ID: z.string().min(1).optional(),
   /** Partitions processed concurrently by one instance. */
   SCORER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
+  /**
+   * How far V8 lets the old generation grow past what the last full GC kept, in percent (V8's
+   * --heap-growing-percent, set at start-up); 0 leaves V8's own policy (up to about 4x when the
+   * program allocates fast). A batch's events outlive two scavenges and are promoted, so with V8's
+   * policy the old generation grew to ~80 MB around the ~45 MB the scorer keeps, and the resident
+   * set to ~300 MB. 100 (2x) measured ~50 MB less at the same CPU; 30 cost a third more CPU
+   * (docs/BENCHMARKS.md, Scorer service, issue 14).
+   */
+  SCORER_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(100),
 })
 export type ScorerEnv = z.infer<typeof scorerEnvSchema>

@@ -1,8 +1,9 @@
 /**
- * Where scoring runs. Scoring is CPU work; the thread that talks to Kafka must stay responsive, so
- * by default a batch is split into contiguous chunks scored on a pool of worker threads (one per
- * core) and reassembled in order: partition order is kept. `InlineScoring` scores on the calling
- * thread, yielding to the event loop every 20 ms (for one-core deployments and tests).
+ * Where scoring runs. `InlineScoring` (the default) scores on the Kafka thread, yielding to the event
+ * loop every 20 ms (scale out with processes in the group), and decodes each raw message right before
+ * scoring it (see `InlineScoring.scoreRaw`). `WorkerPoolScoring` (SCORER_WORKERS > 0) splits a batch
+ * into contiguous chunks scored on a pool of worker threads and reassembles them in order: partition
+ * order is kept either way.
  *
  * The pool can also take the raw message bytes (`scoreRaw`): the workers then decode and validate as
  * well, so the Kafka thread neither decodes nor structured-clones events (one memcpy and a transfer per
@@ -67,6 +68,33 @@ export class InlineScoring implements Scoring {
     for (const e of events) {
       const s = scoreEvent(e, this.scorers, this.config, { textMode: this.textMode })
       out.push({ key: scoreKey(s), value: this.codec.encode('ScoredInteraction', s), endTime: s.end_time, flagged: flaggedOf(s) })
+      if (performance.now() - slice > 20) {
+        await new Promise((r) => setImmediate(r))
+        slice = performance.now()
+      }
+    }
+    return out
+  }
+
+  /**
+   * Decodes each message right before scoring it, so a decoded event lives for its own scoring only
+   * and dies young: decoded up front by the runner, a batch's events outlived two scavenges and were
+   * promoted, and the old generation (so the resident set) grew with every batch. Unknown schema ids
+   * (registry mode) are looked up first, as the runner does; rejected messages are reported.
+   */
+  async scoreRaw(messages: readonly RawEvent[]): Promise<RawScored[]> {
+    const values = messages.map((m) => m.value)
+    if (this.codec.looksUpIds() && this.codec.needsLookup(values)) await this.codec.resolveUnknownIds(values)
+    const out: RawScored[] = []
+    let slice = performance.now()
+    for (const m of messages) {
+      const res = this.codec.decode('LlmInteraction', m.value, m.contentType === undefined ? undefined : { 'content-type': m.contentType })
+      if (!res.ok) {
+        out.push({ ok: false, code: res.code, reason: res.reason })
+        continue
+      }
+      const s = scoreEvent(res.value, this.scorers, this.config, { textMode: this.textMode })
+      out.push({ ok: true, key: scoreKey(s), value: this.codec.encode('ScoredInteraction', s), endTime: s.end_time, flagged: flaggedOf(s) })
       if (performance.now() - slice > 20) {
         await new Promise((r) => setImmediate(r))
         slice = performance.now()

@@ -9,9 +9,10 @@
  * (consumers read committed). Without it, scores are produced (acks=all) before the offset commit:
  * at-least-once.
  *
- * With a scoring that takes raw bytes (the worker pool), the Kafka thread does not decode: the workers
- * decode, validate and score, and the rejected messages are dead-lettered (durably) before the batch's
- * scores and offsets commit, exactly as the shared runner does it.
+ * Both scorings take the raw bytes (`scoreRaw`): the runner does not decode; the scoring decodes and
+ * validates each message as it scores it (inline: one at a time, so a decoded event dies young; the
+ * pool: in its worker threads), and the rejected messages are dead-lettered (durably) before the
+ * batch's scores and offsets commit, exactly as the shared runner does it.
  */
 import os from 'node:os'
 import type { Codec } from '../../shared/codec.js'
