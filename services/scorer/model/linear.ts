@@ -101,15 +101,20 @@ export class LinearTextModel {
   private entry(tok: string): TokenEntry {
     let e = this.cache.get(tok)
     if (e === undefined) {
-      let w = 0
-      for (const b of tokenBuckets(tok, this.mask)) w += this.weights[b] as number
-      const row = this.emb === undefined ? -1 : this.emb.rowOf(tok)
-      const d = row < 0 || this.emb === undefined ? 0 : this.emb.dot(row, this.weights, this.mask + 1)
-      e = { h: tokenHash(tok), w, d, v: row < 0 ? 0 : 1 }
+      e = this.compute(tok)
       if (this.cache.size >= CACHE_MAX) this.cache.clear()
       this.cache.set(tok, e)
     }
     return e
+  }
+
+  /** A token's sums, uncached (an interned token's go to the per-id arrays instead of the Map). */
+  private compute(tok: string): TokenEntry {
+    let w = 0
+    for (const b of tokenBuckets(tok, this.mask)) w += this.weights[b] as number
+    const row = this.emb === undefined ? -1 : this.emb.rowOf(tok)
+    const d = row < 0 || this.emb === undefined ? 0 : this.emb.dot(row, this.weights, this.mask + 1)
+    return { h: tokenHash(tok), w, d, v: row < 0 ? 0 : 1 }
   }
 
   /** The text model's raw score of a token sequence (the same as sum(w * x) + bias over featurize()). */
@@ -127,7 +132,7 @@ export class LinearTextModel {
         ds += this.dById[id] as number
         nv += this.vById[id] as number
       } else {
-        const e = this.entry(tokens[i] as string)
+        const e = id >= 0 ? this.compute(tokens[i] as string) : this.entry(tokens[i] as string)
         w = e.w
         h = e.h
         ds += e.d
