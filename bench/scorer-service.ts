@@ -154,7 +154,13 @@ async function measureService(kafka: KafkaHandle, input: string, events: LlmInte
   for (const v of variants ?? []) if (!(v in all)) throw new Error(`unknown variant ${v} (${Object.keys(all).join(', ')})`)
   const pools = Object.fromEntries(Object.entries(all).filter(([m]) => variants === null || variants.includes(m)).map(([m, make]) => [m, make()]))
   // The service closes its scoring on stop: hand it a view whose close() keeps the pool for the next round.
-  const keep = (s: Scoring): Scoring => ({ ...s, score: (...a) => s.score(...a), close: async () => {} })
+  // (Methods listed: a spread of the class instance would drop scoreRaw, a prototype method, and the
+  // service would then decode in the runner instead of in the scoring, which is not how it runs.)
+  const keep = (s: Scoring): Scoring => ({
+    score: (...a) => s.score(...a),
+    ...(s.scoreRaw ? { scoreRaw: (...a: Parameters<NonNullable<Scoring['scoreRaw']>>) => s.scoreRaw!(...a) } : {}),
+    close: async () => {},
+  })
   const session = profile ? new Session() : null
   if (session) {
     session.connect()
