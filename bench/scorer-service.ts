@@ -325,7 +325,8 @@ async function processMain(a: Args): Promise<void> {
     }
     const summary = Object.fromEntries(a.roots.map((root) => {
       const mine = runs.filter((x) => x.root === root)
-      return [root, { cpu_ms_per_event: median(mine.map((x) => x.cpu_ms_per_event)), peak_rss_mb: median(mine.map((x) => x.peak_rss_mb)), events_per_s: median(mine.map((x) => x.events_per_s)) }]
+      const med = (f: (x: (typeof mine)[number]) => number, k: number) => Math.round(median(mine.map(f)) * k) / k
+      return [root, { cpu_ms_per_event: med((x) => x.cpu_ms_per_event, 10_000), peak_rss_mb: med((x) => x.peak_rss_mb, 1), events_per_s: med((x) => x.events_per_s, 1) }]
     }))
     for (const [root, x] of Object.entries(summary)) log(`median ${root}: ${x.cpu_ms_per_event} ms CPU/event, peak RSS ${x.peak_rss_mb} MB, ${x.events_per_s} events/s`)
     if (a.json) process.stdout.write(JSON.stringify({ events: a.events, rounds: a.rounds, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), runs, median: summary }) + '\n')
