@@ -43,7 +43,7 @@ export interface AlerterConfig {
   alertsFormat?: 'avro' | 'json'
   /** Base URL that runbook paths (docs/ALERTING.md#x) are resolved against (ALERTER_RUNBOOK_BASE_URL). */
   runbookBaseUrl?: string
-  /** Fetch sizing of the llm.scores consumer (shared/runner.ts; defaults 64 KiB / 50 ms). */
+  /** Fetch sizing of the llm.scores consumer (shared/runner.ts; defaults 256 KiB / 100 ms). */
   fetchMinBytes?: number
   fetchMaxWaitMs?: number
 }
@@ -337,10 +337,11 @@ export async function startAlerter(deps: AlerterDeps): Promise<AlerterHandle> {
     topic: config.scoresTopic,
     record: 'ScoredInteraction',
     skipFields: ALERTER_SKIP_FIELDS,
-    // Each fetch, batch and offset commit has a fixed cost: under load let the broker gather
-    // 64 KiB (~30 scored events) per fetch; when quiet it answers within 50 ms anyway.
-    fetchMinBytes: config.fetchMinBytes ?? 64 * 1024,
-    fetchMaxWaitMs: config.fetchMaxWaitMs ?? 50,
+    // Each fetch, batch and offset commit has a fixed cost (about 1 ms of CPU per fetch cycle here,
+    // docs/BENCHMARKS.md, Alerter): under load let the broker gather 256 KiB (~100 scored events)
+    // per fetch; when quiet it answers within 100 ms anyway.
+    fetchMinBytes: config.fetchMinBytes ?? 256 * 1024,
+    fetchMaxWaitMs: config.fetchMaxWaitMs ?? 100,
     handle,
     fromBeginning: false,
     onAssignment: (partitions) => {
