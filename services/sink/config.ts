@@ -27,6 +27,14 @@ export const sinkEnvSchema = baseEnvSchema.extend(retentionEnvSchema.shape).exte
   /** Partition batches processed at once per topic: more means bigger inserts. */
   SINK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
   SINK_GROUP_ID: z.string().min(1).default('llmwatch-sink'),
+  /**
+   * How far V8 lets the old generation grow past what the last full GC kept, in percent (V8's
+   * --heap-growing-percent, set at start-up); 0 leaves V8's own policy (up to about 4x when the
+   * program allocates fast). A fetch's records live until their insert is done, so they are
+   * promoted; with V8's policy their garbage, not what the sink keeps (a few MB), set its peak RSS
+   * (docs/BENCHMARKS.md, Sink, Binary inserts).
+   */
+  SINK_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(100),
   SINK_SCORES_TOPIC: z.string().min(1).default(TOPICS.scores.name),
   SINK_ALERTS_TOPIC: z.string().min(1).default(TOPICS.alerts.name),
   SINK_DLQ_TOPIC: z.string().min(1).default(TOPICS.dlq.name),

@@ -3,6 +3,7 @@
  * sink itself, /metrics + /healthz, ordered shutdown (stop consuming, flush, close clients).
  * Run: `npx tsx services/sink/main.ts`.
  */
+import v8 from 'node:v8'
 import { clickhouseFrom, waitForClickHouse } from '../../shared/clickhouse.js'
 import { applyRetention, migrate, retentionFromEnv } from '../../shared/migrate.js'
 import { reconcileAggregates } from './reconcile.js'
@@ -13,6 +14,8 @@ import { SERVICE, startSink } from './sink.js'
 /** Resolves once the sink runs (0) or with 2 on a configuration error; see runService. */
 export async function main(): Promise<number> {
   return runService(SERVICE, sinkEnvSchema, async ({ env, logger, kafka, codec, lifecycle }) => {
+    // A heap flag V8 reads whenever it sizes the old generation after a full GC, so it applies from the next one on.
+    if (env.SINK_HEAP_GROWING_PERCENT > 0) v8.setFlagsFromString(`--heap-growing-percent=${env.SINK_HEAP_GROWING_PERCENT}`)
     // Topics named in the environment may differ from the default ones runService creates.
     await kafka.ensureTopics([{ name: env.SINK_SCORES_TOPIC }, { name: env.SINK_ALERTS_TOPIC }, { name: env.SINK_DLQ_TOPIC }])
     // An unreachable ClickHouse at start-up is waited for (one warning per backoff step), not fatal.
