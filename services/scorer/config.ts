@@ -32,10 +32,9 @@ export const scorerEnvSchema = baseEnvSchema.extend({
   /**
    * How far V8 lets the old generation grow past what the last full GC kept, in percent (V8's
    * --heap-growing-percent, set at start-up); 0 leaves V8's own policy (up to about 4x when the
-   * program allocates fast). A batch's events outlive two scavenges and are promoted, so with V8's
-   * policy the old generation grew to ~80 MB around the ~45 MB the scorer keeps, and the resident
-   * set to ~300 MB. 100 (2x) measured ~50 MB less at the same CPU; 30 cost a third more CPU
-   * (docs/BENCHMARKS.md, Scorer service, issue 14).
+   * program allocates fast): the old generation grew to ~80 MB around the ~45 MB the scorer keeps.
+   * 100 (2x) measured ~30 MB less peak RSS than 0 (225 against 256 MB on a 30,000-event backlog),
+   * CPU within the noise (up to ~5 %); 30 cost a third more CPU (docs/BENCHMARKS.md, Scorer service).
    */
   SCORER_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(100),
 })
