@@ -18,7 +18,7 @@
  * - text formats chDB's raw insert knows (JSONEachRow, JSONCompactEachRow, CSV, TSV ...): handed to it as bytes;
  * - any other format (RowBinary, RowBinaryWithNamesAndTypes, Native, Parquet ...): chDB takes no
  *   binary body (its raw insert reads the payload as query text and stops at a blank line), so the
- *   body is streamed to a file of this process (under /dev/shm when there is one) and the statement
+ *   body is streamed to a file of this process (under /dev/shm when it has 1 GiB free, else the temp directory) and the statement
  *   runs as `INSERT INTO t [(cols)] FROM INFILE '<file>' COMPRESSION 'none' FORMAT X`; the file is
  *   deleted after. The engine reads the bytes as they are, as a ClickHouse server reads the body.
  */
@@ -27,7 +27,7 @@ import { randomUUID } from 'node:crypto'
 import { timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
 import zlib from 'node:zlib'
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statfsSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -159,6 +159,16 @@ function credentials(req: http.IncomingMessage, url: URL): ServeUser {
   return { user, password }
 }
 
+/** Free bytes of /dev/shm, 0 when there is none. */
+function shmFree(): number {
+  try {
+    const st = statfsSync('/dev/shm')
+    return st.bavail * st.bsize
+  } catch {
+    return 0
+  }
+}
+
 function decompressError(enc: string, err: unknown): ClickHouseHttpError {
   return new ClickHouseHttpError(354, 'CANNOT_DECOMPRESS', `Code: 354. DB::Exception: Cannot decompress the request body (${enc}): ${(err as Error).message}. (CANNOT_DECOMPRESS)`)
 }
@@ -259,8 +269,9 @@ const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'
 export async function startClickHouseServer(opts: ServerOptions): Promise<ClickHouseServer> {
   const dir = path.resolve(opts.path)
   mkdirSync(dir, { recursive: true })
-  // Binary insert bodies wait here for the engine (see the top of this file): in memory when /dev/shm exists.
-  const bodyDir = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'llmwatch-ch-insert-'))
+  // Binary insert bodies wait here for the engine (see the top of this file): in memory when /dev/shm
+  // has room (a container's is often 64 MiB, less than a few big inserts waiting in line).
+  const bodyDir = mkdtempSync(path.join(shmFree() >= 1024 ** 3 ? '/dev/shm' : os.tmpdir(), 'llmwatch-ch-insert-'))
   let bodySeq = 0
   const { Session, version, drainPending } = await import('chdb')
   const engineVersion = String(version().libchdb).replace(/["v]/g, '')
