@@ -13,6 +13,7 @@
  * The sink itself is wired exactly as services/sink/main.ts does it (same env, same startSink).
  */
 import { readFileSync } from 'node:fs'
+import v8 from 'node:v8'
 import { createClickHouse, type ClickHouseClient } from '../../shared/clickhouse.js'
 import { errorMessage } from '../../shared/errors.js'
 import { applyRetention, migrate, retentionFromEnv } from '../../shared/migrate.js'
@@ -57,6 +58,8 @@ async function chdbMemory(client: ClickHouseClient): Promise<number> {
 }
 
 await runService(SERVICE, sinkEnvSchema, async ({ env, logger, kafka, codec, lifecycle }) => {
+  // As services/sink/main.ts: SINK_HEAP_GROWING_PERCENT.
+  if (env.SINK_HEAP_GROWING_PERCENT > 0) v8.setFlagsFromString(`--heap-growing-percent=${env.SINK_HEAP_GROWING_PERCENT}`)
   const chCfg = { url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, database: env.CLICKHOUSE_DATABASE }
   const client = await createClickHouse(chCfg)
   await migrate(client, { database: env.CLICKHOUSE_DATABASE, log: (m) => logger.info(m) })
