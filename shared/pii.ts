@@ -155,8 +155,8 @@ interface Detector {
   group?: number
   /** Capture group holding a prefix read by a look-behind (the match itself starts after it). */
   local?: number
-  /** A literal (or any of several literals, or a cheap regex) the text must contain for this detector to run. */
-  gate?: string | readonly string[] | RegExp
+  /** A literal (or cheap regex) the text must contain for this detector to run. */
+  gate?: string | RegExp
   /** Skip when the text has no digit at all. */
   needsDigit?: boolean
   /** A necessary condition on the text's profile (computed once per text): skip when false. */
@@ -233,7 +233,7 @@ const DETECTORS: readonly Detector[] = [
     group: 1,
   },
   { type: 'SECRET', kind: 'jwt', needs: (p) => p.tokenRun >= 11, gate: 'eyJ', re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
-  { type: 'SECRET', kind: 'bearer_token', gate: ['Bearer', 'Basic', 'Token'], re: /(?<![A-Za-z])(?:Bearer|Basic|Token)\s+([A-Za-z0-9\-._~+/]{16,}=*)/g, group: 1 },
+  { type: 'SECRET', kind: 'bearer_token', needs: (p) => p.authWord, re: /(?<![A-Za-z])(?:Bearer|Basic|Token)\s+([A-Za-z0-9\-._~+/]{16,}=*)/g, group: 1 },
   { type: 'SECRET', kind: 'openai_key', needs: (p) => p.tokenRun >= 23, gate: 'sk-', re: /(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-|ant-(?:api|admin)\d\d-)?[A-Za-z0-9_-]{20,}/g },
   { type: 'SECRET', kind: 'stripe_key', needs: (p) => p.tokenRun >= 24, gate: '_', re: /(?<![A-Za-z0-9_])(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}/g },
   { type: 'SECRET', kind: 'github_token', needs: (p) => p.tokenRun >= 33, gate: '_', re: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})/g },
@@ -330,6 +330,8 @@ interface Profile {
   at: boolean
   /** A hex digit, ':', 0-4 hex digits, ':' (what the IPv6 gate looks for), found in the same pass. */
   hexColons: boolean
+  /** "Bearer", "Basic" or "Token" somewhere (each starts with a capital, so only capitals are tried). */
+  authWord: boolean
   /** Longest run of [A-Za-z0-9_-] (API keys and tokens) and of '-' (private key armour). */
   tokenRun: number
   dashRun: number
@@ -347,6 +349,7 @@ function profile(text: string): Profile {
   let colon = false
   let at = false
   let hexColons = false
+  let authWord = false
   let digits = 0
   let grouped = 0
   let upper = 0
@@ -402,6 +405,7 @@ function profile(text: string): Profile {
     if (!(c === 32 || c === 46 || c === 45 || c === 40 || c === 41)) grouped = 0
     if (c >= 65 && c <= 90) {
       if (i === 0 || !isWordCode(text.charCodeAt(i - 1))) capStarts.push(i)
+      if (!authWord && (c === 66 || c === 84) && (text.startsWith('Bearer', i) || text.startsWith('Basic', i) || text.startsWith('Token', i))) authWord = true
       if (++upper > upperRun) upperRun = upper
       if (++alnum > alnumRun) alnumRun = alnum
       if (++token > tokenRun) tokenRun = token
@@ -432,7 +436,7 @@ function profile(text: string): Profile {
       }
     }
   }
-  return { hasDigit, digitRun, groupedDigits, upperRun, alnumRun, ibanHead, dottedDigits, plusDigit, assign, colon, at, hexColons, tokenRun, dashRun, capStarts }
+  return { hasDigit, digitRun, groupedDigits, upperRun, alnumRun, ibanHead, dottedDigits, plusDigit, assign, colon, at, hexColons, authWord, tokenRun, dashRun, capStarts }
 }
 
 /**
@@ -462,14 +466,6 @@ function isDigitCode(c: number): boolean {
   return c >= 48 && c <= 57
 }
 
-function passesGate(gate: string | readonly string[] | RegExp, text: string): boolean {
-  if (typeof gate === 'string') return text.includes(gate)
-  if (gate instanceof RegExp) return gate.test(text)
-  // Several literals: one indexOf each (a regex alternation of literals scans far slower).
-  for (const g of gate) if (text.includes(g)) return true
-  return false
-}
-
 /** All PII and secret findings in `text`, sorted by start, non-overlapping. */
 export function detectPii(text: string): PiiFinding[] {
   if (text.length === 0) return []
@@ -478,7 +474,7 @@ export function detectPii(text: string): PiiFinding[] {
   for (const d of DETECTORS) {
     if (d.needsDigit === true && !prof.hasDigit) continue
     if (d.needs !== undefined && !d.needs(prof)) continue
-    if (d.gate !== undefined && !passesGate(d.gate, text)) continue
+    if (d.gate !== undefined && !(typeof d.gate === 'string' ? text.includes(d.gate) : d.gate.test(text))) continue
     d.re.lastIndex = 0
     for (let m = d.re.exec(text); m !== null; m = d.re.exec(text)) {
       if (m[0].length === 0) {
