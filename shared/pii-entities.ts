@@ -321,6 +321,12 @@ function personInChain(text: string, pool: readonly Tok[], length: number, out: 
   out.push({ type: 'PERSON', start: a.start, end })
 }
 
+/** Ends the chain of the first `length` pooled tokens (a module function: no closure per text); returns the new length, 0. */
+function flushChain(text: string, length: number, out: EntitySpan[]): number {
+  if (length > 0) personInChain(text, TOKEN_POOL, length, out)
+  return 0
+}
+
 /** Token records reused from text to text (no allocation per token). */
 const TOKEN_POOL: Tok[] = Array.from({ length: 32 }, () => ({ start: 0, end: 0, cls: 0, initial: false, possessive: false }))
 
@@ -332,10 +338,6 @@ const TOKEN_POOL: Tok[] = Array.from({ length: 32 }, () => ({ start: 0, end: 0, 
 export function detectPersons(text: string, capStarts: readonly number[], out: EntitySpan[]): boolean {
   let streetCue = false
   let length = 0
-  const flush = () => {
-    if (length > 0) personInChain(text, TOKEN_POOL, length, out)
-    length = 0
-  }
   let after = 0
   for (const start of capStarts) {
     if (start < after) continue
@@ -353,7 +355,7 @@ export function detectPersons(text: string, capStarts: readonly number[], out: E
         hash = tokHashBeforeApostrophe
       } else if (!isUpperCode(t)) {
         // Don't, Won't, I'll: a contraction, not a name.
-        flush()
+        length = flushChain(text, length, out)
         continue
       }
     }
@@ -373,7 +375,7 @@ export function detectPersons(text: string, capStarts: readonly number[], out: E
       (!initial && !(tokNonAscii ? LOWER.test(text.slice(start, end)) : tokLower)) ||
       (initial && text.charCodeAt(start) === 73 && text.charCodeAt(end) !== 46)
     ) {
-      flush()
+      length = flushChain(text, length, out)
       continue
     }
     const prev = length > 0 ? (TOKEN_POOL[length - 1] as Tok) : undefined
@@ -384,14 +386,14 @@ export function detectPersons(text: string, capStarts: readonly number[], out: E
         start - gapStart <= 24 &&
         (start - gapStart === 1 ? text.charCodeAt(gapStart) === 32 : NAME_GAP.test(text.slice(gapStart, start))) &&
         (text.charCodeAt(gapStart) !== 46 || prev.initial || (prev.cls & (HONORIFIC | SUFFIX)) !== 0)
-      if (!joined) flush()
+      if (!joined) length = flushChain(text, length, out)
     }
     if (cls & STOP && !(cls & NAME)) {
       // Function words split chains ("Hi Maria" -> "Maria"); they are never part of a name.
-      flush()
+      length = flushChain(text, length, out)
       continue
     }
-    if (length === TOKEN_POOL.length) flush()
+    if (length === TOKEN_POOL.length) length = flushChain(text, length, out)
     const t = TOKEN_POOL[length++] as Tok
     t.start = start
     t.end = end
@@ -399,7 +401,7 @@ export function detectPersons(text: string, capStarts: readonly number[], out: E
     t.initial = initial
     t.possessive = possessive
   }
-  flush()
+  length = flushChain(text, length, out)
   return streetCue
 }
 
