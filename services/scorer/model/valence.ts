@@ -46,22 +46,37 @@ function negated(toks: readonly string[], i: number): boolean {
  */
 export const valenceSignals: (text: AnalyzedText) => readonly number[] = perText(computeValence)
 
+/**
+ * Scratch, reused from text to text (a typed array per text is an off-heap allocation that costs
+ * more than the loop): the sentence index of each token, and per sentence 1 when it has a strong
+ * negative word, 2 when a strong positive one. Only [0, tokens) and [0, sentences] are read, all
+ * of it written first.
+ */
+let SENT_OF = new Int32Array(1024)
+let SENT_FLAGS = new Uint8Array(1025)
+
 function computeValence(text: AnalyzedText): number[] {
   const toks = normTokensOf(text)
   const ids = normIdsOf(text)
   if (toks.length === 0) return [0, 0, 0, 0]
   let neg = 0
   let pos = 0
-  // Sentence index of each strong word, by polarity.
-  const negSent = new Set<number>()
-  const posSent = new Set<number>()
+  if (SENT_OF.length < toks.length) {
+    SENT_OF = new Int32Array(Math.max(toks.length, 2 * SENT_OF.length))
+    SENT_FLAGS = new Uint8Array(SENT_OF.length + 1)
+  }
+  const sentOf = SENT_OF
+  const flags = SENT_FLAGS
+  // Strong words by polarity, per sentence (bit 1: negative, 2: positive).
+  let strong = 0
   let sent = 0
-  const sentOf = new Int32Array(toks.length)
+  flags[0] = 0
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i] as string
     sentOf[i] = sent
     if (t === '.') {
       sent++
+      flags[sent] = 0
       continue
     }
     let v = valenceOf(t, ids === undefined ? -1 : (ids[i] as number))
@@ -69,17 +84,18 @@ function computeValence(text: AnalyzedText): number[] {
     if (negated(toks, i)) v = -v
     if (v < 0) neg -= v
     else pos += v
-    if (v <= -2) negSent.add(sent)
-    if (v >= 2) posSent.add(sent)
+    if (v <= -2) flags[sent] = (flags[sent] as number) | 1
+    if (v >= 2) flags[sent] = (flags[sent] as number) | 2
+    strong |= flags[sent] as number
   }
   let groupNeg = 0
   let groupPos = 0
-  if (negSent.size > 0 || posSent.size > 0) {
+  if (strong !== 0) {
     for (const m of groupsOf(text)) {
       if (!PROTECTED.has(m.category) || m.index >= toks.length) continue
-      const s = sentOf[m.index] as number
-      if (negSent.has(s)) groupNeg = 1
-      if (posSent.has(s)) groupPos = 1
+      const f = flags[sentOf[m.index] as number] as number
+      if (f & 1) groupNeg = 1
+      if (f & 2) groupPos = 1
     }
   }
   const scale = 1 / (5 * Math.sqrt(toks.length))

@@ -395,7 +395,13 @@ export function toxicitySignals(text: AnalyzedText): number[] {
 function signalsOf(text: AnalyzedText, lex: Omit<ScoreResult, 'target'>): number[] {
   const d = lex.details as { categories?: Record<string, number>; counter_speech?: boolean }
   const cats = d.categories ?? {}
-  return [...CATEGORIES.map((c) => cats[c] ?? 0), d.counter_speech === true ? 1 : 0, ...valenceSignals(text)]
+  const v = valenceSignals(text)
+  // One array, filled in order (no map and spreads per text).
+  const out: number[] = []
+  for (const c of CATEGORIES) out.push(cats[c] ?? 0)
+  out.push(d.counter_speech === true ? 1 : 0)
+  for (let k = 0; k < v.length; k++) out.push(v[k] as number)
+  return out
 }
 
 /** The scorer's parameters. `threshold` unset: the one chosen on the dev split (models/toxicity.json). */
