@@ -9,7 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { repoPath } from '../../shared/paths.js'
-import { featurize, GROUP_TOKEN } from '../../services/scorer/model/features.js'
+import { EMOJI_CANDIDATE, featurize, GROUP_TOKEN } from '../../services/scorer/model/features.js'
 import { embeddings } from '../../services/scorer/model/embeddings.js'
 import { loadModelFrom, model, sha256Hex } from '../../services/scorer/model/linear.js'
 import { analyze } from '../../services/scorer/text.js'
@@ -73,6 +73,20 @@ describe('inference equals the training features', () => {
       expect(m.zOf(toks)).toBeCloseTo(z, 4)
       }
     }
+  })
+
+  it('the pictograph prefilter hits every text with an Extended_Pictographic code point', () => {
+    const ep = /\p{Extended_Pictographic}/u
+    let pictographs = 0
+    for (let c = 0; c <= 0x10ffff; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue
+      const s = String.fromCodePoint(c)
+      if (!ep.test(s)) continue
+      pictographs++
+      if (!EMOJI_CANDIDATE.test(s)) expect.fail(`U+${c.toString(16)} is a pictograph the prefilter misses`)
+    }
+    expect(pictographs).toBeGreaterThan(2000)
+    expect(EMOJI_CANDIDATE.test('plain text, caf\u00e9 \u201cquoted\u201d \u2014 \u4e2d\u6587')).toBe(false)
   })
 
   it('reads emoji as words and, for toxicity, a protected group as one class token', () => {

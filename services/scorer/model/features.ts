@@ -61,7 +61,12 @@ export function tokenBuckets(tok: string, mask: number): number[] {
   return out
 }
 
-const NON_ASCII = /[^\x00-\x7f]/
+/**
+ * Code units that can begin a pictograph: every \p{Extended_Pictographic} code point is U+00A9,
+ * U+00AE, in U+203C-U+3299, or astral with a high surrogate D83C-D83F (test/unit/models.test.ts
+ * checks all code points). A cheap non-unicode scan; the \p{} regex runs only on texts it hits.
+ */
+export const EMOJI_CANDIDATE = /[\u00a9\u00ae\u203c-\u3299\ud83c-\ud83f]/
 const EMOJI = /\p{Extended_Pictographic}/u
 const EMOJI_ALL = /\p{Extended_Pictographic}/gu
 const MODIFIERS = /[\u{1f3fb}-\u{1f3ff}\u{200d}]/gu
@@ -93,7 +98,7 @@ export type GroupMode = 'none' | 'replace'
 export const GROUP_TOKEN = 'grpmention'
 
 /** The text itself, or, when it has pictographs, its analysis with them spelled out (once per text). */
-const withEmojiWords = perText((text: AnalyzedText): AnalyzedText => (NON_ASCII.test(text.raw) && EMOJI.test(text.raw) ? analyze(text.raw.replace(MODIFIERS, '').replace(EMOJI_ALL, emojiWords)) : text))
+const withEmojiWords = perText((text: AnalyzedText): AnalyzedText => (EMOJI_CANDIDATE.test(text.raw) && EMOJI.test(text.raw) ? analyze(text.raw.replace(MODIFIERS, '').replace(EMOJI_ALL, emojiWords)) : text))
 
 /** The tokens a model reads, with their intern ids (text.ts `normIdsOf`; -1: none) when known. */
 export interface ModelText {
