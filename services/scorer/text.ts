@@ -291,6 +291,8 @@ export function splitSentences(raw: string): string[] {
   let start = 0
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i)
+    // Most characters are printable ASCII other than the space: neither a cut nor a space.
+    if (c > 32 && c < 127) continue
     if (c === 10 || (isSpace(c) && i > 0 && isSentPunct(raw.charCodeAt(i - 1)))) {
       const s = raw.slice(start, i).trim()
       if (s.length > 0) out.push(s)
