@@ -86,7 +86,7 @@ describe('inference equals the training features', () => {
       if (!EMOJI_CANDIDATE.test(s)) expect.fail(`U+${c.toString(16)} is a pictograph the prefilter misses`)
     }
     expect(pictographs).toBeGreaterThan(2000)
-    expect(EMOJI_CANDIDATE.test('plain text, caf\u00e9 \u201cquoted\u201d \u2014 \u4e2d\u6587')).toBe(false)
+    expect(EMOJI_CANDIDATE.test('plain text, caf\u00e9 \u201cquoted\u201d \u2014 \u4e2d\u6587 \u2192 \u20ac5')).toBe(false)
   })
 
   it('reads emoji as words and, for toxicity, a protected group as one class token', () => {

@@ -61,13 +61,18 @@ export function tokenBuckets(tok: string, mask: number): number[] {
   return out
 }
 
+const EMOJI = /\p{Extended_Pictographic}/u
 /**
  * Code units that can begin a pictograph: every \p{Extended_Pictographic} code point is U+00A9,
- * U+00AE, in U+203C-U+3299, or astral with a high surrogate D83C-D83F (test/unit/models.test.ts
- * checks all code points). A cheap non-unicode scan; the \p{} regex runs only on texts it hits.
+ * U+00AE, one of the pictographs in U+2000-U+32FF (listed here once, at load), or astral with a
+ * high surrogate D83C-D83F (test/unit/models.test.ts checks all code points). A cheap non-unicode
+ * scan that arrows and currency signs ("→", "€") do not hit; the \p{} regex runs only on texts it hits.
  */
-export const EMOJI_CANDIDATE = /[\u00a9\u00ae\u203c-\u3299\ud83c-\ud83f]/
-const EMOJI = /\p{Extended_Pictographic}/u
+export const EMOJI_CANDIDATE = ((): RegExp => {
+  let cls = '\\u00a9\\u00ae\\ud83c-\\ud83f'
+  for (let c = 0x2000; c < 0x3300; c++) if (EMOJI.test(String.fromCharCode(c))) cls += `\\u${c.toString(16)}`
+  return new RegExp(`[${cls}]`)
+})()
 const EMOJI_ALL = /\p{Extended_Pictographic}/gu
 const MODIFIERS = /[\u{1f3fb}-\u{1f3ff}\u{200d}]/gu
 
