@@ -381,14 +381,14 @@ function internId(s: string, cs: number, j: number, h: number): number {
 
 /**
  * Ids for parts[ids.length ..]: the tokens a chunk that is not a plain word gave ("don't" -> "dont",
- * "(word)", "well-known"): markers have theirs, plain words are interned like scanNorm's (and
- * replaced by the interned string object), anything else gets -1.
+ * "(word)", "well-known", "42"): markers have theirs, plain words and short numbers are interned like
+ * scanNorm's words (and replaced by the interned string object), anything else gets -1.
  */
 function idsForTail(parts: string[], ids: number[]): void {
   for (let k = ids.length; k < parts.length; k++) {
     const t = parts[k] as string
     let id = markerId(t)
-    if (id < 0 && isPlainWord(t)) {
+    if (id < 0 && (isPlainWord(t) || isShortNumber(t))) {
       let h = 0
       for (let i = 0; i < t.length; i++) h = (Math.imul(h, 31) + t.charCodeAt(i)) | 0
       id = internId(t, 0, t.length, h)
@@ -396,6 +396,19 @@ function idsForTail(parts: string[], ids: number[]): void {
     }
     ids.push(id)
   }
+}
+
+/**
+ * 1-3 ASCII digits ("5", "42", "200"): interned like words, since they are most of the tokens that
+ * had no id; at most 1,110 such strings, so numbers cannot fill the table (longer ones are not interned).
+ */
+function isShortNumber(t: string): boolean {
+  if (t.length > 3) return false
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return t.length > 0
 }
 
 function sameChars(s: string, cs: number, w: string): boolean {
