@@ -61,12 +61,14 @@ export function tokenBuckets(tok: string, mask: number): number[] {
   return out
 }
 
+const NON_ASCII = /[^\x00-\x7f]/
 const EMOJI = /\p{Extended_Pictographic}/u
 /**
  * Code units that can begin a pictograph: every \p{Extended_Pictographic} code point is U+00A9,
  * U+00AE, one of the pictographs in U+2000-U+32FF (listed here once, at load), or astral with a
  * high surrogate D83C-D83F (test/unit/models.test.ts checks all code points). A cheap non-unicode
- * scan that arrows and currency signs ("→", "€") do not hit; the \p{} regex runs only on texts it hits.
+ * scan (after the cheaper ASCII-only test) that arrows and currency signs ("→", "€") do not hit; the
+ * \p{} regex runs only on texts it hits.
  */
 export const EMOJI_CANDIDATE = ((): RegExp => {
   let cls = '\\u00a9\\u00ae\\ud83c-\\ud83f'
@@ -103,7 +105,7 @@ export type GroupMode = 'none' | 'replace'
 export const GROUP_TOKEN = 'grpmention'
 
 /** The text itself, or, when it has pictographs, its analysis with them spelled out (once per text). */
-const withEmojiWords = perText((text: AnalyzedText): AnalyzedText => (EMOJI_CANDIDATE.test(text.raw) && EMOJI.test(text.raw) ? analyze(text.raw.replace(MODIFIERS, '').replace(EMOJI_ALL, emojiWords)) : text))
+const withEmojiWords = perText((text: AnalyzedText): AnalyzedText => (NON_ASCII.test(text.raw) && EMOJI_CANDIDATE.test(text.raw) && EMOJI.test(text.raw) ? analyze(text.raw.replace(MODIFIERS, '').replace(EMOJI_ALL, emojiWords)) : text))
 
 /** The tokens a model reads, with their intern ids (text.ts `normIdsOf`; -1: none) when known. */
 export interface ModelText {
