@@ -55,7 +55,7 @@ function scored(flagged: boolean, app: string, model = 'm1', environment = 'prod
 /** Produces 50 events/s per app with a settable share of flagged responses. */
 class Traffic {
   share = 0
-  private i = 0
+  private readonly acc: number[] = []
   private timer: NodeJS.Timeout | null = null
   private inflight: Promise<void> = Promise.resolve()
   constructor(
@@ -66,9 +66,14 @@ class Traffic {
   start(): void {
     this.timer = setInterval(() => {
       const msgs: { key: string; value: Buffer }[] = []
-      for (const { app, model, env } of this.apps) {
+      for (const [n, { app, model, env }] of this.apps.entries()) {
         for (let k = 0; k < 5; k++) {
-          const flagged = this.i++ % 100 < this.share * 100
+          // Spread the flagged events evenly over each series (an error-diffusion counter), so any
+          // tail of a series has about `share` flagged: with `i++ % 100 < share * 100` a series could
+          // end on a run of clean events and resolve as below threshold before its window emptied.
+          this.acc[n] = (this.acc[n] ?? 0) + this.share
+          const flagged = this.acc[n] >= 1 - 1e-9
+          if (flagged) this.acc[n] -= 1
           msgs.push({ key: app, value: codec.encode('ScoredInteraction', scored(flagged, app, model, env)) })
         }
       }
