@@ -129,17 +129,26 @@ async function main(): Promise<void> {
   const dirty = execSync('git status --porcelain --untracked-files=no -- services shared schemas', { encoding: 'utf8' }).trim() !== ''
   log(`floor at ${commit}${dirty ? ' (services/shared/schemas with uncommitted changes)' : ''}; ${N} events, ${R} rounds; load ${os.loadavg()[0]!.toFixed(1)}`)
 
-  // ---- the events, as the pipeline carries them
+  // ---- the events, as the pipeline carries them. Only their bytes stay alive between the layers: a
+  // big live heap would make every major GC of the later layers dearer than in a service.
   const codec = Codec.load()
   const config = loadScorerConfig(SCORERS)
   // Budgets are not what is measured: lifted so a GC pause cannot drop a result.
   for (const s of config.scorers.values()) s.timeBudgetMs = 60_000
-  const events = generateEvents(N, 7)
-  const inMsgs = events.map((e) => toMessage(codec, e, 'avro'))
-  const scored = events.map((e) => scoreEvent(e, SCORERS, config, { textMode: 'redacted' }))
-  const scoredBufs = scored.map((s) => codec.encode('ScoredInteraction', s))
+  const { inMsgs, scoredBufs, keys } = (() => {
+    const events = generateEvents(N, 7)
+    const scored = events.map((e) => scoreEvent(e, SCORERS, config, { textMode: 'redacted' }))
+    return { inMsgs: events.map((e) => toMessage(codec, e, 'avro')), scoredBufs: scored.map((v) => codec.encode('ScoredInteraction', v)), keys: scored.map(scoreKey) }
+  })()
   const mean = (xs: Buffer[]) => Math.round(xs.reduce((t, b) => t + b.length, 0) / xs.length)
   const sizes = { interaction_bytes_mean: mean(inMsgs.map((m) => m.value)), scored_bytes_mean: mean(scoredBufs) }
+  const decodeAll = <R extends 'LlmInteraction' | 'ScoredInteraction'>(record: R, bufs: Buffer[]) =>
+    bufs.map((b) => {
+      const d = codec.decode(record, b)
+      if (!d.ok) throw new Error(`a ${record} does not decode: ${d.reason}`)
+      return d.value
+    })
+  const rowOf = (v: ScoredInteraction, i: number) => scoredUnit(v, { topic: 'llm.scores', partition: i % 6, offset: String(i) }, 'redacted', true).rows[TABLES.interactions]![0]!
   log(`Avro bytes per record: LlmInteraction ${sizes.interaction_bytes_mean}, ScoredInteraction ${sizes.scored_bytes_mean}; ${SCORERS.filter((s) => config.scorers.get(s.name)?.enabled).length} scorers on`)
 
   const tmp = mkdtempSync(join(tmpdir(), 'llmwatch-bench-floor-'))
@@ -163,22 +172,16 @@ async function main(): Promise<void> {
     // ---- 1 + 2: in this process
     log(`layers 1-2 in this process (CPU time, 1 warm-up + ${R} rounds, median):`)
     let sink = 0
-    const decodedScored = scoredBufs.map((b) => {
-      const d = codec.decode('ScoredInteraction', b)
-      if (!d.ok) throw new Error(`a scored record does not decode: ${d.reason}`)
-      return d.value
-    })
-    const rowOf = (v: ScoredInteraction, i: number) => scoredUnit(v, { topic: 'llm.scores', partition: i % 6, offset: String(i) }, 'redacted', true).rows[TABLES.interactions]![0]!
-    const rows = decodedScored.map(rowOf)
-    const decodedIn = inMsgs.map((m) => {
-      const d = codec.decode('LlmInteraction', m.value)
-      if (!d.ok) throw new Error(`an event does not decode: ${d.reason}`)
-      return d.value
-    })
+    const scoring = (() => {
+      const decodedIn = decodeAll('LlmInteraction', inMsgs.map((m) => m.value))
+      return measure('scoring (scoreEvent, every scorer)', N, R, (i) => void (sink += scoreEvent(decodedIn[i]!, SCORERS, config, { textMode: 'redacted' }).scores.length))
+    })()
+    let decodedScored = decodeAll('ScoredInteraction', scoredBufs)
+    let rows = decodedScored.map(rowOf)
     const inProcess = {
-      scoring: measure('scoring (scoreEvent, every scorer)', N, R, (i) => void (sink += scoreEvent(decodedIn[i] as LlmInteraction, SCORERS, config, { textMode: 'redacted' }).scores.length)),
+      scoring,
       decode_interaction: measure('Avro decode LlmInteraction (codec)', N, R, (i) => void (sink += codec.decode('LlmInteraction', inMsgs[i]!.value).ok ? 1 : 0)),
-      encode_scored: measure('Avro encode ScoredInteraction (codec)', N, R, (i) => void (sink += codec.encode('ScoredInteraction', scored[i]!).length)),
+      encode_scored: measure('Avro encode ScoredInteraction (codec)', N, R, (i) => void (sink += codec.encode('ScoredInteraction', decodedScored[i]!).length)),
       decode_scored_full: measure('Avro decode ScoredInteraction, full (codec)', N, R, (i) => void (sink += codec.decode('ScoredInteraction', scoredBufs[i]).ok ? 1 : 0)),
       decode_scored_projection: measure("Avro decode ScoredInteraction, alerter's", N, R, (i) => void (sink += codec.decode('ScoredInteraction', scoredBufs[i], undefined, ALERTER_SKIP_FIELDS).ok ? 1 : 0)),
       // avsc alone (no framing check, bounds guard or contract): the library's own floor, for reference.
@@ -202,6 +205,8 @@ async function main(): Promise<void> {
         return ms
       })(),
     }
+    decodedScored = []
+    rows = []
 
     // ---- 3: kafkajs
     const IN = 'floor.interactions'
@@ -295,8 +300,7 @@ async function main(): Promise<void> {
       const res = await consumeRound(groupId, IN, N, { fetchMinBytes: 64 * 1024, fetchMaxWaitMs: 50, maxBytesPerPartition: 1_048_576, concurrency: 3 }, async (batch) => {
         const partition = String(batch.partition)
         const messages: OutMessage[] = batch.messages.map((m) => {
-          const s = scored[Number(m.offset) * P + batch.partition]!
-          return { key: scoreKey(s), value: scoredBufs[Number(m.offset) * P + batch.partition]!, headers: { 'llmwatch.source.offset': m.offset, 'llmwatch.source.partition': partition, [REDACTION_HEADER]: PII_REDACTION } }
+          return { key: keys[Number(m.offset) * P + batch.partition]!, value: scoredBufs[Number(m.offset) * P + batch.partition]!, headers: { 'llmwatch.source.offset': m.offset, 'llmwatch.source.partition': partition, [REDACTION_HEADER]: PII_REDACTION } }
         })
         const source = { groupId, topic: IN, partition: batch.partition, offset: String(BigInt(batch.lastOffset()) + 1n) }
         await new Promise<void>((resolve, reject) => {
@@ -334,6 +338,7 @@ async function main(): Promise<void> {
     log(`  (b): ${kafkaFloor.scorer_passthrough.records_per_transaction} records per transaction`)
 
     // ---- 4: ClickHouse served, RowBinary inserts about once a second
+    rows = decodeAll('ScoredInteraction', scoredBufs).map(rowOf)
     log(`layer 4: RowBinary inserts of ${args.batch} rows about once a second, server CPU incl. 3 s after ...`)
     const serverSecs = (): number => procCpuSeconds(server.pid)!
     const chIdleMsPerS = await idleMsPerS(serverSecs)
