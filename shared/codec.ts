@@ -102,7 +102,8 @@ export class Codec {
   private readonly resolvers = new Map<string, avro.Resolver>()
   /** Per SkipFields object (callers pass a constant) and reader schema id. */
   private readonly projections = new WeakMap<SkipFields, Map<number, Projection>>()
-  private readonly maxBytes: number
+  /** Largest accepted payload in bytes. */
+  readonly maxBytes: number
   /** Whether Avro-decoded LlmInteractions are checked by `withinInteractionContract` instead of zod. */
   private readonly fastInteractions: boolean
   /** The same for ScoredInteractions (`withinScoredContract`). */

@@ -155,8 +155,18 @@ class Out {
   }
 }
 
+/**
+ * A row already in RowBinary (services/sink/transcode.ts), for an encoder whose `kinds` are the
+ * ones it was written for: the encoder copies its bytes.
+ */
+export class EncodedRow {
+  constructor(readonly bytes: Buffer) {}
+}
+
 export interface RowBinaryEncoder {
   readonly columns: readonly string[]
+  /** The column kinds, comma-separated (what an EncodedRow must have been written for). */
+  readonly kinds: string
   /**
    * The RowBinary body of `rows` (objects keyed by column) as chunks of about `chunkBytes`, encoded
    * as they are read: a big insert never sits in memory whole. Throws RowBinaryError on a value
@@ -178,6 +188,11 @@ export function rowBinaryEncoder(columns: readonly string[], types: readonly str
   })
   const n = columns.length
   function encodeRow(out: Out, row: Record<string, unknown>): void {
+    if (row instanceof EncodedRow) {
+      out.room(row.bytes.length)
+      out.pos += row.bytes.copy(out.buf, out.pos)
+      return
+    }
     for (let c = 0; c < n; c++) {
       const col = columns[c]!
       const v = row[col]
@@ -228,6 +243,7 @@ export function rowBinaryEncoder(columns: readonly string[], types: readonly str
   }
   return {
     columns,
+    kinds: kinds.join(','),
     *chunks(rows, chunkBytes = 1 << 20) {
       let out = new Out(chunkBytes + (chunkBytes >> 2))
       for (const row of rows) {

@@ -10,10 +10,11 @@ import { TOPICS } from '../../shared/contract.js'
 import type { KafkaHandle, Producer } from '../../shared/kafka.js'
 import type { Logger } from '../../shared/logger.js'
 import { prom, registry } from '../../shared/metrics.js'
-import { deadLetterMessage, startConsumer, type ConsumerHandle } from '../../shared/runner.js'
+import { deadLetterMessage, startConsumer, startUndecodedConsumer, type ConsumerHandle, type Rejected as Undecodable, type UndecodedBatch } from '../../shared/runner.js'
 import { DEFAULT_FETCH_MIN_BYTES, type TextMode } from './config.js'
 import { alertUnit, redactedByScorer, scoredUnit, TABLES, COMPACT_COLUMNS } from './rows.js'
-import { BufferedWriter, type Rejected, type WriterOptions, type WriterStats } from './writer.js'
+import { ScoredTranscoder, TRANSCODED_KINDS } from './transcode.js'
+import { BufferedWriter, type Rejected, type Unit, type WriterOptions, type WriterStats } from './writer.js'
 
 export const SERVICE = 'sink'
 const DEFAULT_LINGER_MS = 20
@@ -128,8 +129,8 @@ export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
             offset: r.unit.offset.toString(),
             timestamp: String(Date.now()),
             key: null,
-            // The runner only hands over decoded records: the DLQ gets them as JSON.
-            value: codec.encodeJson(r.unit.source ?? null),
+            // The DLQ gets the decoded record as JSON (a transcoded unit decodes it now).
+            value: codec.encodeJson((typeof r.unit.source === 'function' ? (r.unit.source as () => unknown)() : r.unit.source) ?? null),
             headers: { 'content-type': 'application/json', 'dlq.clickhouse.table': r.table },
             code: `CLICKHOUSE_${r.code}`,
             reason: r.reason,
@@ -170,21 +171,60 @@ export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
     ...(config.retry ? { retry: config.retry } : {}),
     ...(deps.onFatal ? { onFatal: deps.onFatal } : {}),
   }
+  // Scored records go straight from Avro to RowBinary where they can (transcode.ts): known once the
+  // writer has the interactions table's encoder (asked on the first batch) and its kinds match.
+  let transcoder: ScoredTranscoder | null | undefined
+  const transcoderFor = async (): Promise<ScoredTranscoder | null> => {
+    if (transcoder !== undefined) return transcoder
+    const kinds = await writer.rowBinaryKinds(TABLES.interactions)
+    transcoder = kinds === TRANSCODED_KINDS ? ScoredTranscoder.create(codec) : null
+    logger.info({ transcoding: transcoder !== null }, transcoder ? 'scored records are transcoded from Avro to RowBinary' : 'scored records are decoded, then encoded')
+    return transcoder
+  }
+  /** Decodes (or transcodes) a scores batch as the runner would, dead-letters what fails, writes the rest. */
+  const handleScores = async (b: UndecodedBatch): Promise<void> => {
+    const tc = await transcoderFor()
+    const values = b.messages.map((m) => m.value)
+    if (codec.looksUpIds() && codec.needsLookup(values)) await codec.resolveUnknownIds(values)
+    const units: Unit[] = []
+    const ends: number[] = []
+    const bad: Undecodable[] = []
+    for (let i = 0; i < b.messages.length; i++) {
+      const m = b.messages[i]!
+      const t = tc?.unit(m.value, m.headers, m, config.textMode)
+      if (t) {
+        const decoded = () => {
+          const r = codec.decode('ScoredInteraction', m.value, m.headers)
+          return r.ok ? r.value : null
+        }
+        units.push({ topic: t.topic, partition: t.partition, offset: t.offset, rows: t.rows, source: decoded })
+        ends.push(t.endTime)
+        continue
+      }
+      const res = codec.decode('ScoredInteraction', m.value, m.headers)
+      if (!res.ok) {
+        bad.push({ index: i, code: res.code, reason: res.reason })
+        continue
+      }
+      units.push({ ...scoredUnit(res.value, m, config.textMode, redactedByScorer(res.value, m.headers)), source: res.value })
+      ends.push(res.value.end_time)
+    }
+    // Dead letters first: once they are durable, committing past them loses nothing.
+    if (bad.length > 0) await b.deadLetter(bad)
+    await writer.write(units)
+    const now = Date.now()
+    for (const end of ends) eventToRow.observe(Math.max(0, now - end) / 1000)
+  }
   const consumers: ConsumerHandle[] = []
   try {
     consumers.push(
-      await startConsumer({
+      await startUndecodedConsumer({
         ...common,
         groupId: config.groupId,
         topic: scoresTopic,
-        record: 'ScoredInteraction',
         // Another instance may have written these partitions since we last owned them.
         onAssignment: () => writer.invalidate(scoresTopic),
-        handle: async (b) => {
-          await writer.write(b.messages.map((m) => ({ ...scoredUnit(m.value, m, config.textMode, redactedByScorer(m.value, m.headers)), source: m.value })))
-          const now = Date.now()
-          for (const m of b.messages) eventToRow.observe(Math.max(0, now - m.value.end_time) / 1000)
-        },
+        handle: handleScores,
       }),
     )
     consumers.push(

@@ -24,15 +24,16 @@ import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { errorMessage, LlmwatchError } from '../../shared/errors.js'
 import type { Logger } from '../../shared/logger.js'
-import { rowBinaryEncoder, type RowBinaryEncoder } from './rowbinary.js'
+import { EncodedRow, rowBinaryEncoder, type RowBinaryEncoder } from './rowbinary.js'
 
 /** The rows one source message produces, by table. */
 export interface Unit {
   topic: string
   partition: number
   offset: bigint
+  /** Row objects, or EncodedRows (already RowBinary) for a table whose encoder has their kinds (`rowBinaryKinds`). */
   rows: Record<string, Record<string, unknown>[]>
-  /** The decoded source record, for the dead-letter topic. */
+  /** The decoded source record, or a function that decodes it, for the dead-letter topic. */
   source?: unknown
 }
 
@@ -260,6 +261,14 @@ export class BufferedWriter {
     return fresh
   }
 
+  /**
+   * The column kinds of the table's RowBinary encoder (rowbinary.ts), or null when the table goes as
+   * JSON: rows of the table may be EncodedRows written for exactly these kinds. Asks the server once.
+   */
+  async rowBinaryKinds(table: string): Promise<string | null> {
+    return (await this.encoder(table))?.kinds ?? null
+  }
+
   /** The table's RowBinary encoder (compiled once from the server's column types), or null: insert as JSON. */
   private async encoder(table: string): Promise<RowBinaryEncoder | null> {
     const columns = this.opts.rowBinary?.[table]
@@ -300,6 +309,8 @@ export class BufferedWriter {
       await insertRowBinary(this.opts.client.exec!.bind(this.opts.client), table, enc, values)
       return
     }
+    // Never: EncodedRows are made only once the table's encoder is known, and it stays.
+    if (values.some((v) => v instanceof EncodedRow)) throw new Error(`${table}: RowBinary rows without a RowBinary encoder`)
     const columns = this.opts.compactColumns?.[table] ?? this.opts.rowBinary?.[table]
     if (columns === undefined || columns.length === 0) {
       await this.opts.client.insert({ table, values, format: 'JSONEachRow' })

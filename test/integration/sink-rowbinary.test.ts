@@ -13,6 +13,7 @@ import { silentLogger } from '../../shared/logger.js'
 import { migrate } from '../../shared/migrate.js'
 import { COMPACT_COLUMNS, scoredUnit, TABLES } from '../../services/sink/rows.js'
 import { RowBinaryError, rowBinaryEncoder } from '../../services/sink/rowbinary.js'
+import { TRANSCODED_KINDS } from '../../services/sink/transcode.js'
 import { BufferedWriter, compactBody, insertRowBinary, type Rejected, type Unit } from '../../services/sink/writer.js'
 import { clickhouseUrl, testClickHouse, uniqueDatabase, uniqueName } from '../helpers.js'
 import { scored } from './sink-fixtures.js'
@@ -99,6 +100,8 @@ describe('RowBinary through llmwatch clickhouse serve', () => {
     const values = units.flatMap((u) => u.rows[TABLES.interactions]!)
     await json.insert({ table: TABLES.interactions, columns: COLUMNS as [string, ...string[]], values: compactBody(values, COLUMNS), format: 'JSONCompactEachRow' })
     const enc = rowBinaryEncoder(COLUMNS, await types(bin, TABLES.interactions))
+    // The sink transcodes Avro straight to RowBinary for exactly these column kinds (transcode.ts).
+    expect(enc.kinds).toBe(TRANSCODED_KINDS)
     await insertRowBinary(bin.exec.bind(bin), TABLES.interactions, enc, values)
 
     const all = `SELECT ${COLUMNS.join(', ')} FROM interactions ORDER BY _partition, _offset`
