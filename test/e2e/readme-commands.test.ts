@@ -535,6 +535,19 @@ const PLAN: Record<string, Plan> = {
   'npm run bench:scorer-service': { skip: 'long benchmark (docs/BENCHMARKS.md)' },
   'npm run bench:sink': { skip: 'long benchmark (docs/BENCHMARKS.md)' },
   'npm run bench:alerter': { skip: 'long benchmark (docs/BENCHMARKS.md)' },
+  'npm run bench:floor': {
+    // The full run takes ~2.5 min; --quick (1,500 events, one round, its own broker and served ClickHouse) runs every layer.
+    run: async (readme) => {
+      const r = await sh(`${readme} -- --quick --json`, { timeoutMs: 240_000 })
+      expect(r.code, r.err.slice(-3000)).toBe(0)
+      const res = JSON.parse(r.out.trim().split('\n').pop()!) as { bench: string; floor_ms_per_event: Record<'scorer' | 'sink' | 'alerter' | 'clickhouse' | 'total', number> }
+      expect(res.bench).toBe('floor')
+      const f = res.floor_ms_per_event
+      for (const k of ['scorer', 'sink', 'alerter', 'clickhouse'] as const) expect(f[k], k).toBeGreaterThan(0)
+      expect(f.total).toBeCloseTo(f.scorer + f.sink + f.alerter + f.clickhouse, 3)
+      expect(r.err).toMatch(/\(b\) consume \+ transactional produce, round 1/)
+    },
+  },
 }
 
 const COMMANDS = readmeCommands(README)
