@@ -56,6 +56,7 @@ import { loadScorerConfig } from '../services/scorer/scorer-config.js'
 import { SCORERS } from '../services/scorer/scorers/index.js'
 import { COMPACT_COLUMNS, scoredUnit, TABLES } from '../services/sink/rows.js'
 import { rowBinaryEncoder, type RowBinaryEncoder } from '../services/sink/rowbinary.js'
+import { ScoredTranscoder } from '../services/sink/transcode.js'
 import { insertRowBinary } from '../services/sink/writer.js'
 import { log, sleep } from './common.js'
 import { procCpuSeconds } from './pipeline/children.js'
@@ -187,6 +188,14 @@ async function main(): Promise<void> {
       // avsc alone (no framing check, bounds guard or contract): the library's own floor, for reference.
       avsc_decode_interaction: measure('  avsc alone: LlmInteraction fromBuffer', N, R, (i) => void (sink += (codec.typeOf('LlmInteraction').fromBuffer(inMsgs[i]!.value.subarray(5)) as LlmInteraction).messages.length)),
       avsc_decode_scored: measure('  avsc alone: ScoredInteraction fromBuffer', N, R, (i) => void (sink += (codec.typeOf('ScoredInteraction').fromBuffer(scoredBufs[i]!.subarray(5)) as ScoredInteraction).scores.length)),
+      // Today's sink (services/sink/transcode.ts): Avro straight to RowBinary, instead of decode + rows + encode.
+      sink_transcode: (() => {
+        const tc = ScoredTranscoder.create(codec)
+        const headers = { [REDACTION_HEADER]: PII_REDACTION }
+        const src = (i: number) => ({ topic: 'llm.scores', partition: i % 6, offset: String(i) })
+        if (!tc || scoredBufs.some((b, i) => tc.unit(b, headers, src(i), 'redacted') === null)) return null
+        return measure('sink: Avro -> RowBinary transcode', N, R, (i) => void (sink += tc.unit(scoredBufs[i]!, headers, src(i), 'redacted')!.endTime > 0 ? 1 : 0))
+      })(),
       sink_rows: measure('sink rows (scoredUnit)', N, R, (i) => void (sink += Object.keys(rowOf(decodedScored[i]!, i)).length)),
       rowbinary: (() => {
         // Per insert of --batch rows, as the sink encodes them.
@@ -392,11 +401,13 @@ async function main(): Promise<void> {
     const sum = (o: Record<string, number>) => r4(Object.values(o).reduce((t, x) => t + x, 0))
     const floor = { scorer: sum(parts.scorer), sink: sum(parts.sink), alerter: sum(parts.alerter), clickhouse: sum(parts.clickhouse) }
     const total = r4(floor.scorer + floor.sink + floor.alerter + floor.clickhouse)
+    // The sink as it is today: transcode instead of decode + rows + encode (the HTTP send: the insert client's CPU less the encode).
+    const sinkTranscoding = L.sink_transcode === null ? null : r4(kafkaFloor.sink_consume.client + L.sink_transcode + Math.max(0, chFloor.client_encode_and_send - L.rowbinary))
     const broker = r4(kafkaFloor.scorer_passthrough.broker + kafkaFloor.sink_consume.broker + kafkaFloor.alerter_consume.broker)
     const cores = os.availableParallelism()
     // The cores' ms per s, less what the broker and ClickHouse spend idle, over the ms per event.
     const ceiling = Math.round((cores * 1000 - brokerIdleMsPerS - chIdleMsPerS) / (total + broker))
-    log(`floor, CPU ms per event: scorer ${floor.scorer}, sink ${floor.sink}, alerter ${floor.alerter}, clickhouse ${floor.clickhouse} = ${total} (target <= 0.25: ${total <= 0.25 ? 'under' : 'over'}); broker ${broker}`)
+    log(`floor, CPU ms per event: scorer ${floor.scorer}, sink ${floor.sink}, alerter ${floor.alerter}, clickhouse ${floor.clickhouse} = ${total} (target <= 0.25: ${total <= 0.25 ? 'under' : 'over'}); broker ${broker}; the sink transcoding: ${sinkTranscoding}`)
     log(`rate ceiling on ${cores} cores: (${cores} x 1000 - idle ${brokerIdleMsPerS} broker - ${chIdleMsPerS} clickhouse) / (${total} + ${broker}) = ${ceiling} events/s (target >= 5,000)`)
     const result = {
       bench: 'floor',
@@ -408,7 +419,7 @@ async function main(): Promise<void> {
       sizes,
       clock: 'CPU time (user + system): this process (process.cpuUsage), the broker and the served ClickHouse (/proc/<pid>/stat); median of rounds',
       ms_per_event: { in_process: inProcess, kafka: kafkaFloor, clickhouse: chFloor },
-      floor_ms_per_event: { parts, ...floor, total, broker },
+      floor_ms_per_event: { parts, ...floor, total, broker, sink_transcoding: sinkTranscoding },
       target_ms_per_event: 0.25,
       under_target: total <= 0.25,
       rate_ceiling_events_per_s: ceiling,
