@@ -157,7 +157,7 @@ class Out {
 
 /**
  * A row already in RowBinary (services/sink/transcode.ts), for an encoder whose `kinds` are the
- * ones it was written for: the encoder copies its bytes.
+ * ones it was written for: the encoder sends its bytes as they are.
  */
 export class EncodedRow {
   constructor(readonly bytes: Buffer) {}
@@ -188,11 +188,6 @@ export function rowBinaryEncoder(columns: readonly string[], types: readonly str
   })
   const n = columns.length
   function encodeRow(out: Out, row: Record<string, unknown>): void {
-    if (row instanceof EncodedRow) {
-      out.room(row.bytes.length)
-      out.pos += row.bytes.copy(out.buf, out.pos)
-      return
-    }
     for (let c = 0; c < n; c++) {
       const col = columns[c]!
       const v = row[col]
@@ -245,15 +240,41 @@ export function rowBinaryEncoder(columns: readonly string[], types: readonly str
     columns,
     kinds: kinds.join(','),
     *chunks(rows, chunkBytes = 1 << 20) {
-      let out = new Out(chunkBytes + (chunkBytes >> 2))
+      let out: Out | null = null
+      // EncodedRows that lie one after another in memory (a transcoder writes a batch's rows so)
+      // are sent as one slice of their buffer, without a copy.
+      let run: ArrayBufferLike | null = null
+      let runStart = 0
+      let runEnd = 0
       for (const row of rows) {
+        if (row instanceof EncodedRow) {
+          const b = row.bytes
+          if (out !== null && out.pos > 0) yield out.buf.subarray(0, out.pos)
+          out = null
+          if (run === b.buffer && runEnd === b.byteOffset) runEnd += b.length
+          else {
+            if (run !== null) yield Buffer.from(run, runStart, runEnd - runStart)
+            run = b.buffer
+            runStart = b.byteOffset
+            runEnd = runStart + b.length
+          }
+          if (runEnd - runStart >= chunkBytes) {
+            yield Buffer.from(run, runStart, runEnd - runStart)
+            run = null
+          }
+          continue
+        }
+        if (run !== null) yield Buffer.from(run, runStart, runEnd - runStart)
+        run = null
+        out ??= new Out(chunkBytes + (chunkBytes >> 2))
         encodeRow(out, row)
         if (out.pos >= chunkBytes) {
           yield out.buf.subarray(0, out.pos)
-          out = new Out(chunkBytes + (chunkBytes >> 2))
+          out = null
         }
       }
-      if (out.pos > 0) yield out.buf.subarray(0, out.pos)
+      if (run !== null) yield Buffer.from(run, runStart, runEnd - runStart)
+      if (out !== null && out.pos > 0) yield out.buf.subarray(0, out.pos)
     },
   }
 }

@@ -91,8 +91,8 @@ class Fields {
   flagged = new Uint8Array(MAX_ENTRIES)
   detS = new Int32Array(MAX_ENTRIES)
   detE = new Int32Array(MAX_ENTRIES)
-  names: string[] = new Array<string>(MAX_ENTRIES)
-  keys: string[] = new Array<string>(MAX_ENTRIES)
+  /** The entries kept (the first of each key). */
+  keep = new Int32Array(MAX_ENTRIES)
 }
 
 /** A failed read: the record takes the reference path. */
@@ -158,13 +158,21 @@ export class ScoredTranscoder {
   /** A zigzag varint long; NaN when it is not a safe integer below 2^52 or runs past the end. */
   private long(): number {
     const buf = this.buf
-    let raw = 0
-    let mul = 1
-    for (let i = 0; i < 8; i++) {
-      if (this.pos >= this.end) return NaN
-      const b = buf[this.pos++]!
+    let pos = this.pos
+    if (pos >= this.end) return NaN
+    let b = buf[pos++]!
+    if (b < 0x80) {
+      this.pos = pos
+      return (b >>> 1) ^ -(b & 1)
+    }
+    let raw = b & 0x7f
+    let mul = 128
+    for (let i = 1; i < 8; i++) {
+      if (pos >= this.end) return NaN
+      b = buf[pos++]!
       raw += (b & 0x7f) * mul
       if (b < 0x80) {
+        this.pos = pos
         if (raw >= 2 ** 53) return NaN
         return raw % 2 === 1 ? -(raw + 1) / 2 : raw / 2
       }
@@ -173,13 +181,15 @@ export class ScoredTranscoder {
     return NaN
   }
 
-  /** A string: its first byte's offset (its end is then this.pos), or BAIL when it does not fit or is not UTF-8. */
+  /**
+   * A string: its first byte's offset (its end is then this.pos), or BAIL when it does not fit. Its
+   * UTF-8 is checked by write(), as it copies it (`invalid`).
+   */
   private str(): number {
     const len = this.long()
     if (!(len >= 0) || this.pos + len > this.end) return BAIL
     const start = this.pos
     this.pos += len
-    if (!utf8(this.buf, start, this.pos)) return BAIL
     return start
   }
 
@@ -376,6 +386,7 @@ export class ScoredTranscoder {
     const out = this.slab
     const start = this.at
     let p = start
+    invalid = false
     // event_id: ClickHouse's UUID, two UInt64 LE.
     {
       const s = f.s[0]!
@@ -401,42 +412,72 @@ export class ScoredTranscoder {
     p = f.s[12]! < 0 ? zero(out, p) : copy(buf, f.s[12]!, f.e[12]!, out, p)
     out[p++] = this.cacheHit
     p = ascii(out, p, mode)
-    for (let k = 15; k <= 16; k++) p = f.s[k]! < 0 || mode === 'none' ? zero(out, p) : copy(buf, f.s[k]!, f.e[k]!, out, p)
-    // Entries: the first of each key (scoredUnit keeps the first).
-    const keep: number[] = []
-    const flaggedNames: string[] = []
-    for (let i = 0; i < n; i++) {
-      const name = buf.toString('utf8', f.nameS[i]!, f.nameE[i]!)
-      const key = `${name}:${TARGETS[f.target[i]!]}`
-      let seen = false
-      for (const j of keep) if (f.keys[j] === key) seen = true
-      if (seen) continue
-      f.names[i] = name
-      f.keys[i] = key
-      keep.push(i)
-      if (f.flagged[i] && !flaggedNames.includes(name)) flaggedNames.push(name)
+    for (let k = 15; k <= 16; k++) {
+      if (f.s[k]! < 0) p = zero(out, p)
+      else if (mode !== 'none') p = copy(buf, f.s[k]!, f.e[k]!, out, p)
+      else {
+        p = zero(out, p)
+        check(buf, f.s[k]!, f.e[k]!) // not stored, but the reference path refuses it all the same
+      }
     }
-    flaggedNames.sort()
-    p = leb(out, p, flaggedNames.length)
-    for (const name of flaggedNames) p = utf8Str(out, p, name)
+    // Entries: the first of each key (scoredUnit keeps the first), compared as bytes.
+    const keep = f.keep
+    let kept = 0
+    let flaggedNames: string[] | null = null
+    for (let i = 0; i < n; i++) {
+      const s = f.nameS[i]!
+      const len = f.nameE[i]! - s
+      const t = f.target[i]!
+      let seen = false
+      for (let k = 0; k < kept && !seen; k++) {
+        const j = keep[k]!
+        seen = f.target[j] === t && f.nameE[j]! - f.nameS[j]! === len && buf.compare(buf, s, s + len, f.nameS[j]!, f.nameE[j]!) === 0
+      }
+      if (seen) {
+        // Not stored, but the reference path checks its strings all the same.
+        check(buf, f.verS[i]!, f.verE[i]!)
+        check(buf, f.labelS[i]!, f.labelE[i]!)
+        check(buf, f.detS[i]!, f.detE[i]!)
+        continue
+      }
+      keep[kept++] = i
+      if (f.flagged[i]) {
+        const name = buf.toString('utf8', s, s + len)
+        if (!(flaggedNames ??= []).includes(name)) flaggedNames.push(name)
+      }
+    }
+    if (flaggedNames === null) out[p++] = 0
+    else {
+      flaggedNames.sort()
+      p = leb(out, p, flaggedNames.length)
+      for (const name of flaggedNames) p = utf8Str(out, p, name)
+    }
     // scores: Map(key, Nullable(Float64)).
-    p = leb(out, p, keep.length)
-    for (const i of keep) {
+    p = leb(out, p, kept)
+    for (let k = 0; k < kept; k++) {
+      const i = keep[k]!
       p = key(buf, f.nameS[i]!, f.nameE[i]!, f.target[i]!, out, p)
       p = nullableDouble(buf, f.value[i]!, out, p)
     }
     let flags = 0
-    for (const i of keep) flags += f.flagged[i]!
+    for (let k = 0; k < kept; k++) flags += f.flagged[keep[k]!]!
     p = leb(out, p, flags)
-    for (const i of keep) if (f.flagged[i]) p = key(buf, f.nameS[i]!, f.nameE[i]!, f.target[i]!, out, p)
-    p = leb(out, p, keep.length)
-    for (const i of keep) p = copy(buf, f.verS[i]!, f.verE[i]!, out, p)
-    p = leb(out, p, keep.length)
-    for (const i of keep) p = ascii(out, p, STATUSES[f.status[i]!]!)
-    p = leb(out, p, keep.length)
-    for (const i of keep) p = copy(buf, f.labelS[i]!, f.labelE[i]!, out, p)
-    p = leb(out, p, keep.length)
-    for (const i of keep) p = mode === 'none' ? ascii(out, p, '{}') : copy(buf, f.detS[i]!, f.detE[i]!, out, p)
+    for (let k = 0; k < kept; k++) if (f.flagged[keep[k]!]) p = key(buf, f.nameS[keep[k]!]!, f.nameE[keep[k]!]!, f.target[keep[k]!]!, out, p)
+    p = leb(out, p, kept)
+    for (let k = 0; k < kept; k++) p = copy(buf, f.verS[keep[k]!]!, f.verE[keep[k]!]!, out, p)
+    p = leb(out, p, kept)
+    for (let k = 0; k < kept; k++) p = ascii(out, p, STATUSES[f.status[keep[k]!]!]!)
+    p = leb(out, p, kept)
+    for (let k = 0; k < kept; k++) p = copy(buf, f.labelS[keep[k]!]!, f.labelE[keep[k]!]!, out, p)
+    p = leb(out, p, kept)
+    for (let k = 0; k < kept; k++) {
+      const i = keep[k]!
+      if (mode !== 'none') p = copy(buf, f.detS[i]!, f.detE[i]!, out, p)
+      else {
+        p = ascii(out, p, '{}')
+        check(buf, f.detS[i]!, f.detE[i]!)
+      }
+    }
     // _topic, _partition, _offset.
     p = leb(out, p, this.topicBytes.length)
     p += this.topicBytes.copy(out, p)
@@ -446,6 +487,7 @@ export class ScoredTranscoder {
     const off = src.offset
     if (!/^\d{1,15}$/.test(off)) return null
     p = uint64(out, p, Number(off))
+    if (invalid) return null // a string is not valid UTF-8
     this.at = p
     return out.subarray(start, p)
   }
@@ -453,11 +495,14 @@ export class ScoredTranscoder {
 
 const finiteNonNeg = (x: number): boolean => Number.isFinite(x) && x >= 0
 
-/** Whether bytes [s, e) are valid UTF-8 (ASCII checked here; anything else natively). */
-function utf8(buf: Buffer, s: number, e: number): boolean {
-  if (e - s > 64) return isUtf8(buf.subarray(s, e))
-  for (let i = s; i < e; i++) if (buf[i]! >= 0x80) return isUtf8(buf.subarray(s, e))
-  return true
+/** Set by copy() and check() on a string that is not valid UTF-8; write() gives null then. */
+let invalid = false
+
+const view = (buf: Buffer, s: number, e: number): Uint8Array => new Uint8Array(buf.buffer, buf.byteOffset + s, e - s)
+
+/** Checks that bytes [s, e) are valid UTF-8 (`invalid`). */
+function check(buf: Buffer, s: number, e: number): void {
+  if (!isUtf8(view(buf, s, e))) invalid = true
 }
 
 /** Whether the valid UTF-8 [s, e) is between min and max UTF-16 units long (the contract counts units). */
@@ -495,11 +540,8 @@ const zero = (out: Buffer, p: number): number => {
 }
 
 function copyBytes(buf: Buffer, s: number, n: number, out: Buffer, p: number): number {
-  if (n < 32) {
-    for (let i = 0; i < n; i++) out[p + i] = buf[s + i]!
-    return p + n
-  }
-  return p + buf.copy(out, p, s, s + n)
+  for (let i = 0; i < n; i++) out[p + i] = buf[s + i]!
+  return p + n
 }
 
 /** UTF-16 units of the valid UTF-8 [s, e). */
@@ -526,22 +568,54 @@ function length(out: Buffer, p: number, bytes: number, units: number): number {
   return leb(out, p, bytes)
 }
 
-/** A string: its length, then its bytes. */
-function copy(buf: Buffer, s: number, e: number, out: Buffer, p: number): number {
-  const n = e - s
-  return copyBytes(buf, s, n, out, length(out, p, n, n >= 43 && n < 0x80 ? units(buf, s, e) : n))
-}
-
-/** A map key `name:target` from the name's bytes. */
-function key(buf: Buffer, s: number, e: number, target: number, out: Buffer, p: number): number {
-  const t = TARGETS[target]!
-  const n = e - s + 1 + t.length
-  p = length(out, p, n, n >= 43 && n < 0x80 ? units(buf, s, e) + 1 + t.length : n)
-  p = copyBytes(buf, s, e - s, out, p)
-  out[p++] = 58 // ':'
-  for (let i = 0; i < t.length; i++) out[p++] = t.charCodeAt(i)
+/**
+ * A string from bytes [s, e) of the record, then the ASCII `suffix`: its length (as `length`
+ * writes it) and its bytes, checked as UTF-8 as they are copied (`invalid`).
+ */
+function copyStr(buf: Buffer, s: number, e: number, out: Buffer, p: number, suffix: string): number {
+  const bytes = e - s
+  const n = bytes + suffix.length
+  if (n >= 0x80) {
+    const v = view(buf, s, e)
+    if (!isUtf8(v)) invalid = true
+    p = leb(out, p, n)
+    out.set(v, p)
+    p += bytes
+  } else {
+    // Copied where the bytes go if the string is ASCII (units = bytes), checked on the way.
+    const q = p + (n < 43 ? 1 : 2)
+    let or = 0
+    for (let i = 0; i < bytes; i++) {
+      const b = buf[s + i]!
+      or |= b
+      out[q + i] = b
+    }
+    let two = n >= 43
+    if (or >= 0x80) {
+      if (!isUtf8(view(buf, s, e))) invalid = true
+      else if (two && (units(buf, s, e) + suffix.length) * 3 < 0x80) {
+        out.copyWithin(p + 1, q, q + bytes)
+        two = false
+      }
+    }
+    if (two) {
+      out[p] = n | 0x80
+      out[p + 1] = 0
+      p += 2
+    } else out[p++] = n
+    p += bytes
+  }
+  for (let i = 0; i < suffix.length; i++) out[p++] = suffix.charCodeAt(i)
   return p
 }
+
+/** A string: its length, then its bytes. */
+const copy = (buf: Buffer, s: number, e: number, out: Buffer, p: number): number => copyStr(buf, s, e, out, p, '')
+
+const SUFFIXES = TARGETS.map((t) => `:${t}`)
+
+/** A map key `name:target` from the name's bytes. */
+const key = (buf: Buffer, s: number, e: number, target: number, out: Buffer, p: number): number => copyStr(buf, s, e, out, p, SUFFIXES[target]!)
 
 function ascii(out: Buffer, p: number, s: string): number {
   out[p++] = s.length

@@ -159,6 +159,25 @@ describe('the Avro -> RowBinary transcoder', () => {
     expect(transcoded(value, REDACTED, '1000000000000000', 'redacted')).toBeNull()
   })
 
+  it('the encoder sends runs of transcoded rows as they lie, mixed with rows it encodes, in order', () => {
+    const records = awkward().slice(0, 11).map((v) => codec.encode('ScoredInteraction', { ...v, text_mode: 'full' }))
+    const rows = records.map((value, i) => tc.unit(value, {}, { topic: 't', partition: 0, offset: String(i) }, 'full')!.rows[TABLES.interactions]![0]!)
+    const objects = records.map((value, i) => {
+      const v = codec.decode('ScoredInteraction', value)
+      if (!v.ok) throw new Error(v.reason)
+      return scoredUnit(v.value, { topic: 't', partition: 0, offset: String(i) }, 'full').rows[TABLES.interactions]![0]!
+    })
+    // Contiguous runs, a gap (order reversed), and object rows between them.
+    const order = [0, 1, 2, 5, 4, 3, 6, 7, 8, 9, 10]
+    const mixed = order.map((i) => (i % 4 === 3 ? objects[i]! : rows[i]!))
+    const want = Buffer.concat(order.map((i) => Buffer.concat([...enc.chunks([objects[i]!])])))
+    for (const chunkBytes of [1 << 20, 1000, 1]) {
+      const chunks = [...enc.chunks(mixed, chunkBytes)]
+      expect(Buffer.concat(chunks).equals(want), `chunks of ${chunkBytes}`).toBe(true)
+      if (chunkBytes === 1 << 20) expect(chunks.length).toBeLessThanOrEqual(8)
+    }
+  })
+
   it('reads arrays written in several blocks, with and without their byte sizes', () => {
     const one = base()
     const e1 = one.scores[0]!
