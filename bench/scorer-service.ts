@@ -40,6 +40,17 @@
  * alternated round by round on the same broker and backlog: before/after in the same minutes; a root
  * may carry settings for its scorer, `DIR?SCORER_FETCH_MAX_BYTES=262144&SCORER_CONCURRENCY=2`.
  * BENCH_NODE_ARGS (e.g. "--heapsnapshot-near-heap-limit=1") go to the child's node.
+ *
+ *   npx tsx bench/scorer-service.ts --process --rate 2000 [--duration 20s] [--rounds 3] [--roots DIR,DIR] [--json]
+ *
+ * Paced process mode (--rate): events arrive in real time, as in the pipeline's latency phase and in
+ * production, so batches are small and per-batch costs (fetch, transaction round trips, timers) weigh
+ * more than on a backlog. Per run: a fresh input topic, the scorer started on it, 5 s of paced
+ * warm-up traffic (its JIT warms up and the group joins), then --rate events/s for --duration
+ * (shared/traffic, seed 7, event times = send time); CPU ms per event of the child between the
+ * warm-up's lag reaching 0 and the measured traffic's lag reaching 0, plus the service's batches and
+ * transactions per event (its /healthz) and the mean event-to-score latency of the measured part
+ * (llmwatch_event_to_score_seconds). `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"` profiles it.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
@@ -54,9 +65,10 @@ import { resolveKafka } from '../shared/infra/index.js'
 import { createKafka } from '../shared/kafka.js'
 import { silentLogger } from '../shared/logger.js'
 import { repoPath } from '../shared/paths.js'
-import { generateEvents } from '../shared/traffic/index.js'
+import { createTrafficGenerator, generateEvents, type TrafficGenerator } from '../shared/traffic/index.js'
 import { LlmInteractionSchema, TOPICS, type LlmInteraction } from '../shared/contract.js'
-import type { KafkaHandle } from '../shared/kafka.js'
+import type { KafkaHandle, OutMessage, Producer } from '../shared/kafka.js'
+import { toMessage } from '../services/producer/produce.js'
 import { scoreEvent } from '../services/scorer/engine.js'
 import { InlineScoring, WorkerPoolScoring, type Scoring } from '../services/scorer/pool.js'
 import { resolveScorerConfig } from '../services/scorer/scorer-config.js'
@@ -68,10 +80,10 @@ import { produceBacklog } from './pipeline/traffic.js'
 const log = (m: string) => process.stderr.write(`[bench:scorer-service] ${m}\n`)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-interface Args { json: boolean; events: number; cpu: boolean; process: boolean; roots: string[]; rounds: number; profile: string | null; variants: string[] | null; steps: boolean }
+interface Args { json: boolean; events: number; cpu: boolean; process: boolean; roots: string[]; rounds: number; profile: string | null; variants: string[] | null; steps: boolean; rate: number; durationMs: number }
 
 function args(argv: string[]): Args {
-  const a: Args = { json: false, events: 0, cpu: false, process: false, roots: [repoPath()], rounds: 3, profile: null, variants: null, steps: true }
+  const a: Args = { json: false, events: 0, cpu: false, process: false, roots: [repoPath()], rounds: 3, profile: null, variants: null, steps: true, rate: 0, durationMs: 20_000 }
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--json') a.json = true
     else if (argv[i] === '--events') a.events = Number(argv[++i])
@@ -82,10 +94,14 @@ function args(argv: string[]): Args {
     else if (argv[i] === '--profile') a.profile = argv[++i] ?? null
     else if (argv[i] === '--variants') a.variants = (argv[++i] ?? '').split(',')
     else if (argv[i] === '--no-steps') a.steps = false
-    else throw new Error(`unknown argument ${argv[i]} (usage: bench/scorer-service.ts [--cpu [--rounds R] [--profile F] [--variants a,b] [--no-steps] | --process [--rounds R] [--roots DIR,DIR]] [--json] [--events N])`)
+    else if (argv[i] === '--rate') a.rate = Number(argv[++i])
+    else if (argv[i] === '--duration') a.durationMs = Number(/^(\d+(?:\.\d+)?)s?$/.exec(argv[++i] ?? '')?.[1] ?? NaN) * 1000
+    else throw new Error(`unknown argument ${argv[i]} (usage: bench/scorer-service.ts [--cpu [--rounds R] [--profile F] [--variants a,b] [--no-steps] | --process [--rate N [--duration 20s]] [--rounds R] [--roots DIR,DIR]] [--json] [--events N])`)
   }
   if (a.events === 0) a.events = a.cpu ? 4000 : a.process ? 50_000 : 20_000
   if (!(a.events > 0)) throw new Error('--events must be positive')
+  if (a.rate !== 0 && !(a.process && a.rate > 0)) throw new Error('--rate needs --process and a positive events/s')
+  if (!(a.durationMs > 0)) throw new Error('--duration must be a positive number of seconds, e.g. 20s')
   if (!(a.rounds >= (a.process ? 1 : 2))) throw new Error(a.process ? '--rounds must be at least 1' : '--rounds must be at least 2 (the first is a warm-up)')
   return a
 }
@@ -339,12 +355,130 @@ async function processMain(a: Args): Promise<void> {
   }
 }
 
+/**
+ * Sends `rate` events/s to `topic` for `ms`: every 20 ms the events due so far in one send (acks=all,
+ * awaited), as bench/pipeline/traffic.ts paces the pipeline's latency phase. Returns the events sent.
+ */
+async function sendPaced(producer: Producer, codec: Codec, gen: TrafficGenerator, topic: string, rate: number, ms: number): Promise<number> {
+  const t0 = Date.now()
+  let sent = 0
+  for (;;) {
+    const elapsed = Date.now() - t0
+    if (elapsed >= ms) break
+    const due = Math.min(500, Math.floor((elapsed / 1000) * rate) - sent)
+    if (due <= 0) {
+      await sleep(5)
+      continue
+    }
+    const now = Date.now()
+    const messages: OutMessage[] = new Array(due)
+    for (let i = 0; i < due; i++) messages[i] = toMessage(codec, gen.next(now), 'avro')
+    await producer.send(topic, messages)
+    sent += due
+  }
+  return sent
+}
+
+/** --process --rate: the deployed scorer of each root on paced traffic, alternated; see the module comment. */
+async function pacedMain(a: Args): Promise<void> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'llmwatch-bench-scorer-'))
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'llmwatch-bench-scorer-logs-'))
+  const infra = await resolveKafka({ dataDir, fresh: true, log })
+  const kafka = createKafka({ brokers: infra.brokers, clientId: 'bench-scorer-service', logger: silentLogger, partitions: 6 })
+  const codec = Codec.load()
+  const gen = createTrafficGenerator({ seed: 7 })
+  const runs: { root: string; round: number; events: number; cpu_ms_per_event: number; batches_per_event: number; transactions_per_s: number; event_to_score_mean_ms: number; peak_rss_mb: number }[] = []
+  try {
+    await kafka.ensureTopics()
+    const producer = await kafka.producer()
+    try {
+      for (let r = 0; r < a.rounds; r++) {
+        for (const root of a.roots) {
+          const [dir, query] = root.split('?') as [string, string | undefined]
+          const settings = Object.fromEntries(new URLSearchParams(query ?? ''))
+          const id = randomUUID().slice(0, 8)
+          const group = `bench-scorer-${id}`
+          const input = `bench.interactions.${id}`
+          const output = `bench.scores.${id}`
+          await kafka.ensureTopics([{ name: input, partitions: 6 }, { name: output, partitions: 6 }])
+          const { child } = await startChild({
+            name: `scorer-${r}-${path.basename(dir)}-${id}`, logDir,
+            args: [path.join(dir, 'bin', 'llmwatch.mjs'), 'run', 'scorer'],
+            env: { ...settings, KAFKA_BROKERS: infra.brokers.join(','), SCORER_GROUP_ID: group, SCORER_INPUT_TOPIC: input, SCORER_OUTPUT_TOPIC: output, LOG_LEVEL: 'warn' },
+          })
+          const lagZero = async (what: string) => {
+            const until = Date.now() + 120_000
+            for (;;) {
+              if (child.exited()) throw new Error(`the scorer exited:\n${tail(child.logFile)}`)
+              child.sample()
+              const lag = await kafka.groupLag(group, input).catch(() => -1)
+              if (lag === 0) return
+              if (Date.now() > until) throw new Error(`the scorer did not catch up with the ${what} within 120 s`)
+              await sleep(100)
+            }
+          }
+          const stats = async () => {
+            const h = await child.health()
+            const [sum, count] = await Promise.all([
+              child.metric('llmwatch_event_to_score_seconds_sum', {}),
+              child.metric('llmwatch_event_to_score_seconds_count', {}),
+            ])
+            return { scored: Number(h?.scored ?? NaN), batches: Number(h?.batches ?? NaN), transactions: Number(h?.transactions ?? NaN), latencySum: sum ?? NaN, latencyCount: count ?? NaN }
+          }
+          log(`round ${r + 1} ${root}: scorer pid ${child.pid}`)
+          try {
+            await sendPaced(producer, codec, gen, input, a.rate, 5000)
+            await lagZero('warm-up')
+            const s0 = await stats()
+            const cpu0 = child.cpuSeconds() ?? NaN
+            const t0 = Date.now()
+            const sent = await sendPaced(producer, codec, gen, input, a.rate, a.durationMs)
+            await lagZero('measured traffic')
+            const cpu1 = child.cpuSeconds() ?? NaN
+            const seconds = (Date.now() - t0) / 1000
+            const s1 = await stats()
+            child.sample()
+            const run = {
+              root, round: r + 1, events: sent,
+              cpu_ms_per_event: Math.round(((cpu1 - cpu0) * 1e6) / sent) / 1000,
+              batches_per_event: Math.round(((s1.batches - s0.batches) / sent) * 1000) / 1000,
+              transactions_per_s: Math.round((s1.transactions - s0.transactions) / seconds),
+              event_to_score_mean_ms: Math.round(((s1.latencySum - s0.latencySum) / (s1.latencyCount - s0.latencyCount)) * 1000),
+              peak_rss_mb: Math.round(child.peak().hwmMb),
+            }
+            runs.push(run)
+            log(`round ${r + 1} ${root}: ${run.cpu_ms_per_event} ms CPU/event over ${sent} events, ${run.batches_per_event} batches/event, ${run.transactions_per_s} transactions/s, event-to-score mean ${run.event_to_score_mean_ms} ms, peak RSS ${run.peak_rss_mb} MB`)
+          } finally {
+            await child.stop()
+            await kafka.deleteTopics([input, output]).catch(() => {})
+          }
+        }
+      }
+    } finally {
+      await producer.disconnect()
+    }
+    const summary = Object.fromEntries(a.roots.map((root) => {
+      const mine = runs.filter((x) => x.root === root)
+      const med = (f: (x: (typeof mine)[number]) => number, k: number) => Math.round(median(mine.map(f)) * k) / k
+      return [root, { cpu_ms_per_event: med((x) => x.cpu_ms_per_event, 10_000), batches_per_event: med((x) => x.batches_per_event, 1000), transactions_per_s: med((x) => x.transactions_per_s, 1), event_to_score_mean_ms: med((x) => x.event_to_score_mean_ms, 1), peak_rss_mb: med((x) => x.peak_rss_mb, 1) }]
+    }))
+    for (const [root, x] of Object.entries(summary)) log(`median ${root}: ${x.cpu_ms_per_event} ms CPU/event, ${x.transactions_per_s} transactions/s, event-to-score mean ${x.event_to_score_mean_ms} ms, peak RSS ${x.peak_rss_mb} MB`)
+    if (a.json) process.stdout.write(JSON.stringify({ rate: a.rate, duration_s: a.durationMs / 1000, rounds: a.rounds, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), runs, median: summary }) + '\n')
+  } finally {
+    await kafka.close()
+    await infra.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+    if (process.env.BENCH_KEEP_DIR) log(`kept ${logDir} (BENCH_KEEP_DIR)`)
+    else rmSync(logDir, { recursive: true, force: true })
+  }
+}
+
 interface Variant { name: string; processes: number; env: Record<string, string> }
 
 async function main(): Promise<void> {
   const a = args(process.argv.slice(2))
   if (a.cpu) return cpuMain(a)
-  if (a.process) return processMain(a)
+  if (a.process) return a.rate > 0 ? pacedMain(a) : processMain(a)
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'llmwatch-bench-scorer-'))
   const infra = await resolveKafka({ dataDir, fresh: true, log })
   const kafka = createKafka({ brokers: infra.brokers, clientId: 'bench-scorer-service', logger: silentLogger, partitions: 6 })

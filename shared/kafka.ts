@@ -14,6 +14,7 @@ import {
   type Admin,
   type LogEntry,
   type IHeaders,
+  type ICustomPartitioner,
   type Message,
 } from 'kafkajs'
 import type { Logger } from './logger.js'
@@ -132,6 +133,30 @@ export const TOPIC_MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 const DEFAULT_TOPIC_CONFIG: Readonly<Record<string, string>> = { 'max.message.bytes': String(TOPIC_MAX_MESSAGE_BYTES) }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/**
+ * kafkajs' DefaultPartitioner (Java-compatible murmur2 of the key modulo the partition count), with
+ * its answer for a string key remembered per topic and partition count: its murmur2 runs on Long
+ * objects (~1 us per record), and the services' keys are few (the scorer keys by app). Same
+ * partition as the DefaultPartitioner for every message (test/unit/kafka-partitioner.test.ts);
+ * messages with an explicit partition or a non-string key go to it unchanged.
+ */
+export const memoizedDefaultPartitioner: ICustomPartitioner = () => {
+  const inner = Partitioners.DefaultPartitioner()
+  const known = new Map<string, number>()
+  return (args) => {
+    const { topic, partitionMetadata, message } = args
+    if (typeof message.key !== 'string' || (message.partition !== undefined && message.partition !== null)) return inner(args)
+    const k = `${topic}\u0000${partitionMetadata.length}\u0000${message.key}`
+    let p = known.get(k)
+    if (p === undefined) {
+      p = inner(args)
+      // Bounded: keys beyond this many (an unusual producer) are hashed every time.
+      if (known.size < 10_000) known.set(k, p)
+    }
+    return p
+  }
+}
 
 export class KafkaHandle {
   readonly brokers: string[]
@@ -282,7 +307,7 @@ export class KafkaHandle {
     const transactional = opts.transactionalId !== undefined
     const make = (): KjsProducer =>
       this.kafka.producer({
-        createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2 on the key
+        createPartitioner: memoizedDefaultPartitioner, // Java-compatible murmur2 on the key
         idempotent: true,
         // Idempotence needs unlimited retries (kafkajs warns otherwise); during a broker outage a
         // send waits for the broker to come back instead of failing the batch.
