@@ -24,8 +24,8 @@
  *     sink's rows, --batch rows about once a second, into a Null-engine table and into the real
  *     schema with its views; server CPU over the inserts plus 3 s of merges after, this process's
  *     CPU for encoding and sending.
- * The broker and the served ClickHouse also spend CPU doing nothing (measured over 3 s each, ms per
- * s): that is taken out of their per-event figures and counted apart. Kafka rounds start with one
+ * The broker and the served ClickHouse also spend CPU doing nothing (ms per s, the lower of 3 s
+ * before and 3 s after their rounds): that is taken out of their per-event figures and counted apart. Kafka rounds start with one
  * warm-up round that is not counted.
  * Floors per service: scorer = (b) client + decode + scoring + encode; sink = (a) client + full
  * decode + rows + RowBinary encode and HTTP send; alerter = (a) client + projected decode;
@@ -115,10 +115,12 @@ function measure(label: string, n: number, rounds: number, fn: (i: number) => vo
   return ms
 }
 
-/** One kafkajs round: CPU ms per record of this process and of the broker (its idle taken out), records per wall second. */
+/** One kafkajs round: CPU ms per record of this process; the broker's CPU ms and the wall ms it took; records per wall second. */
 interface Round {
   clientMs: number
-  brokerMs: number
+  brokerCpuMs: number
+  wallMs: number
+  records: number
   perWallS: number
 }
 
@@ -230,11 +232,11 @@ async function main(): Promise<void> {
       await producer.disconnect()
     }
     const brokerSecs = (): number => (infra.pid === undefined ? NaN : (procCpuSeconds(infra.pid) ?? NaN))
-    // What the broker spends doing nothing (ms per s): taken out of its per-record figures, and counted apart.
-    const brokerIdleMsPerS = await idleMsPerS(brokerSecs)
-    log(`  broker idle: ${brokerIdleMsPerS} ms CPU per s`)
+    // What the broker spends doing nothing (ms per s, the lower of before and after the rounds): taken
+    // out of its per-record figures, and counted apart.
+    const brokerIdleBefore = await idleMsPerS(brokerSecs)
 
-    /** One consumer group from the beginning until `expected` records; CPU from its first batch. */
+    /** One consumer group from the beginning until `expected` records; CPU from its join (a few ms of it the join's own). */
     const consumeRound = async (
       groupId: string,
       topic: string,
@@ -247,7 +249,12 @@ async function main(): Promise<void> {
       let c0: NodeJS.CpuUsage | null = null
       let b0 = 0
       let t0 = 0
-      let counted = 0
+      // From the group join on: kafkajs decodes a fetch's records before its first eachBatch call.
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        c0 = process.cpuUsage()
+        b0 = brokerSecs()
+        t0 = performance.now()
+      })
       try {
         await consumer.connect()
         await consumer.subscribe({ topic, fromBeginning: true })
@@ -258,18 +265,12 @@ async function main(): Promise<void> {
               autoCommit: false,
               partitionsConsumedConcurrently: settings.concurrency,
               eachBatch: async ({ batch }) => {
-                if (c0 === null) {
-                  c0 = process.cpuUsage()
-                  b0 = brokerSecs()
-                  t0 = performance.now()
-                }
                 await perBatch(batch)
                 n += batch.messages.length
-                counted += batch.messages.length
                 if (n >= expected) {
                   clearTimeout(timer)
                   const wallMs = performance.now() - t0
-                  resolve({ clientMs: cpuMs(c0) / counted, brokerMs: ((brokerSecs() - b0) * 1000 - (brokerIdleMsPerS * wallMs) / 1000) / counted, perWallS: Math.round((counted * 1000) / wallMs) })
+                  resolve({ clientMs: cpuMs(c0!) / n, brokerCpuMs: (brokerSecs() - b0) * 1000, wallMs, records: n, perWallS: Math.round((n * 1000) / wallMs) })
                 }
               },
             })
@@ -320,7 +321,7 @@ async function main(): Promise<void> {
       await producer.disconnect()
       forwarded += N
       if (r >= 0) passthrough.push(res)
-      log(`  (b) consume + transactional produce, ${r < 0 ? 'warm-up' : `round ${r + 1}`}: client ${(res.clientMs * 1000).toFixed(1)} us/record, broker ${(res.brokerMs * 1000).toFixed(1)} us/record, ${res.perWallS} records/s`)
+      log(`  (b) consume + transactional produce, ${r < 0 ? 'warm-up' : `round ${r + 1}`}: client ${(res.clientMs * 1000).toFixed(1)} us/record, broker ${((res.brokerCpuMs * 1000) / res.records).toFixed(1)} us/record (idle included), ${res.perWallS} records/s`)
     }
     // (a) iterate the transactional scores topic, no decode: the sink's and the alerter's fetch settings.
     const consumeOnly = async (name: string, settings: { fetchMinBytes: number; fetchMaxWaitMs: number; maxBytesPerPartition: number; concurrency: number }) => {
@@ -331,13 +332,19 @@ async function main(): Promise<void> {
           for (const m of batch.messages) bytes += m.value?.length ?? 0
         })
         if (r >= 0) runs.push(res)
-        log(`  (a) consume only, ${name} settings, ${r < 0 ? 'warm-up' : `round ${r + 1}`}: client ${(res.clientMs * 1000).toFixed(1)} us/record, broker ${(res.brokerMs * 1000).toFixed(1)} us/record, ${res.perWallS} records/s (${Math.round(bytes / forwarded)} bytes/record)`)
+        log(`  (a) consume only, ${name} settings, ${r < 0 ? 'warm-up' : `round ${r + 1}`}: client ${(res.clientMs * 1000).toFixed(1)} us/record, broker ${((res.brokerCpuMs * 1000) / res.records).toFixed(1)} us/record (idle included), ${res.perWallS} records/s (${Math.round(bytes / forwarded)} bytes/record)`)
       }
       return runs
     }
     const consumeSink = await consumeOnly('sink', { fetchMinBytes: 4 * 1024 * 1024, fetchMaxWaitMs: 1000, maxBytesPerPartition: 4 * 1024 * 1024, concurrency: 1 })
     const consumeAlerter = await consumeOnly('alerter', { fetchMinBytes: 256 * 1024, fetchMaxWaitMs: 100, maxBytesPerPartition: 1_048_576, concurrency: 1 })
-    const med = (xs: Round[]) => ({ client: r4(median(xs.map((x) => x.clientMs))), broker: r4(median(xs.map((x) => x.brokerMs))), records_per_wall_s: median(xs.map((x) => x.perWallS)) })
+    const brokerIdleMsPerS = Math.min(brokerIdleBefore, await idleMsPerS(brokerSecs))
+    log(`  broker idle: ${brokerIdleMsPerS} ms CPU per s`)
+    const med = (xs: Round[]) => ({
+      client: r4(median(xs.map((x) => x.clientMs))),
+      broker: r4(median(xs.map((x) => (x.brokerCpuMs - (brokerIdleMsPerS * x.wallMs) / 1000) / x.records))),
+      records_per_wall_s: median(xs.map((x) => x.perWallS)),
+    })
     const kafkaFloor = {
       scorer_passthrough: { ...med(passthrough), records_per_transaction: Math.round((R * N) / transactions) },
       sink_consume: med(consumeSink),
@@ -350,9 +357,8 @@ async function main(): Promise<void> {
     rows = decodeAll('ScoredInteraction', scoredBufs).map(rowOf)
     log(`layer 4: RowBinary inserts of ${args.batch} rows about once a second, server CPU incl. 3 s after ...`)
     const serverSecs = (): number => procCpuSeconds(server.pid)!
-    const chIdleMsPerS = await idleMsPerS(serverSecs)
-    log(`  served ClickHouse idle: ${chIdleMsPerS} ms CPU per s`)
-    const ch: Record<'null_table' | 'with_views', { server: number[]; client: number[] }> = { null_table: { server: [], client: [] }, with_views: { server: [], client: [] } }
+    const chIdleBefore = await idleMsPerS(serverSecs)
+    const ch: Record<'null_table' | 'with_views', { server: { cpuMs: number; wallMs: number }[]; client: number[] }> = { null_table: { server: [], client: [] }, with_views: { server: [], client: [] } }
     for (let r = 0; r < R; r++) {
       for (const variant of (r % 2 ? ['with_views', 'null_table'] : ['null_table', 'with_views']) as ('null_table' | 'with_views')[]) {
         const db = `floor_${variant}_${r}`
@@ -374,17 +380,20 @@ async function main(): Promise<void> {
           if (i + args.batch < N) await sleep(Math.max(0, 1000 - (Date.now() - t0)))
         }
         await sleep(3000)
-        // Less what it would have spent idle over the same time (counted apart).
-        const server_ = ((serverSecs() - s0) * 1000 - (chIdleMsPerS * (performance.now() - w0)) / 1000) / N
+        const server_ = { cpuMs: (serverSecs() - s0) * 1000, wallMs: performance.now() - w0 }
         ch[variant].server.push(server_)
         ch[variant].client.push(client / N)
-        log(`  ${variant}, round ${r + 1}: server ${(server_ * 1000).toFixed(1)} us/event (inserts + 3 s, idle taken out), client ${((client / N) * 1000).toFixed(1)} us/event (encode + send)`)
+        log(`  ${variant}, round ${r + 1}: server ${((server_.cpuMs * 1000) / N).toFixed(1)} us/event (inserts + 3 s, idle included), client ${((client / N) * 1000).toFixed(1)} us/event (encode + send)`)
         await c.command({ query: `DROP DATABASE ${db} SYNC` })
       }
     }
+    // Less what it would have spent idle over the same time (counted apart): the lower of before and after.
+    const chIdleMsPerS = Math.min(chIdleBefore, await idleMsPerS(serverSecs))
+    log(`  served ClickHouse idle: ${chIdleMsPerS} ms CPU per s`)
+    const serverMs = (xs: { cpuMs: number; wallMs: number }[]) => r4(median(xs.map((x) => (x.cpuMs - (chIdleMsPerS * x.wallMs) / 1000) / N)))
     const chFloor = {
-      null_table: { server: r4(median(ch.null_table.server)), client: r4(median(ch.null_table.client)) },
-      with_views: { server: r4(median(ch.with_views.server)), client: r4(median(ch.with_views.client)) },
+      null_table: { server: serverMs(ch.null_table.server), client: r4(median(ch.null_table.client)) },
+      with_views: { server: serverMs(ch.with_views.server), client: r4(median(ch.with_views.client)) },
       server_idle_ms_per_s: chIdleMsPerS,
       // The sink's side does not depend on the table: the median over every insert round.
       client_encode_and_send: r4(median([...ch.null_table.client, ...ch.with_views.client])),
