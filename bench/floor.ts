@@ -307,11 +307,10 @@ async function main(): Promise<void> {
             commitNext()
           })
       }
+      // The scorer's one header (services/scorer/service.ts: redacted mode), one frozen object for every record.
+      const headers = Object.freeze({ [REDACTION_HEADER]: PII_REDACTION })
       const res = await consumeRound(groupId, IN, N, { fetchMinBytes: 64 * 1024, fetchMaxWaitMs: 50, maxBytesPerPartition: 1_048_576, concurrency: 3 }, async (batch) => {
-        const partition = String(batch.partition)
-        const messages: OutMessage[] = batch.messages.map((m) => {
-          return { key: keys[Number(m.offset) * P + batch.partition]!, value: scoredBufs[Number(m.offset) * P + batch.partition]!, headers: { 'llmwatch.source.offset': m.offset, 'llmwatch.source.partition': partition, [REDACTION_HEADER]: PII_REDACTION } }
-        })
+        const messages: OutMessage[] = batch.messages.map((m) => ({ key: keys[Number(m.offset) * P + batch.partition]!, value: scoredBufs[Number(m.offset) * P + batch.partition]!, headers }))
         const source = { groupId, topic: IN, partition: batch.partition, offset: String(BigInt(batch.lastOffset()) + 1n) }
         await new Promise<void>((resolve, reject) => {
           waiting.push({ messages, source, done: (err) => (err === undefined ? resolve() : reject(err)) })
