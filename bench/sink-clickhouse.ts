@@ -2,13 +2,19 @@
  * What the served ClickHouse spends per event on the sink's inserts, and on what.
  *
  *   npx tsx bench/sink-clickhouse.ts [--json] [--events 12000] [--batch 2000] [--repeat 3] [--variants a,b,...] [--settle 3]
+ *                                    [--interval-ms 0] [--idle 0] [--optimize]
  *
  * One `llmwatch clickhouse serve` (a child process, its own directory). The same rows (generated
  * traffic through the real scorers, the sink's mapping, redacted text) are inserted in --batch-row
  * inserts into a fresh database per variant and round, variants in alternating order from one round
  * to the next. CPU is the server process's (/proc, all its threads): `insert` while the inserts run,
  * `settle` over the --settle seconds after them (background merges), and this process's for the
- * encoding (`client`). Variants:
+ * encoding (`client`). --interval-ms paces the inserts (one every that many ms, as the sink inserts
+ * one fetch a second when traffic is below SINK_FETCH_MIN_BYTES a second): `insert` then includes
+ * the server's idle time and merges between them. --idle S: first the server's CPU over S idle
+ * seconds (migrations applied, nothing inserted), reported as ms per second. --optimize: after the
+ * settle, `OPTIMIZE TABLE ... FINAL` of interactions and the four aggregate tables (`merge`): what
+ * one more merge of every row costs (a long-lived table merges each row several times). Variants:
  *   rowbinary      every migration, RowBinary bodies (the sink's insert)
  *   json           every migration, JSONCompactEachRow bodies (the sink's insert before)
  *   no_views       RowBinary, the four aggregate views dropped: parse + store alone
@@ -21,6 +27,9 @@
  *   no_index       RowBinary, without the event_id bloom filter index
  *   cascade        RowBinary, the hourly views fed by the minute tables (metrics_1m -> metrics_1h,
  *                  scores_1m -> scores_1h) instead of each reading the raw row
+ *   lazy_merge     RowBinary, interactions and the four aggregate tables with other MergeTree
+ *                  merge settings (BENCH_MERGE_SETTINGS, `;`-separated; default
+ *                  min_parts_to_merge_at_once = 10: wait for more parts before merging)
  * Progress on stderr; the last stdout line is the JSON result.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -47,7 +56,10 @@ const N = Number(arg('--events', '12000'))
 const batch = Number(arg('--batch', '2000'))
 const repeat = Number(arg('--repeat', '3'))
 const settleSec = Number(arg('--settle', '3'))
-const ALL = ['rowbinary', 'json', 'no_views', 'metrics_views', 'scores_views', 'null_table', 'zstd1', 'lz4', 'no_index', 'cascade', 'big_inserts'] as const
+const intervalMs = Number(arg('--interval-ms', '0'))
+const idleSec = Number(arg('--idle', '0'))
+const optimize = argv.includes('--optimize')
+const ALL = ['rowbinary', 'json', 'no_views', 'metrics_views', 'scores_views', 'null_table', 'zstd1', 'lz4', 'no_index', 'cascade', 'big_inserts', 'lazy_merge'] as const
 type Variant = (typeof ALL)[number]
 const variants = arg('--variants', ALL.join(',')).split(',') as Variant[]
 for (const v of variants) if (!ALL.includes(v)) throw new Error(`unknown variant ${v} (${ALL.join(', ')})`)
@@ -69,6 +81,10 @@ const CASCADE = [
    FROM scores_1m GROUP BY hour, app_name, request_model, scorer, target`,
 ]
 
+/** lazy_merge: MergeTree settings of the raw and aggregate tables (see the variant above). */
+const MERGE_SETTINGS = (process.env.BENCH_MERGE_SETTINGS ?? 'min_parts_to_merge_at_once = 10').split(';').map((x) => x.trim()).filter(Boolean)
+const MERGE_TABLES = ['interactions', 'metrics_1m', 'metrics_1h', 'scores_1m', 'scores_1h']
+
 const dir = mkdtempSync(join(tmpdir(), 'llmwatch-bench-chcost-'))
 const server = await startServedClickHouse({ path: join(dir, 'ch'), logFile: join(dir, 'ch.log'), env: { CLICKHOUSE_SERVE_PORT: '0', LOG_LEVEL: 'info' }, log })
 const clients: ClickHouseClient[] = []
@@ -79,8 +95,20 @@ try {
   const scored = generateEvents(N, 3, { ratePerSec: Math.max(1, N / 3600) }).map((e) => scoreEvent(e, SCORERS, config, { textMode: 'redacted' }))
   const rows = scored.map((v, i) => scoredUnit(v, { topic: 'bench', partition: i % 6, offset: String(i) }, 'redacted', true).rows[TABLES.interactions]![0]!)
   const columns = COMPACT_COLUMNS[TABLES.interactions]!
-  const results: Record<string, { insert: number[]; settle: number[]; client: number[] }> = {}
+  const results: Record<string, { insert: number[]; settle: number[]; client: number[]; merge: number[] }> = {}
   const storedBytes: Record<string, number[]> = {}
+  let idleMsPerSec: number | null = null
+  if (idleSec > 0) {
+    const c = await createClickHouse({ url: server.url, database: 'chcost_idle' })
+    clients.push(c)
+    await migrate(c, { database: 'chcost_idle', log: () => {} })
+    await sleep(2_000)
+    const i0 = procCpuSeconds(server.pid)!
+    await sleep(idleSec * 1000)
+    idleMsPerSec = +(((procCpuSeconds(server.pid)! - i0) * 1000) / idleSec).toFixed(2)
+    log(`idle: ${idleMsPerSec} ms CPU per second`)
+    await c.command({ query: 'DROP DATABASE chcost_idle SYNC' })
+  }
   for (let r = 0; r < repeat; r++) {
     for (const variant of r % 2 ? [...variants].reverse() : variants) {
       const db = `chcost_${variant}_${r}`
@@ -96,6 +124,7 @@ try {
       }
       if (variant === 'no_index') await c.command({ query: 'ALTER TABLE interactions DROP INDEX idx_event_id' })
       if (variant === 'cascade') for (const q of CASCADE) await c.command({ query: q })
+      if (variant === 'lazy_merge') for (const t of MERGE_TABLES) for (const m of MERGE_SETTINGS) await c.command({ query: `ALTER TABLE ${t} MODIFY SETTING ${m}` })
       const table = variant === 'null_table' ? 'interactions_null' : TABLES.interactions
       if (variant === 'null_table') await c.command({ query: 'CREATE TABLE interactions_null AS interactions ENGINE = Null' })
       const rs = await c.query({ query: `SELECT name, type FROM system.columns WHERE database = '${db}' AND table = '${table}'`, format: 'JSONEachRow' })
@@ -105,7 +134,9 @@ try {
       const s0 = procCpuSeconds(server.pid)!
       const c0 = process.cpuUsage()
       const perInsert = variant === 'big_inserts' ? 3 * batch : batch
-      for (let i = 0; i < rows.length; i += perInsert) {
+      const t0 = performance.now()
+      for (let i = 0, k = 0; i < rows.length; i += perInsert, k++) {
+        if (intervalMs > 0) await sleep(Math.max(0, t0 + k * intervalMs - performance.now()))
         const part = rows.slice(i, i + perInsert)
         if (variant === 'json') await c.insert({ table, columns: columns as [string, ...string[]], values: compactBody(part, columns), format: 'JSONCompactEachRow' })
         else await insertRowBinary(c.exec.bind(c), table, enc, part)
@@ -114,11 +145,18 @@ try {
       const s1 = procCpuSeconds(server.pid)!
       await sleep(settleSec * 1000)
       const s2 = procCpuSeconds(server.pid)!
-      const res = (results[variant] ??= { insert: [], settle: [], client: [] })
+      let merge = NaN
+      if (optimize) {
+        const m0 = procCpuSeconds(server.pid)!
+        for (const t of variant === 'null_table' ? [] : MERGE_TABLES) await c.command({ query: `OPTIMIZE TABLE ${t} FINAL` })
+        merge = +(((procCpuSeconds(server.pid)! - m0) * 1000) / N).toFixed(4)
+      }
+      const res = (results[variant] ??= { insert: [], settle: [], client: [], merge: [] })
+      res.merge.push(merge)
       res.insert.push(+(((s1 - s0) * 1000) / N).toFixed(4))
       res.settle.push(+(((s2 - s1) * 1000) / N).toFixed(4))
       res.client.push(+((cd.user + cd.system) / 1000 / N).toFixed(4))
-      log(`round ${r + 1} ${variant}: server ${res.insert.at(-1)} ms/event inserting + ${res.settle.at(-1)} settling; client ${res.client.at(-1)}`)
+      log(`round ${r + 1} ${variant}: server ${res.insert.at(-1)} ms/event inserting + ${res.settle.at(-1)} settling${optimize ? `, ${merge} merging every part (OPTIMIZE FINAL)` : ''}; client ${res.client.at(-1)}`)
       const size = await c.query({ query: `SELECT sum(data_compressed_bytes) AS b FROM system.columns WHERE database = '${db}' AND table = 'interactions'`, format: 'JSONEachRow' })
       const bytes = Number((await size.json<{ b: string }>())[0]?.b ?? 0)
       ;(storedBytes[variant] ??= []).push(Math.round(bytes / N))
@@ -126,9 +164,9 @@ try {
     }
   }
   const out = {
-    bench: 'sink-clickhouse', events: N, batch, repeat, settle_s: settleSec,
+    bench: 'sink-clickhouse', events: N, batch, repeat, settle_s: settleSec, interval_ms: intervalMs, idle_ms_per_s: idleMsPerSec,
     ms_per_event: Object.fromEntries(Object.entries(results).map(([v, r]) => [v, {
-      server_insert: median(r.insert), server_settle: median(r.settle), server_total: +(median(r.insert) + median(r.settle)).toFixed(4), client: median(r.client), stored_bytes_per_event: median(storedBytes[v] ?? [NaN]), runs: r,
+      server_insert: median(r.insert), server_settle: median(r.settle), server_total: +(median(r.insert) + median(r.settle)).toFixed(4), ...(optimize ? { server_optimize_final: median(r.merge) } : {}), client: median(r.client), stored_bytes_per_event: median(storedBytes[v] ?? [NaN]), runs: r,
     }])),
   }
   process.stdout.write(`${JSON.stringify(out, null, argv.includes('--json') ? undefined : 2)}\n`)

@@ -9,7 +9,8 @@
  * its defaults) drains the topic into the served ClickHouse (a fresh database and group per run),
  * once per checkout per repeat, checkouts alternated (default: this one; give a worktree of an
  * older commit to compare in the same minutes). Per run: the sink's and the server's CPU ms per
- * event (/proc, from the sink's start until every row is stored, then 3 s of the server's merges),
+ * event (/proc, from the sink's start until every row is stored, then 3 s of the server's merges;
+ * the sink's also from its first stored row on, without start-up: `sinkSteadyCpuMsPerEvent`),
  * the sink's peak RSS (VmHWM) and events/s from the first stored row.
  *
  * --stages: CPU time per event of each sink stage, no Kafka (see stages() below).
@@ -268,7 +269,7 @@ async function processes(args: Args): Promise<void> {
     }
     await producer.disconnect()
     log(`produced ${events.length} events to ${topic}`)
-    const runs: { checkout: string; sinkCpuMsPerEvent: number; clickhouseCpuMsPerEvent: number; sinkPeakRssMb: number; eventsPerSec: number }[] = []
+    const runs: { checkout: string; sinkCpuMsPerEvent: number; sinkSteadyCpuMsPerEvent: number; clickhouseCpuMsPerEvent: number; sinkPeakRssMb: number; eventsPerSec: number }[] = []
     for (let r = 0; r < args.repeat; r++) {
       for (const checkout of r % 2 ? [...args.checkouts].reverse() : args.checkouts) {
         const db = `bench_proc_${r}_${runs.length}`
@@ -279,13 +280,19 @@ async function processes(args: Args): Promise<void> {
         const serverCpu0 = procCpuSeconds(server.pid) ?? NaN
         const { child } = await startChild({ name: 'sink', env, logDir: chPath, args: [join(checkout, 'bin', 'llmwatch.mjs'), 'run', 'sink'] })
         let firstRowAt = 0
+        let firstRows = 0
+        let sinkCpuAtFirst = NaN
         for (;;) {
           child.sample()
           if (child.exited()) throw new Error(`the sink of ${checkout} exited (log ${child.logFile})`)
           // From system.parts: no error (and no client log line) before the sink created the table.
           const rs = await admin.query({ query: `SELECT sum(rows) AS n FROM system.parts WHERE database = '${db}' AND table = 'interactions' AND active`, format: 'JSONEachRow' })
           const n = Number((await rs.json<{ n: string }>())[0]?.n ?? 0)
-          if (n > 0 && !firstRowAt) firstRowAt = performance.now()
+          if (n > 0 && !firstRowAt) {
+            firstRowAt = performance.now()
+            firstRows = n
+            sinkCpuAtFirst = child.cpuSeconds() ?? NaN
+          }
           if (n >= events.length) break
           await sleep(100)
         }
@@ -296,11 +303,13 @@ async function processes(args: Args): Promise<void> {
         const serverCpu = (procCpuSeconds(server.pid) ?? NaN) - serverCpu0
         await child.stop()
         const run = {
-          checkout, sinkCpuMsPerEvent: +((sinkCpu * 1000) / events.length).toFixed(4), clickhouseCpuMsPerEvent: +((serverCpu * 1000) / events.length).toFixed(4),
+          checkout, sinkCpuMsPerEvent: +((sinkCpu * 1000) / events.length).toFixed(4),
+          // Without start-up and migrations: from the first stored row on, per event stored since.
+          sinkSteadyCpuMsPerEvent: +(((sinkCpu - sinkCpuAtFirst) * 1000) / (events.length - firstRows)).toFixed(4), clickhouseCpuMsPerEvent: +((serverCpu * 1000) / events.length).toFixed(4),
           sinkPeakRssMb: Math.round(child.peak().hwmMb), eventsPerSec: Math.round(events.length / sec),
         }
         runs.push(run)
-        log(`run ${r + 1} ${checkout}: sink ${run.sinkCpuMsPerEvent} ms CPU/event, clickhouse ${run.clickhouseCpuMsPerEvent}, sink peak RSS ${run.sinkPeakRssMb} MB, ${run.eventsPerSec} events/s`)
+        log(`run ${r + 1} ${checkout}: sink ${run.sinkCpuMsPerEvent} ms CPU/event (${run.sinkSteadyCpuMsPerEvent} from the first row on), clickhouse ${run.clickhouseCpuMsPerEvent}, sink peak RSS ${run.sinkPeakRssMb} MB, ${run.eventsPerSec} events/s`)
         await admin.command({ query: `DROP DATABASE ${db} SYNC` })
       }
     }
@@ -309,7 +318,7 @@ async function processes(args: Args): Promise<void> {
       benchmark: 'sink-process', events: args.events, partitions: 6, runs,
       medians: Object.fromEntries(args.checkouts.map((c) => {
         const rs = runs.filter((x) => x.checkout === c)
-        return [c, { sinkCpuMsPerEvent: median(rs.map((x) => x.sinkCpuMsPerEvent)), clickhouseCpuMsPerEvent: median(rs.map((x) => x.clickhouseCpuMsPerEvent)), sinkPeakRssMb: median(rs.map((x) => x.sinkPeakRssMb)), eventsPerSec: median(rs.map((x) => x.eventsPerSec)) }]
+        return [c, { sinkCpuMsPerEvent: median(rs.map((x) => x.sinkCpuMsPerEvent)), sinkSteadyCpuMsPerEvent: median(rs.map((x) => x.sinkSteadyCpuMsPerEvent)), clickhouseCpuMsPerEvent: median(rs.map((x) => x.clickhouseCpuMsPerEvent)), sinkPeakRssMb: median(rs.map((x) => x.sinkPeakRssMb)), eventsPerSec: median(rs.map((x) => x.eventsPerSec)) }]
       })),
     }
     process.stdout.write(`${JSON.stringify(result, null, args.json ? undefined : 2)}\n`)
