@@ -68,8 +68,13 @@ const STATUSES = ['ok', 'not_applicable', 'error'] as const
 const TEXT_MODES: readonly TextMode[] = ['full', 'redacted', 'none']
 const MAX_ENTRIES = 256
 
-/** Slab size: units take slices of it (a unit's row is ~2.5 KB). */
-const SLAB = 1 << 20
+/**
+ * Slab size: units take slices of it (a unit's row is ~2.5 KB). Below glibc's mmap threshold
+ * (128 KiB), so slabs come from malloc's heap and reuse freed memory: a fresh mmap'd MiB costs
+ * ~250 page faults, and a page fault costs 10-20 us on the benchmark machine (docs/BENCHMARKS.md,
+ * Sink, "Avro straight to RowBinary").
+ */
+const SLAB = 64 * 1024
 
 /**
  * Reading state of one record, reused: positions of the fields, by index in Avro order. Strings:
