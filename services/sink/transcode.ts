@@ -69,12 +69,11 @@ const TEXT_MODES: readonly TextMode[] = ['full', 'redacted', 'none']
 const MAX_ENTRIES = 256
 
 /**
- * Slab size: units take slices of it (a unit's row is ~2.5 KB). Below glibc's mmap threshold
- * (128 KiB), so slabs come from malloc's heap and reuse freed memory: a fresh mmap'd MiB costs
- * ~250 page faults, and a page fault costs 10-20 us on the benchmark machine (docs/BENCHMARKS.md,
- * Sink, "Avro straight to RowBinary").
+ * Slab size: units take slices of it (a unit's row is ~2.5 KB), and the encoder sends runs of them
+ * as they lie. 64 KiB slabs (below glibc's mmap threshold, so no fresh pages) measured slower: more,
+ * smaller writes to the socket (docs/BENCHMARKS.md, Sink, "Avro straight to RowBinary").
  */
-const SLAB = 64 * 1024
+const SLAB = 1 << 20
 
 /**
  * Reading state of one record, reused: positions of the fields, by index in Avro order. Strings:
