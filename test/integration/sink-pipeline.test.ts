@@ -1,12 +1,13 @@
 /**
  * The sink against the real broker and chDB: end-to-end counts, full re-delivery (all commits
  * lost) leaves raw tables and aggregates exact, a ClickHouse outage pauses/retries without loss or
- * early commits, a row ClickHouse rejects goes to the DLQ while the rest goes in.
+ * early commits, a row ClickHouse rejects goes to the DLQ while the rest goes in, undecodable records
+ * go to the DLQ with the decoder's reason (the transcoder hands them to the decoding path).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouseClient } from '../../shared/clickhouse.js'
 import { Codec } from '../../shared/codec.js'
-import type { Alert, ScoredInteraction } from '../../shared/contract.js'
+import { TOPICS, type Alert, type ScoredInteraction } from '../../shared/contract.js'
 import { headerValue, type KafkaHandle, type RawMessage } from '../../shared/kafka.js'
 import { silentLogger } from '../../shared/logger.js'
 import { migrate } from '../../shared/migrate.js'
@@ -177,6 +178,45 @@ describe('sink on a real broker and chDB', () => {
     expect(c.metrics1m).toBe(19)
     // Its scores are on its row: they went to the dead-letter topic with it (one row per event).
     expect(c.scores).toBe(38)
+  })
+
+  it('dead-letters undecodable scored records with the decoder reason; stores transcoded, JSON and unusual records alike', async () => {
+    const t = await setup()
+    // Records that fail to decode go where the runner sends them (the default dead-letter topic).
+    await kafka.ensureTopics([{ name: TOPICS.dlq.name, partitions: 1 }])
+    const app = uniqueName('poison')
+    const good = Array.from({ length: 10 }, (_, i) => scored({ app, textMode: 'redacted', response: i === 3 ? 'astral 😀 and é' : `ok ${i}` }))
+    const avro = (e: ScoredInteraction) => codec.encode('ScoredInteraction', e)
+    const broken = avro(scored({ app, response: 'broken XXX text' }))
+    Buffer.from([0xed, 0xa0, 0x80]).copy(broken, broken.indexOf('XXX'))
+    const unknownId = avro(scored({ app }))
+    unknownId.writeInt32BE(9999, 1)
+    const poison = [Buffer.from('not an event'), avro(scored({ app })).subarray(0, 40), broken, unknownId]
+    const json = scored({ app, textMode: 'full', response: 'as JSON' })
+    const p = await kafka.producer()
+    const redacted = { [REDACTION_HEADER]: PII_REDACTION }
+    await p.send(t.scores, [
+      ...good.map((e) => ({ key: e.event_id, value: avro(e), headers: redacted })),
+      ...poison.map((value, i) => ({ key: `poison-${i}`, value })),
+      { key: json.event_id, value: Buffer.from(JSON.stringify(json)), headers: { 'content-type': 'application/json' } },
+    ])
+    await p.disconnect()
+    const group = uniqueName('g')
+    await sink(t, { groupId: group })
+    await waitFor(async () => (await kafka.groupLag(group, t.scores)) === 0, 60_000, 'caught up')
+    const dead: RawMessage[] = []
+    await kafka.readRange({ topic: TOPICS.dlq.name, onMessage: (m) => void (headerValue(m.headers, 'dlq.source.topic') === t.scores && dead.push(m)) })
+    expect(dead.map((m) => [m.key?.toString('utf8'), headerValue(m.headers, 'dlq.error.code')]).sort()).toEqual([
+      ['poison-0', 'DECODE_UNKNOWN_FORMAT'], ['poison-1', 'DECODE_AVRO'], ['poison-2', 'DECODE_INVALID_UTF8'], ['poison-3', 'DECODE_UNKNOWN_SCHEMA_ID'],
+    ])
+    // The original bytes, as the runner dead-letters them.
+    expect(dead.find((m) => m.key?.toString('utf8') === 'poison-2')!.value!.equals(broken)).toBe(true)
+    const c = await counts(app)
+    expect(c).toMatchObject({ interactions: 11, distinctEvents: 11, metrics1m: 11 })
+    const rs = await client.query({ query: 'SELECT response_text, text_mode FROM interactions WHERE app_name = {a:String} ORDER BY response_text', query_params: { a: app }, format: 'JSONCompactEachRow' })
+    const rows = await rs.json<[string, string]>()
+    expect(rows).toContainEqual(['astral 😀 and é', 'redacted'])
+    expect(rows).toContainEqual(['as JSON', 'redacted']) // a 'full' record is stored at the sink's stricter mode
   })
 
   it('skips its second PII pass only on records the scorer marked as redacted by the same detector', async () => {
