@@ -101,6 +101,7 @@ class Fields {
 
 /** A failed read: the record takes the reference path. */
 const BAIL = -1
+const EMPTY = Buffer.alloc(0)
 
 /**
  * The transcoder of one sink: `unit(...)` gives the record's unit with its row already RowBinary
@@ -109,7 +110,7 @@ const BAIL = -1
 export class ScoredTranscoder {
   private readonly schemaId: number
   private readonly maxBytes: number
-  private buf: Buffer = Buffer.alloc(0)
+  private buf: Buffer = EMPTY
   private pos = 0
   private end = 0
   private readonly f = new Fields()
@@ -129,8 +130,14 @@ export class ScoredTranscoder {
     return new ScoredTranscoder(codec.schemaIdOf('ScoredInteraction'), codec.maxBytes)
   }
 
-  /** The unit of one llm.scores message, or null: take the reference path. `endTime` receives the record's end_time. */
+  /** The unit of one llm.scores message (with the record's end_time), or null: take the reference path. */
   unit(value: Buffer | null, headers: Readonly<Record<string, string>>, src: Source, sinkMode: TextMode): (Unit & { endTime: number }) | null {
+    const u = this.transcode(value, headers, src, sinkMode)
+    this.buf = EMPTY // not to hold the fetch the record came in
+    return u
+  }
+
+  private transcode(value: Buffer | null, headers: Readonly<Record<string, string>>, src: Source, sinkMode: TextMode): (Unit & { endTime: number }) | null {
     if (!value || value.length < 6 || value.length > this.maxBytes || value[0] !== 0) return null
     if (headers['content-type'] !== undefined || value.readInt32BE(1) !== this.schemaId) return null
     this.buf = value
@@ -315,7 +322,9 @@ export class ScoredTranscoder {
       if (count === 0) break
       if (count < 0) {
         count = -count
-        if (!(this.long() >= 0)) return BAIL // the block's size in bytes
+        // The block's size in bytes: unused, but it must fit (shared/avro-guard.ts refuses it otherwise).
+        const size = this.long()
+        if (!(size >= 0) || this.pos + size > this.end) return BAIL
       }
       if (n + count > MAX_ENTRIES) return BAIL
       for (let i = 0; i < count; i++, n++) {

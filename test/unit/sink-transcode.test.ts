@@ -191,6 +191,10 @@ describe('the Avro -> RowBinary transcoder', () => {
     expect(ref.kind).toBe('bytes')
     expect(ref.bytes.equals((reference(codec.encode('ScoredInteraction', one), REDACTED, '5', 'redacted') as { bytes: Buffer }).bytes)).toBe(true)
     expect(transcoded(blocks, REDACTED, '5', 'redacted')!.equals(ref.bytes)).toBe(true)
+    // A block size past the end: the bounds guard refuses the record, so does the transcoder.
+    const overrun = Buffer.concat([prefix, zz(-1), Buffer.from([0xfe, 0x7f]), b1, zz(1), entryBytes(e2), zz(0)])
+    expect(reference(overrun, REDACTED, '5', 'redacted')).toEqual({ kind: 'dlq', code: 'DECODE_AVRO' })
+    expect(transcoded(overrun, REDACTED, '5', 'redacted')).toBeNull()
   })
 
   it('leaves to the reference path what it must not take', () => {
