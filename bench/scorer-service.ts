@@ -390,72 +390,69 @@ async function pacedMain(a: Args): Promise<void> {
   const runs: { root: string; round: number; events: number; cpu_ms_per_event: number; batches_per_event: number; transactions_per_s: number; event_to_score_mean_ms: number; peak_rss_mb: number }[] = []
   try {
     await kafka.ensureTopics()
-    const producer = await kafka.producer()
-    try {
-      for (let r = 0; r < a.rounds; r++) {
-        for (const root of a.roots) {
-          const [dir, query] = root.split('?') as [string, string | undefined]
-          const settings = Object.fromEntries(new URLSearchParams(query ?? ''))
-          const id = randomUUID().slice(0, 8)
-          const group = `bench-scorer-${id}`
-          const input = `bench.interactions.${id}`
-          const output = `bench.scores.${id}`
-          await kafka.ensureTopics([{ name: input, partitions: 6 }, { name: output, partitions: 6 }])
-          const { child } = await startChild({
-            name: `scorer-${r}-${path.basename(dir)}-${id}`, logDir,
-            args: [path.join(dir, 'bin', 'llmwatch.mjs'), 'run', 'scorer'],
-            env: { ...settings, KAFKA_BROKERS: infra.brokers.join(','), SCORER_GROUP_ID: group, SCORER_INPUT_TOPIC: input, SCORER_OUTPUT_TOPIC: output, LOG_LEVEL: 'warn' },
-          })
-          const lagZero = async (what: string) => {
-            const until = Date.now() + 120_000
-            for (;;) {
-              if (child.exited()) throw new Error(`the scorer exited:\n${tail(child.logFile)}`)
-              child.sample()
-              const lag = await kafka.groupLag(group, input).catch(() => -1)
-              if (lag === 0) return
-              if (Date.now() > until) throw new Error(`the scorer did not catch up with the ${what} within 120 s`)
-              await sleep(100)
-            }
-          }
-          const stats = async () => {
-            const h = await child.health()
-            const [sum, count] = await Promise.all([
-              child.metric('llmwatch_event_to_score_seconds_sum', {}),
-              child.metric('llmwatch_event_to_score_seconds_count', {}),
-            ])
-            return { scored: Number(h?.scored ?? NaN), batches: Number(h?.batches ?? NaN), transactions: Number(h?.transactions ?? NaN), latencySum: sum ?? NaN, latencyCount: count ?? NaN }
-          }
-          log(`round ${r + 1} ${root}: scorer pid ${child.pid}`)
-          try {
-            await sendPaced(producer, codec, gen, input, a.rate, 5000)
-            await lagZero('warm-up')
-            const s0 = await stats()
-            const cpu0 = child.cpuSeconds() ?? NaN
-            const t0 = Date.now()
-            const sent = await sendPaced(producer, codec, gen, input, a.rate, a.durationMs)
-            await lagZero('measured traffic')
-            const cpu1 = child.cpuSeconds() ?? NaN
-            const seconds = (Date.now() - t0) / 1000
-            const s1 = await stats()
+    for (let r = 0; r < a.rounds; r++) {
+      for (const root of a.roots) {
+        const [dir, query] = root.split('?') as [string, string | undefined]
+        const settings = Object.fromEntries(new URLSearchParams(query ?? ''))
+        const id = randomUUID().slice(0, 8)
+        const group = `bench-scorer-${id}`
+        const input = `bench.interactions.${id}`
+        const output = `bench.scores.${id}`
+        await kafka.ensureTopics([{ name: input, partitions: 6 }, { name: output, partitions: 6 }])
+        const { child } = await startChild({
+          name: `scorer-${r}-${path.basename(dir)}-${id}`, logDir,
+          args: [path.join(dir, 'bin', 'llmwatch.mjs'), 'run', 'scorer'],
+          env: { ...settings, KAFKA_BROKERS: infra.brokers.join(','), SCORER_GROUP_ID: group, SCORER_INPUT_TOPIC: input, SCORER_OUTPUT_TOPIC: output, LOG_LEVEL: 'warn' },
+        })
+        const lagZero = async (what: string) => {
+          const until = Date.now() + 120_000
+          for (;;) {
+            if (child.exited()) throw new Error(`the scorer exited:\n${tail(child.logFile)}`)
             child.sample()
-            const run = {
-              root, round: r + 1, events: sent,
-              cpu_ms_per_event: Math.round(((cpu1 - cpu0) * 1e6) / sent) / 1000,
-              batches_per_event: Math.round(((s1.batches - s0.batches) / sent) * 1000) / 1000,
-              transactions_per_s: Math.round((s1.transactions - s0.transactions) / seconds),
-              event_to_score_mean_ms: Math.round(((s1.latencySum - s0.latencySum) / (s1.latencyCount - s0.latencyCount)) * 1000),
-              peak_rss_mb: Math.round(child.peak().hwmMb),
-            }
-            runs.push(run)
-            log(`round ${r + 1} ${root}: ${run.cpu_ms_per_event} ms CPU/event over ${sent} events, ${run.batches_per_event} batches/event, ${run.transactions_per_s} transactions/s, event-to-score mean ${run.event_to_score_mean_ms} ms, peak RSS ${run.peak_rss_mb} MB`)
-          } finally {
-            await child.stop()
-            await kafka.deleteTopics([input, output]).catch(() => {})
+            const lag = await kafka.groupLag(group, input).catch(() => -1)
+            if (lag === 0) return
+            if (Date.now() > until) throw new Error(`the scorer did not catch up with the ${what} within 120 s`)
+            await sleep(100)
           }
         }
+        const stats = async () => {
+          const h = await child.health()
+          const [sum, count] = await Promise.all([
+            child.metric('llmwatch_event_to_score_seconds_sum', {}),
+            child.metric('llmwatch_event_to_score_seconds_count', {}),
+          ])
+          return { scored: Number(h?.scored ?? NaN), batches: Number(h?.batches ?? NaN), transactions: Number(h?.transactions ?? NaN), latencySum: sum ?? NaN, latencyCount: count ?? NaN }
+        }
+        log(`round ${r + 1} ${root}: scorer pid ${child.pid}`)
+        // A producer per run: kafkajs keeps refreshing the metadata of every topic it ever sent to.
+        const producer = await kafka.producer()
+        try {
+          await sendPaced(producer, codec, gen, input, a.rate, 5000)
+          await lagZero('warm-up')
+          const s0 = await stats()
+          const cpu0 = child.cpuSeconds() ?? NaN
+          const t0 = Date.now()
+          const sent = await sendPaced(producer, codec, gen, input, a.rate, a.durationMs)
+          await lagZero('measured traffic')
+          const cpu1 = child.cpuSeconds() ?? NaN
+          const seconds = (Date.now() - t0) / 1000
+          const s1 = await stats()
+          child.sample()
+          const run = {
+            root, round: r + 1, events: sent,
+            cpu_ms_per_event: Math.round(((cpu1 - cpu0) * 1e6) / sent) / 1000,
+            batches_per_event: Math.round(((s1.batches - s0.batches) / sent) * 1000) / 1000,
+            transactions_per_s: Math.round((s1.transactions - s0.transactions) / seconds),
+            event_to_score_mean_ms: Math.round(((s1.latencySum - s0.latencySum) / (s1.latencyCount - s0.latencyCount)) * 1000),
+            peak_rss_mb: Math.round(child.peak().hwmMb),
+          }
+          runs.push(run)
+          log(`round ${r + 1} ${root}: ${run.cpu_ms_per_event} ms CPU/event over ${sent} events, ${run.batches_per_event} batches/event, ${run.transactions_per_s} transactions/s, event-to-score mean ${run.event_to_score_mean_ms} ms, peak RSS ${run.peak_rss_mb} MB`)
+        } finally {
+          await producer.disconnect()
+          await child.stop()
+        }
       }
-    } finally {
-      await producer.disconnect()
     }
     const summary = Object.fromEntries(a.roots.map((root) => {
       const mine = runs.filter((x) => x.root === root)
