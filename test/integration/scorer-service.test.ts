@@ -53,14 +53,14 @@ async function run(events: ReturnType<typeof generateEvents>, opts: { scoring?: 
     kafka, codec, logger: silentLogger, scorers, config, groupId: uniqueName('g'), inputTopic: t.in, outputTopic: t.out, dlqTopic: t.dlq,
     exactlyOnce: opts.exactlyOnce ?? true, ...(opts.scoring ? { scoring: opts.scoring(scorers) } : {}),
   })
-  const out: { partition: number; key: string; value: ScoredInteraction; redaction: string }[] = []
+  const out: { partition: number; key: string; value: ScoredInteraction; redaction: string; headerKeys: string[] }[] = []
   let stats = svc.stats()
   try {
     await waitFor(async () => {
       out.length = 0
       await kafka.readRange({ topic: t.out, onMessage: (m) => {
         const r = codec.decode('ScoredInteraction', m.value)
-        if (r.ok) out.push({ partition: m.partition, key: m.key!.toString(), value: r.value, redaction: String(m.headers[REDACTION_HEADER] ?? '') })
+        if (r.ok) out.push({ partition: m.partition, key: m.key!.toString(), value: r.value, redaction: String(m.headers[REDACTION_HEADER] ?? ''), headerKeys: Object.keys(m.headers) })
       } })
       return out.length >= events.length
     }, 60_000, 'scores for every event')
@@ -87,6 +87,8 @@ describe('scorer service', () => {
       expect(o.key).toBe(o.value.app_name)
       // Redacted here (the default text mode), with the detector the sink would use: it skips its own pass.
       expect([o.value.text_mode, o.redaction]).toEqual(['redacted', PII_REDACTION])
+      // That is the one header a score record carries (each costs kafkajs an encoder per record).
+      expect(o.headerKeys).toEqual([REDACTION_HEADER])
       const names = new Set(o.value.scores.map((s) => s.name))
       for (const s of SCORERS) expect(names.has(s.name)).toBe(true)
     }
