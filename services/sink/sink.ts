@@ -161,6 +161,8 @@ export async function startSink(deps: SinkDeps): Promise<SinkHandle> {
     codec,
     logger,
     service: SERVICE,
+    // Undecodable records go to the same dead-letter topic as the rows ClickHouse rejects.
+    dlqTopic,
     fromBeginning: true,
     partitionsConsumedConcurrently: config.concurrency,
     fetchMinBytes,

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouseClient } from '../../shared/clickhouse.js'
 import { Codec } from '../../shared/codec.js'
-import { TOPICS, type Alert, type ScoredInteraction } from '../../shared/contract.js'
+import { type Alert, type ScoredInteraction } from '../../shared/contract.js'
 import { headerValue, type KafkaHandle, type RawMessage } from '../../shared/kafka.js'
 import { silentLogger } from '../../shared/logger.js'
 import { migrate } from '../../shared/migrate.js'
@@ -182,8 +182,7 @@ describe('sink on a real broker and chDB', () => {
 
   it('dead-letters undecodable scored records with the decoder reason; stores transcoded, JSON and unusual records alike', async () => {
     const t = await setup()
-    // Records that fail to decode go where the runner sends them (the default dead-letter topic).
-    await kafka.ensureTopics([{ name: TOPICS.dlq.name, partitions: 1 }])
+    // Records that fail to decode go to the configured dead-letter topic (SINK_DLQ_TOPIC), like rejected rows.
     const app = uniqueName('poison')
     const good = Array.from({ length: 10 }, (_, i) => scored({ app, textMode: 'redacted', response: i === 3 ? 'astral 😀 and é' : `ok ${i}` }))
     const avro = (e: ScoredInteraction) => codec.encode('ScoredInteraction', e)
@@ -205,7 +204,7 @@ describe('sink on a real broker and chDB', () => {
     await sink(t, { groupId: group })
     await waitFor(async () => (await kafka.groupLag(group, t.scores)) === 0, 60_000, 'caught up')
     const dead: RawMessage[] = []
-    await kafka.readRange({ topic: TOPICS.dlq.name, onMessage: (m) => void (headerValue(m.headers, 'dlq.source.topic') === t.scores && dead.push(m)) })
+    await kafka.readRange({ topic: t.dlq, onMessage: (m) => void dead.push(m) })
     expect(dead.map((m) => [m.key?.toString('utf8'), headerValue(m.headers, 'dlq.error.code')]).sort()).toEqual([
       ['poison-0', 'DECODE_UNKNOWN_FORMAT'], ['poison-1', 'DECODE_AVRO'], ['poison-2', 'DECODE_INVALID_UTF8'], ['poison-3', 'DECODE_UNKNOWN_SCHEMA_ID'],
     ])
