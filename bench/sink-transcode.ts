@@ -20,7 +20,7 @@ import { defaultScorerConfig } from '../services/scorer/scorer-config.js'
 import { SCORERS } from '../services/scorer/scorers/index.js'
 import { rowBinaryEncoder } from '../services/sink/rowbinary.js'
 import { COMPACT_COLUMNS, redactedByScorer, scoredUnit, TABLES } from '../services/sink/rows.js'
-import { ScoredTranscoder } from '../services/sink/transcode.js'
+import { INTERACTIONS_COLUMN_TYPES, ScoredTranscoder } from '../services/sink/transcode.js'
 
 const argv = process.argv.slice(2)
 const arg = (name: string, dflt: string): string => {
@@ -31,18 +31,8 @@ const N = Number(arg('--events', '6000'))
 const rounds = Number(arg('--rounds', '30'))
 const log = (m: string) => process.stderr.write(`[sink-transcode] ${m}\n`)
 
-/** The interactions column types as the migrations create them (test/unit/sink-transcode.test.ts checks the kinds). */
-const TYPES: Record<string, string> = {
-  event_id: 'UUID', event_time: "DateTime64(3, 'UTC')", end_time: "DateTime64(3, 'UTC')", scored_time: "DateTime64(3, 'UTC')",
-  trace_id: 'String', session_id: 'String', user_id_hash: 'String', latency_ms: 'Float64', ttft_ms: 'Nullable(Float64)',
-  input_tokens: 'UInt64', output_tokens: 'UInt64', cached_input_tokens: 'UInt64', cost_usd: 'Nullable(Float64)', cache_hit: 'Bool',
-  prompt_text: 'String', response_text: 'String', flagged_scorers: 'Array(LowCardinality(String))',
-  scores: 'Map(LowCardinality(String), Nullable(Float64))', flags: 'Array(LowCardinality(String))', score_versions: 'Array(LowCardinality(String))',
-  score_statuses: 'Array(LowCardinality(String))', score_labels: 'Array(LowCardinality(String))', score_details: 'Array(String)',
-  _topic: 'LowCardinality(String)', _partition: 'UInt32', _offset: 'UInt64',
-}
 const columns = COMPACT_COLUMNS[TABLES.interactions]!
-const enc = rowBinaryEncoder(columns, columns.map((c) => TYPES[c] ?? 'LowCardinality(String)'))
+const enc = rowBinaryEncoder(columns, columns.map((c) => INTERACTIONS_COLUMN_TYPES[c] ?? 'LowCardinality(String)'))
 const codec = Codec.load()
 const tc = ScoredTranscoder.create(codec)
 if (!tc) throw new Error('the transcoder does not take this ScoredInteraction schema')

@@ -44,6 +44,21 @@ export const TRANSCODED_KINDS = [
   'astr', 'astr', 'astr', 'str', 'u32', 'u64',
 ].join(',')
 
+/**
+ * The `interactions` column types as system.columns spells them (migrations 0001 and 0004), the
+ * ones the kinds above are written for; columns not listed are LowCardinality(String). For tests and
+ * benchmarks that encode rows without a server (the sink reads the real types from system.columns).
+ */
+export const INTERACTIONS_COLUMN_TYPES: Record<string, string> = {
+  event_id: 'UUID', event_time: "DateTime64(3, 'UTC')", end_time: "DateTime64(3, 'UTC')", scored_time: "DateTime64(3, 'UTC')",
+  trace_id: 'String', session_id: 'String', user_id_hash: 'String', latency_ms: 'Float64', ttft_ms: 'Nullable(Float64)',
+  input_tokens: 'UInt64', output_tokens: 'UInt64', cached_input_tokens: 'UInt64', cost_usd: 'Nullable(Float64)', cache_hit: 'Bool',
+  prompt_text: 'String', response_text: 'String', flagged_scorers: 'Array(LowCardinality(String))',
+  scores: 'Map(LowCardinality(String), Nullable(Float64))', flags: 'Array(LowCardinality(String))', score_versions: 'Array(LowCardinality(String))',
+  score_statuses: 'Array(LowCardinality(String))', score_labels: 'Array(LowCardinality(String))', score_details: 'Array(String)',
+  _topic: 'LowCardinality(String)', _partition: 'UInt32', _offset: 'UInt64',
+}
+
 function describe(t: avro.Type): string {
   const name = t.typeName
   if (name === 'record') return `[${(t as avro.types.RecordType).fields.map((f) => `${f.name}:${describe(f.type)}`).join(',')}]`

@@ -13,20 +13,10 @@ import { PII_REDACTION, REDACTION_HEADER } from '../../shared/pii.js'
 import type { TextMode } from '../../services/sink/config.js'
 import { EncodedRow, rowBinaryEncoder } from '../../services/sink/rowbinary.js'
 import { COMPACT_COLUMNS, redactedByScorer, scoredUnit, TABLES } from '../../services/sink/rows.js'
-import { ScoredTranscoder, TRANSCODED_KINDS } from '../../services/sink/transcode.js'
+import { INTERACTIONS_COLUMN_TYPES, ScoredTranscoder, TRANSCODED_KINDS } from '../../services/sink/transcode.js'
 
 const COLUMNS = COMPACT_COLUMNS[TABLES.interactions]!
-/** The column types of `interactions` as system.columns spells them (migrations 0001 and 0004). */
-const TYPES: Record<string, string> = {
-  event_id: 'UUID', event_time: "DateTime64(3, 'UTC')", end_time: "DateTime64(3, 'UTC')", scored_time: "DateTime64(3, 'UTC')",
-  trace_id: 'String', session_id: 'String', user_id_hash: 'String', latency_ms: 'Float64', ttft_ms: 'Nullable(Float64)',
-  input_tokens: 'UInt64', output_tokens: 'UInt64', cached_input_tokens: 'UInt64', cost_usd: 'Nullable(Float64)', cache_hit: 'Bool',
-  prompt_text: 'String', response_text: 'String', flagged_scorers: 'Array(LowCardinality(String))',
-  scores: 'Map(LowCardinality(String), Nullable(Float64))', flags: 'Array(LowCardinality(String))', score_versions: 'Array(LowCardinality(String))',
-  score_statuses: 'Array(LowCardinality(String))', score_labels: 'Array(LowCardinality(String))', score_details: 'Array(String)',
-  _topic: 'LowCardinality(String)', _partition: 'UInt32', _offset: 'UInt64',
-}
-const enc = rowBinaryEncoder(COLUMNS, COLUMNS.map((c) => TYPES[c] ?? 'LowCardinality(String)'))
+const enc = rowBinaryEncoder(COLUMNS, COLUMNS.map((c) => INTERACTIONS_COLUMN_TYPES[c] ?? 'LowCardinality(String)'))
 const codec = Codec.load()
 const tc = ScoredTranscoder.create(codec)!
 const REDACTED = { [REDACTION_HEADER]: PII_REDACTION }
